@@ -1,0 +1,211 @@
+//! [`ProviderChain`]: try providers in order, fall through only when one is not configured.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::credentials::Credentials;
+use crate::provider::{AuthProvider, ProviderError};
+
+/// Tries providers in order and uses the first that is configured.
+///
+/// A provider answering [`ProviderError::NotConfigured`] passes the turn to the next one; any
+/// other error stops the chain at once (a broken configuration must not silently become a
+/// different identity). When no provider is configured, the error lists every attempt.
+///
+/// ```
+/// # use std::sync::Arc;
+/// use async_trait::async_trait;
+/// use tableau_auth_core::{AuthProvider, Credentials, ProviderChain, ProviderError};
+///
+/// #[derive(Debug)]
+/// struct Nothing;
+/// #[async_trait]
+/// impl AuthProvider for Nothing {
+///     fn name(&self) -> &str { "nothing" }
+///     async fn credentials(&self) -> Result<Credentials, ProviderError> {
+///         Err(ProviderError::not_configured("nothing", "no variables set"))
+///     }
+/// }
+///
+/// #[derive(Debug)]
+/// struct Admin;
+/// #[async_trait]
+/// impl AuthProvider for Admin {
+///     fn name(&self) -> &str { "admin" }
+///     async fn credentials(&self) -> Result<Credentials, ProviderError> {
+///         Ok(Credentials::password("admin", "admin"))
+///     }
+/// }
+///
+/// let chain = ProviderChain::first_try("env", Nothing).or_else("admin", Admin);
+/// let creds = tokio::runtime::Builder::new_current_thread().build().unwrap()
+///     .block_on(chain.credentials()).unwrap();
+/// assert_eq!(creds.kind(), tableau_auth_core::CredentialKind::Password);
+/// assert_eq!(format!("{chain:?}"), r#"ProviderChain(["env", "admin"])"#);
+/// ```
+#[derive(Clone)]
+pub struct ProviderChain {
+    providers: Vec<(String, Arc<dyn AuthProvider>)>,
+}
+
+impl ProviderChain {
+    /// Starts a chain with its first provider.
+    pub fn first_try(name: impl Into<String>, provider: impl AuthProvider + 'static) -> Self {
+        ProviderChain {
+            providers: vec![(name.into(), Arc::new(provider))],
+        }
+    }
+
+    /// Adds the next provider to try.
+    #[must_use]
+    pub fn or_else(
+        mut self,
+        name: impl Into<String>,
+        provider: impl AuthProvider + 'static,
+    ) -> Self {
+        self.providers.push((name.into(), Arc::new(provider)));
+        self
+    }
+
+    /// Adds a provider that is already shared.
+    #[must_use]
+    pub fn or_else_shared(
+        mut self,
+        name: impl Into<String>,
+        provider: Arc<dyn AuthProvider>,
+    ) -> Self {
+        self.providers.push((name.into(), provider));
+        self
+    }
+
+    /// The names of the providers, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.providers.iter().map(|(name, _)| name.as_str())
+    }
+}
+
+impl fmt::Debug for ProviderChain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("ProviderChain")
+            .field(&self.names().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+#[async_trait]
+impl AuthProvider for ProviderChain {
+    fn name(&self) -> &str {
+        "chain"
+    }
+
+    async fn credentials(&self) -> Result<Credentials, ProviderError> {
+        let mut attempts = Vec::with_capacity(self.providers.len());
+        for (name, provider) in &self.providers {
+            match provider.credentials().await {
+                Ok(credentials) => return Ok(credentials),
+                Err(ProviderError::NotConfigured { reason, .. }) => {
+                    attempts.push(format!("{name}: {reason}"));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(ProviderError::not_configured(
+            "chain",
+            format!(
+                "no provider in the chain is configured ({})",
+                attempts.join("; ")
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Debug)]
+    struct Scripted {
+        outcome: fn() -> Result<Credentials, ProviderError>,
+        calls: Arc<AtomicUsize>,
+    }
+
+    #[async_trait]
+    impl AuthProvider for Scripted {
+        fn name(&self) -> &str {
+            "scripted"
+        }
+        async fn credentials(&self) -> Result<Credentials, ProviderError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            (self.outcome)()
+        }
+    }
+
+    fn scripted(
+        outcome: fn() -> Result<Credentials, ProviderError>,
+    ) -> (Scripted, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        (
+            Scripted {
+                outcome,
+                calls: calls.clone(),
+            },
+            calls,
+        )
+    }
+
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn falls_through_only_on_not_configured() {
+        let (a, a_calls) = scripted(|| Err(ProviderError::not_configured("a", "nothing set")));
+        let (b, b_calls) = scripted(|| Ok(Credentials::password("u", "p")));
+        let chain = ProviderChain::first_try("a", a).or_else("b", b);
+        let creds = run(chain.credentials()).unwrap();
+        assert_eq!(creds.kind(), crate::CredentialKind::Password);
+        assert_eq!(a_calls.load(Ordering::SeqCst), 1);
+        assert_eq!(b_calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn stops_on_invalid_configuration() {
+        let (a, _) = scripted(|| Err(ProviderError::invalid_configuration("a", "half set")));
+        let (b, b_calls) = scripted(|| Ok(Credentials::password("u", "p")));
+        let chain = ProviderChain::first_try("a", a).or_else("b", b);
+        let err = run(chain.credentials()).unwrap_err();
+        assert!(matches!(err, ProviderError::InvalidConfiguration { .. }));
+        assert_eq!(
+            b_calls.load(Ordering::SeqCst),
+            0,
+            "the chain must not fall through"
+        );
+    }
+
+    #[test]
+    fn lists_every_attempt_when_nothing_is_configured() {
+        let (a, _) = scripted(|| Err(ProviderError::not_configured("a", "no TABLEAU_* variables")));
+        let (b, _) = scripted(|| Err(ProviderError::not_configured("b", "no profile file")));
+        let chain = ProviderChain::first_try("env", a).or_else("profile", b);
+        let err = run(chain.credentials()).unwrap_err();
+        assert!(err.is_not_configured());
+        assert_eq!(
+            err.to_string(),
+            "chain provider is not configured: no provider in the chain is configured \
+             (env: no TABLEAU_* variables; profile: no profile file)"
+        );
+    }
+
+    #[test]
+    fn debug_prints_names_only() {
+        let (a, _) = scripted(|| Ok(Credentials::password("u", "SECRET-do-not-print")));
+        let chain = ProviderChain::first_try("first", a);
+        assert_eq!(format!("{chain:?}"), r#"ProviderChain(["first"])"#);
+    }
+}
