@@ -1,0 +1,3 @@
+//! The checks, one module per area.
+
+pub(crate) mod wire;

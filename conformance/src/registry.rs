@@ -1,0 +1,88 @@
+//! The registry of named checks and what each needs to run.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::context::CheckContext;
+use crate::outcome::CheckResult;
+
+/// A boxed check future.
+pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = CheckResult> + Send + 'a>>;
+
+/// What a check needs from its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Requirement {
+    /// Nothing: it runs offline (rendering and validating bodies).
+    Offline,
+    /// A server, sent only spec-correct requests with the configured credentials.
+    Server,
+    /// The mock's control API (fixtures, clock, faults, request log). Skipped against a real
+    /// server, never reported as passed.
+    MockControl,
+}
+
+impl Requirement {
+    /// A short label for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Requirement::Offline => "offline",
+            Requirement::Server => "server",
+            Requirement::MockControl => "mock-control",
+        }
+    }
+}
+
+/// One named check.
+#[derive(Clone, Copy)]
+pub struct Check {
+    /// Dotted name, for example `signin.pat.xml`.
+    pub name: &'static str,
+    /// The group the report shows it under (usually the provider).
+    pub group: &'static str,
+    /// What passing proves.
+    pub proves: &'static str,
+    /// What it needs.
+    pub requirement: Requirement,
+    /// The check itself.
+    pub run: for<'a> fn(&'a CheckContext) -> CheckFuture<'a>,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("name", &self.name)
+            .field("group", &self.group)
+            .field("requirement", &self.requirement)
+            .finish()
+    }
+}
+
+/// Builds a [`Check`] from an `async fn(&CheckContext) -> CheckResult`.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! check {
+    ($name:literal, $group:literal, $requirement:ident, $proves:literal, $function:path) => {
+        $crate::Check {
+            name: $name,
+            group: $group,
+            proves: $proves,
+            requirement: $crate::Requirement::$requirement,
+            run: |cx| Box::pin($function(cx)),
+        }
+    };
+}
+
+/// Every check, in report order.
+pub fn all_checks() -> Vec<Check> {
+    let mut checks = Vec::new();
+    checks.extend(crate::checks::wire::checks());
+    checks
+}
+
+/// The checks whose name contains `filter` (all when `None`).
+pub fn select(filter: Option<&str>) -> Vec<Check> {
+    all_checks()
+        .into_iter()
+        .filter(|c| filter.is_none_or(|f| c.name.contains(f)))
+        .collect()
+}

@@ -1,0 +1,158 @@
+//! The report of a run: a table for people, JSON for tools, JUnit XML for CI.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::outcome::Outcome;
+use crate::registry::Requirement;
+
+/// The result of one check.
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    /// The check's name.
+    pub name: &'static str,
+    /// Its group.
+    pub group: &'static str,
+    /// What it needed.
+    pub requirement: Requirement,
+    /// The verdict.
+    pub outcome: Outcome,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+/// The result of a run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// What the checks ran against (`embedded mock server`, or a URL).
+    pub target: String,
+    /// Each check, in run order.
+    pub checks: Vec<CheckReport>,
+    /// Wall-clock time of the whole run.
+    pub duration: Duration,
+}
+
+impl Report {
+    fn count(&self, label: &str) -> usize {
+        self.checks.iter().filter(|c| c.outcome.label() == label).count()
+    }
+
+    /// Checks that passed.
+    pub fn passed(&self) -> usize {
+        self.count("pass")
+    }
+
+    /// Checks that failed.
+    pub fn failed(&self) -> usize {
+        self.count("fail")
+    }
+
+    /// Checks that were skipped.
+    pub fn skipped(&self) -> usize {
+        self.count("skip")
+    }
+
+    /// The process exit status: 0 when no check failed, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        i32::from(self.failed() > 0)
+    }
+
+    /// The summary line (`conformance: N passed, N failed, N skipped`).
+    pub fn summary(&self) -> String {
+        format!(
+            "conformance: {} passed, {} failed, {} skipped",
+            self.passed(),
+            self.failed(),
+            self.skipped()
+        )
+    }
+
+    /// A table grouped by provider, then the summary line.
+    pub fn to_table(&self) -> String {
+        let name_width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(5).max(5);
+        let mut out = String::new();
+        let _ = writeln!(out, "tableau-conformance against {}", self.target);
+        let mut groups: Vec<&str> = Vec::new();
+        for check in &self.checks {
+            if !groups.contains(&check.group) {
+                groups.push(check.group);
+            }
+        }
+        for group in groups {
+            let _ = writeln!(out, "\n[{group}]");
+            let _ = writeln!(out, "  {:<name_width$}  {:<6}  {:>8}  message", "check", "result", "time");
+            for check in self.checks.iter().filter(|c| c.group == group) {
+                let _ = writeln!(
+                    out,
+                    "  {:<name_width$}  {:<6}  {:>6}ms  {}",
+                    check.name,
+                    check.outcome.label().to_uppercase(),
+                    check.duration.as_millis(),
+                    check.outcome.message()
+                );
+            }
+        }
+        let _ = writeln!(out, "\nfinished in {:.2}s", self.duration.as_secs_f64());
+        let _ = writeln!(out, "{}", self.summary());
+        out
+    }
+
+    /// One JSON object with the target, the counts and every check.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "target": self.target,
+            "durationMs": self.duration.as_millis() as u64,
+            "summary": {
+                "passed": self.passed(),
+                "failed": self.failed(),
+                "skipped": self.skipped(),
+            },
+            "checks": self.checks.iter().map(|c| serde_json::json!({
+                "name": c.name,
+                "group": c.group,
+                "requirement": c.requirement.label(),
+                "result": c.outcome.label(),
+                "message": c.outcome.message(),
+                "durationMs": c.duration.as_millis() as u64,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// A JUnit XML report: one test suite per group.
+    pub fn to_junit(&self) -> Result<String, quick_junit::SerializeError> {
+        use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
+        let mut report = quick_junit::Report::new("tableau-conformance");
+        report.set_time(self.duration);
+        let mut suites: Vec<TestSuite> = Vec::new();
+        for check in &self.checks {
+            let status = match &check.outcome {
+                Outcome::Pass(_) => TestCaseStatus::success(),
+                Outcome::Fail(message) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status.set_message(message.as_str());
+                    status
+                }
+                Outcome::Skip(message) => {
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_message(message.as_str());
+                    status
+                }
+            };
+            let mut case = TestCase::new(check.name, status);
+            case.set_time(check.duration);
+            case.set_classname(check.group);
+            match suites.iter_mut().find(|s| s.name.as_str() == check.group) {
+                Some(suite) => {
+                    suite.add_test_case(case);
+                }
+                None => {
+                    let mut suite = TestSuite::new(check.group);
+                    suite.add_test_case(case);
+                    suites.push(suite);
+                }
+            }
+        }
+        report.add_test_suites(suites);
+        report.to_string()
+    }
+}
