@@ -1,1 +1,360 @@
-//! Placeholder.
+//! Sign in to the Tableau REST API as a connected app (direct trust): a new HS256 JSON Web
+//! Token for every sign-in.
+//!
+//! A connected app is created by a site administrator; Tableau shows its **client ID**, a
+//! **secret ID** and the **secret value**. [`ConnectedAppProvider`] uses them to mint, on
+//! every call to [`AuthProvider::credentials`], a short-lived single-use JWT:
+//!
+//! | part | claim | value |
+//! |---|---|---|
+//! | header | `alg` | `HS256` |
+//! | header | `typ` | `JWT` |
+//! | header | `kid` | the secret ID |
+//! | header | `iss` | the client ID |
+//! | payload | `iss` | the client ID |
+//! | payload | `sub` | the Tableau user name to sign in as (case-sensitive) |
+//! | payload | `aud` | `"tableau"` |
+//! | payload | `exp` | now + [lifetime](ConnectedAppProvider::try_lifetime), integer seconds (default 5 minutes, at most 10) |
+//! | payload | `jti` | a fresh UUID v4 |
+//! | payload | `scp` | the [scopes](ConnectedAppProvider::scopes), default `["tableau:content:read"]` |
+//!
+//! The HMAC key is the UTF-8 bytes of the secret value exactly as Tableau shows it. It looks
+//! like base64 but is never decoded. Signing uses the `jsonwebtoken` crate on its RustCrypto
+//! back end. The clock is the core [`TimeSource`], so tests control `exp`.
+//!
+//! Unlike personal access tokens, JWT sign-ins do not end each other's sessions: several
+//! processes may use the same connected app at once.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::{Duration, SystemTime};
+//! use tableau_auth_core::{AuthProvider, CredentialFamily, ManualTimeSource};
+//! use tableau_auth_jwt::ConnectedAppProvider;
+//!
+//! let clock = ManualTimeSource::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+//! let provider = ConnectedAppProvider::new("client-id", "secret-id", "c2VjcmV0", "jdoe@example.com")?
+//!     .scopes(["tableau:content:read", "tableau:views:embed"])
+//!     .try_lifetime(Duration::from_secs(120))?
+//!     .time_source(Arc::new(clock))
+//!     .site("MarketingTeam");
+//! assert_eq!(provider.name(), "connected-app");
+//!
+//! let creds = tokio::runtime::Builder::new_current_thread()
+//!     .build()?
+//!     .block_on(provider.credentials())?;
+//! assert_eq!(creds.site(), "MarketingTeam");
+//! let CredentialFamily::Jwt { token, .. } = creds.family() else { unreachable!() };
+//! use secrecy::ExposeSecret;
+//! assert_eq!(token.expose_secret().split('.').count(), 3);
+//!
+//! // Debug shows the ids and the user, never the secret value.
+//! assert!(!format!("{provider:?}").contains("c2VjcmV0"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use tableau_auth_core::{
+    AuthProvider, Credentials, ProviderError, Redacted, SystemTimeSource, TimeSource,
+};
+
+/// The provider name reported by [`ConnectedAppProvider::name`] and in its errors.
+const NAME: &str = "connected-app";
+
+/// The `aud` claim Tableau expects.
+pub const AUDIENCE: &str = "tableau";
+
+/// The scope used when none is given.
+pub const DEFAULT_SCOPE: &str = "tableau:content:read";
+
+/// The default JWT lifetime (`exp` = now + 5 minutes).
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(5 * 60);
+
+/// The longest lifetime Tableau accepts (`exp` at most 10 minutes ahead).
+pub const MAX_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// The shortest lifetime: `exp` is in whole seconds, so anything shorter could already be past.
+pub const MIN_LIFETIME: Duration = Duration::from_secs(1);
+
+/// Signs in as a connected app (direct trust), minting a new HS256 JWT for every sign-in.
+///
+/// See the [crate documentation](crate) for the token's header and claims. `Debug` prints the
+/// client ID, secret ID, user name, scopes and site, never the secret value:
+///
+/// ```
+/// use tableau_auth_jwt::ConnectedAppProvider;
+///
+/// let provider = ConnectedAppProvider::new("cid", "sid", "c2VjcmV0", "jdoe")?;
+/// assert_eq!(
+///     format!("{provider:?}"),
+///     r#"ConnectedAppProvider { client_id: "cid", secret_id: "sid", secret_value: [redacted], username: "jdoe", scopes: ["tableau:content:read"], lifetime: 300s, site: "", impersonate: None }"#
+/// );
+/// # Ok::<(), tableau_auth_core::ProviderError>(())
+/// ```
+#[derive(Clone)]
+pub struct ConnectedAppProvider {
+    client_id: String,
+    secret_id: String,
+    secret_value: SecretString,
+    username: String,
+    scopes: Vec<String>,
+    lifetime: Duration,
+    time: Arc<dyn TimeSource>,
+    site: String,
+    impersonate: Option<String>,
+}
+
+/// The JWT header: `jsonwebtoken`'s header plus `iss`, which Tableau's samples put there too.
+fn header(client_id: &str, secret_id: &str) -> Header {
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(secret_id.to_owned());
+    header.extras.insert("iss".to_owned(), client_id.to_owned());
+    header
+}
+
+/// The JWT payload, in the order of spec section 9.
+#[derive(Serialize)]
+struct Claims<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'static str,
+    exp: u64,
+    jti: String,
+    scp: &'a [String],
+}
+
+impl ConnectedAppProvider {
+    /// A provider for this connected app, signing in as `username` (the Tableau user name; an
+    /// e-mail address on Tableau Cloud).
+    ///
+    /// Defaults: scopes `["tableau:content:read"]`, lifetime 5 minutes, the system clock, the
+    /// Default site. All four values are kept verbatim; an empty or whitespace-only one is
+    /// refused with [`ProviderError::InvalidConfiguration`] naming it (never its value).
+    pub fn new(
+        client_id: impl Into<String>,
+        secret_id: impl Into<String>,
+        secret_value: impl Into<SecretString>,
+        username: impl Into<String>,
+    ) -> Result<Self, ProviderError> {
+        let client_id = client_id.into();
+        let secret_id = secret_id.into();
+        let secret_value = secret_value.into();
+        let username = username.into();
+        let empty = [
+            ("client ID", client_id.trim().is_empty()),
+            ("secret ID", secret_id.trim().is_empty()),
+            ("secret value", secret_value.expose_secret().trim().is_empty()),
+            ("user name", username.trim().is_empty()),
+        ];
+        let empty: Vec<&str> = empty
+            .iter()
+            .filter(|(_, is_empty)| *is_empty)
+            .map(|(what, _)| *what)
+            .collect();
+        if !empty.is_empty() {
+            return Err(ProviderError::invalid_configuration(
+                NAME,
+                format!(
+                    "the connected app's {} {} empty",
+                    empty.join(", "),
+                    if empty.len() == 1 { "is" } else { "are" }
+                ),
+            ));
+        }
+        Ok(ConnectedAppProvider {
+            client_id,
+            secret_id,
+            secret_value,
+            username,
+            scopes: vec![DEFAULT_SCOPE.to_owned()],
+            lifetime: DEFAULT_LIFETIME,
+            time: Arc::new(SystemTimeSource),
+            site: String::new(),
+            impersonate: None,
+        })
+    }
+
+    /// Replaces the scopes (`scp`) with these, in order.
+    ///
+    /// Tableau rejects a JWT whose `scp` is empty, so an empty list, or an empty or
+    /// whitespace-only scope, makes every sign-in fail with
+    /// [`ProviderError::InvalidConfiguration`]. Use [`try_scopes`](Self::try_scopes) to find out
+    /// at construction instead.
+    #[must_use]
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Like [`scopes`](Self::scopes), but refuses an empty list or an empty scope at once.
+    pub fn try_scopes(
+        self,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Self, ProviderError> {
+        let provider = self.scopes(scopes);
+        provider.check_scopes()?;
+        Ok(provider)
+    }
+
+    /// Sets how far ahead `exp` is, clamped to between [`MIN_LIFETIME`] (1 s) and
+    /// [`MAX_LIFETIME`] (10 minutes). Prefer [`try_lifetime`](Self::try_lifetime), which
+    /// refuses an out-of-range value instead.
+    #[must_use]
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime.clamp(MIN_LIFETIME, MAX_LIFETIME);
+        self
+    }
+
+    /// Sets how far ahead `exp` is: at least 1 second, at most 10 minutes (Tableau refuses a
+    /// JWT that expires later). Out of range → [`ProviderError::InvalidConfiguration`].
+    /// Fractions of a second are dropped, since `exp` is in whole seconds.
+    pub fn try_lifetime(mut self, lifetime: Duration) -> Result<Self, ProviderError> {
+        if lifetime < MIN_LIFETIME || lifetime > MAX_LIFETIME {
+            return Err(ProviderError::invalid_configuration(
+                NAME,
+                format!(
+                    "a JWT lifetime of {lifetime:?} is out of range: Tableau accepts between \
+                     1 second and 10 minutes"
+                ),
+            ));
+        }
+        self.lifetime = Duration::from_secs(lifetime.as_secs());
+        Ok(self)
+    }
+
+    /// Uses this clock for `exp` (tests pass a `ManualTimeSource`).
+    #[must_use]
+    pub fn time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
+        self.time = time;
+        self
+    }
+
+    /// Signs in to the site with this content URL (the part after `#/site/` in a browser URL;
+    /// `""` is the Default site). Never the site LUID.
+    #[must_use]
+    pub fn site(mut self, content_url: impl Into<String>) -> Self {
+        self.site = content_url.into();
+        self
+    }
+
+    /// Impersonates the user with this LUID.
+    #[must_use]
+    pub fn impersonate(mut self, user_id: impl Into<String>) -> Self {
+        self.impersonate = Some(user_id.into());
+        self
+    }
+
+    /// The connected app's client ID (`iss`).
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The secret ID (`kid`).
+    pub fn secret_id(&self) -> &str {
+        &self.secret_id
+    }
+
+    /// The user name the JWT signs in as (`sub`).
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The scopes (`scp`).
+    pub fn scope_list(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// How far ahead of now `exp` is set.
+    pub fn token_lifetime(&self) -> Duration {
+        self.lifetime
+    }
+
+    /// The site content URL.
+    pub fn site_content_url(&self) -> &str {
+        &self.site
+    }
+
+    /// The LUID of the impersonated user, if any.
+    pub fn impersonated_user_id(&self) -> Option<&str> {
+        self.impersonate.as_deref()
+    }
+
+    fn check_scopes(&self) -> Result<(), ProviderError> {
+        if self.scopes.is_empty() {
+            return Err(ProviderError::invalid_configuration(
+                NAME,
+                "the scope list is empty; Tableau needs at least one scope \
+                 (for example tableau:content:read)",
+            ));
+        }
+        if self.scopes.iter().any(|scope| scope.trim().is_empty()) {
+            return Err(ProviderError::invalid_configuration(
+                NAME,
+                "the scope list contains an empty scope",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Mints a new signed JWT, valid from the time source's now for the configured lifetime.
+    pub fn mint(&self) -> Result<SecretString, ProviderError> {
+        self.check_scopes()?;
+        let now = self
+            .time
+            .now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_err(|_| ProviderError::failed(NAME, "the clock is before 1970"))?;
+        let claims = Claims {
+            iss: &self.client_id,
+            sub: &self.username,
+            aud: AUDIENCE,
+            exp: now.as_secs().saturating_add(self.lifetime.as_secs()),
+            jti: uuid::Uuid::new_v4().to_string(),
+            scp: &self.scopes,
+        };
+        let key = EncodingKey::from_secret(self.secret_value.expose_secret().as_bytes());
+        let token = jsonwebtoken::encode(&header(&self.client_id, &self.secret_id), &claims, &key)
+            .map_err(|err| ProviderError::Failed {
+                provider: NAME.to_owned(),
+                message: "signing the JWT failed".to_owned(),
+                source: Some(Box::new(err)),
+            })?;
+        Ok(SecretString::from(token))
+    }
+}
+
+impl fmt::Debug for ConnectedAppProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectedAppProvider")
+            .field("client_id", &self.client_id)
+            .field("secret_id", &self.secret_id)
+            .field("secret_value", &Redacted)
+            .field("username", &self.username)
+            .field("scopes", &self.scopes)
+            .field("lifetime", &self.lifetime)
+            .field("site", &self.site)
+            .field("impersonate", &self.impersonate)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl AuthProvider for ConnectedAppProvider {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    async fn credentials(&self) -> Result<Credentials, ProviderError> {
+        let creds = Credentials::jwt(self.mint()?).with_site(self.site.clone());
+        Ok(match &self.impersonate {
+            Some(user_id) => creds.with_impersonation(user_id.clone()),
+            None => creds,
+        })
+    }
+}
