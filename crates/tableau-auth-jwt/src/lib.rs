@@ -149,7 +149,10 @@ impl ConnectedAppProvider {
         let empty = [
             ("client ID", client_id.trim().is_empty()),
             ("secret ID", secret_id.trim().is_empty()),
-            ("secret value", secret_value.expose_secret().trim().is_empty()),
+            (
+                "secret value",
+                secret_value.expose_secret().trim().is_empty(),
+            ),
             ("user name", username.trim().is_empty()),
         ];
         let empty: Vec<&str> = empty

@@ -1,0 +1,198 @@
+//! The credential families the environment can describe, and the selection rules of contracts
+//! section 3: `TABLEAU_AUTH` wins; otherwise exactly one family must be touched and complete.
+
+use tableau_auth_core::ProviderError;
+
+use crate::NAME;
+use crate::vars::{Reader, file_suffix};
+
+/// One variable of a family.
+#[derive(Clone, Copy)]
+pub(crate) enum Part {
+    /// A plain value (`PAT_NAME`).
+    Plain(&'static str),
+    /// A secret, which also has a `_FILE` form (`PAT_SECRET`).
+    Secret(&'static str),
+}
+
+/// The families, as `TABLEAU_AUTH` names them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Family {
+    Pat,
+    Password,
+    ConnectedApp,
+}
+
+pub(crate) const FAMILIES: [Family; 3] = [Family::Pat, Family::Password, Family::ConnectedApp];
+
+impl Family {
+    /// The `TABLEAU_AUTH` value choosing this family.
+    pub(crate) fn auth_value(self) -> &'static str {
+        match self {
+            Family::Pat => "pat",
+            Family::Password => "password",
+            Family::ConnectedApp => "connected-app",
+        }
+    }
+
+    /// How messages call the family.
+    fn label(self) -> &'static str {
+        match self {
+            Family::Pat => "personal access token",
+            Family::Password => "password",
+            Family::ConnectedApp => "connected app",
+        }
+    }
+
+    /// The variables the family needs.
+    pub(crate) fn required(self) -> &'static [Part] {
+        match self {
+            Family::Pat => &[Part::Plain("PAT_NAME"), Part::Secret("PAT_SECRET")],
+            Family::Password => &[Part::Plain("USERNAME"), Part::Secret("PASSWORD")],
+            Family::ConnectedApp => &[
+                Part::Plain("JWT_CLIENT_ID"),
+                Part::Plain("JWT_SECRET_ID"),
+                Part::Secret("JWT_SECRET"),
+                Part::Plain("JWT_USERNAME"),
+            ],
+        }
+    }
+
+    /// The variables the family may have.
+    fn optional(self) -> &'static [&'static str] {
+        match self {
+            Family::ConnectedApp => &["JWT_SCOPES"],
+            Family::Pat | Family::Password => &[],
+        }
+    }
+
+    fn from_auth(value: &str) -> Option<Family> {
+        FAMILIES
+            .into_iter()
+            .find(|family| family.auth_value().eq_ignore_ascii_case(value))
+    }
+}
+
+fn part_is_set(reader: &Reader<'_>, part: Part) -> bool {
+    match part {
+        Part::Plain(suffix) => reader.is_set(suffix),
+        Part::Secret(suffix) => reader.is_secret_set(suffix),
+    }
+}
+
+/// The full names of a family's variables that are set (both forms of a secret if both are).
+fn set_variables(reader: &Reader<'_>, family: Family) -> Vec<String> {
+    let mut names = Vec::new();
+    for part in family.required() {
+        match *part {
+            Part::Plain(suffix) if reader.is_set(suffix) => names.push(reader.name(suffix)),
+            Part::Plain(_) => {}
+            Part::Secret(suffix) => names.extend(reader.secret_forms_set(suffix)),
+        }
+    }
+    for suffix in family.optional() {
+        if reader.is_set(suffix) {
+            names.push(reader.name(suffix));
+        }
+    }
+    names
+}
+
+/// The required variables of a family that are missing, described for a message.
+fn missing_variables(reader: &Reader<'_>, family: Family) -> Vec<String> {
+    family
+        .required()
+        .iter()
+        .filter(|part| !part_is_set(reader, **part))
+        .map(|part| match *part {
+            Part::Plain(suffix) => reader.name(suffix),
+            Part::Secret(suffix) => format!(
+                "{} (or {})",
+                reader.name(suffix),
+                reader.name(&file_suffix(suffix))
+            ),
+        })
+        .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+pub(crate) fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => only.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn is_are(count: usize) -> &'static str {
+    if count == 1 { "is" } else { "are" }
+}
+
+/// Picks the family by the contract's rules. `Ok(None)` means not configured.
+pub(crate) fn select(reader: &Reader<'_>) -> Result<Option<Family>, ProviderError> {
+    let auth_name = reader.name("AUTH");
+    if let Some(auth) = reader.text("AUTH")? {
+        let family = Family::from_auth(&auth).ok_or_else(|| {
+            ProviderError::invalid_configuration(
+                NAME,
+                format!(
+                    "{auth_name} has an unknown value; expected pat, password or connected-app \
+                     (case-insensitive)"
+                ),
+            )
+        })?;
+        let missing = missing_variables(reader, family);
+        if !missing.is_empty() {
+            return Err(ProviderError::invalid_configuration(
+                NAME,
+                format!(
+                    "{auth_name} is {}, but {} {} not set",
+                    family.auth_value(),
+                    join_and(&missing),
+                    is_are(missing.len())
+                ),
+            ));
+        }
+        return Ok(Some(family));
+    }
+
+    let touched: Vec<(Family, Vec<String>)> = FAMILIES
+        .into_iter()
+        .map(|family| (family, set_variables(reader, family)))
+        .filter(|(_, set)| !set.is_empty())
+        .collect();
+    match touched.as_slice() {
+        [] => Ok(None),
+        [(family, set)] => {
+            let missing = missing_variables(reader, *family);
+            if missing.is_empty() {
+                return Ok(Some(*family));
+            }
+            Err(ProviderError::invalid_configuration(
+                NAME,
+                format!(
+                    "the {} variables are incomplete: {} {} set, but {} {} not",
+                    family.label(),
+                    join_and(set),
+                    is_are(set.len()),
+                    join_and(&missing),
+                    is_are(missing.len()),
+                ),
+            ))
+        }
+        several => {
+            let listed: Vec<String> = several
+                .iter()
+                .map(|(family, set)| format!("{}: {}", family.label(), set.join(", ")))
+                .collect();
+            Err(ProviderError::invalid_configuration(
+                NAME,
+                format!(
+                    "variables of more than one credential family are set ({}); set {auth_name} \
+                     to pat, password or connected-app to choose one",
+                    listed.join("; ")
+                ),
+            ))
+        }
+    }
+}
