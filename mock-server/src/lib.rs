@@ -1,1 +1,79 @@
-//! Placeholder.
+//! A stateful mock of the Tableau REST API authentication surface, for offline integration
+//! tests: sign-in with a password, a personal access token or a connected-app JWT (XML and
+//! JSON), sessions, switch site, sign-out, the user look-up, every error code of the spec, a
+//! virtual clock, fault injection and a request log, all driven by a control API under
+//! `/_mock/`.
+//!
+//! ```
+//! use tableau_mock_server::MockServer;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let mock = MockServer::start().await;
+//! let creds = mock.default_credentials();
+//! let body = format!(
+//!     r#"<tsRequest><credentials personalAccessTokenName="{}" personalAccessTokenSecret="{}"><site contentUrl=""/></credentials></tsRequest>"#,
+//!     creds.pat_name, creds.pat_secret
+//! );
+//! let response = reqwest::Client::new()
+//!     .post(format!("{}/api/3.27/auth/signin", mock.uri()))
+//!     .header("Content-Type", "application/xml")
+//!     .body(body)
+//!     .send()
+//!     .await
+//!     .unwrap();
+//! assert_eq!(response.status(), 200);
+//! assert!(response.text().await.unwrap().contains("estimatedTimeToExpiration"));
+//! # }
+//! ```
+//!
+//! See `docs/mock-server.md` for the control API, the seed file format and the behaviours it
+//! models.
+
+mod api;
+mod clock;
+mod control;
+mod directory;
+mod error;
+mod faults;
+mod format;
+mod ids;
+mod jwt;
+mod render;
+mod request;
+mod request_log;
+mod seed;
+mod server;
+mod sessions;
+mod state;
+mod types;
+mod version;
+
+pub use control::ControlError;
+pub use error::ApiError;
+pub use faults::Fault;
+pub use format::Format;
+pub use jwt::JwtRejection;
+pub use request::{
+    BodyError, CredentialFamily, SignInRequest, SwitchSiteRequest, parse_sign_in, parse_switch_site,
+};
+pub use seed::{Seed, SeedError, SeedSite, SeedToken, SeedUser};
+pub use server::{
+    ConnectionKiller, DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, MockServer, MockServerBuilder,
+    serve,
+};
+pub use state::{AppState, Config};
+pub use types::{ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SiteInfo, UserInfo};
+pub use version::ApiVersion;
+
+/// Request bodies over this size are answered 413000.
+pub const BODY_LIMIT: usize = api::BODY_LIMIT;
+
+/// The application: the REST API surface plus the control API under `/_mock/`. Test handlers
+/// with `tower::ServiceExt::oneshot` without a socket.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .nest("/_mock", control::routes())
+        .fallback(api::entry)
+        .with_state(state)
+}

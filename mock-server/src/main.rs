@@ -1,1 +1,159 @@
-fn main() {}
+//! `tableau-mock-server`: the mock Tableau REST API authentication surface as a binary.
+//!
+//! The first line on stdout is `tableau-mock-server listening on http://HOST:PORT`; the default
+//! credentials follow; logs go to stderr. SIGINT/SIGTERM shut it down within 5 seconds.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use tableau_mock_server::{DEFAULT_MAX_CONNECTIONS, MockServer, serve};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A stateful mock of the Tableau REST API authentication surface.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Listen address; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// TOML file with sites, users, tokens and connected apps (default: the embedded data set).
+    #[arg(long)]
+    seed: Option<PathBuf>,
+    /// Newest REST API version the server speaks.
+    #[arg(long, default_value = "3.27")]
+    api_version: String,
+    /// Idle lifetime of a session token, in minutes (sliding).
+    #[arg(long, default_value_t = 240)]
+    session_idle_minutes: u64,
+    /// When set, every /_mock/* call but /_mock/health needs `X-Mock-Control: TOKEN`.
+    #[arg(long)]
+    control_token: Option<String>,
+    /// How many recent requests the log keeps (0 turns it off).
+    #[arg(long, default_value_t = 10_000)]
+    request_log: usize,
+    /// Live sessions kept; past it the least recently used is evicted.
+    #[arg(long, default_value_t = 1_000_000)]
+    max_sessions: usize,
+    /// Format of the logs on stderr.
+    #[arg(long, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    init_logs(args.log_format);
+    let mut builder = MockServer::builder()
+        .api_version(&args.api_version)
+        .session_idle(Duration::from_secs(
+            args.session_idle_minutes.saturating_mul(60),
+        ))
+        .request_log(args.request_log)
+        .max_sessions(args.max_sessions);
+    if let Some(token) = &args.control_token {
+        builder = builder.control_token(token.clone());
+    }
+    if let Some(seed) = &args.seed {
+        builder = builder.seed_file(seed.clone());
+    }
+    let state = match builder.build_state() {
+        Ok(state) => state,
+        Err(error) => {
+            eprintln!("tableau-mock-server: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match TcpListener::bind(args.bind).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            eprintln!("tableau-mock-server: cannot bind {}: {error}", args.bind);
+            return ExitCode::from(2);
+        }
+    };
+    let mut address = match listener.local_addr() {
+        Ok(address) => address,
+        Err(error) => {
+            eprintln!("tableau-mock-server: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if address.ip().is_unspecified() {
+        address.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    let creds = state.default_credentials();
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "tableau-mock-server listening on http://{address}");
+    let _ = writeln!(out, "default credentials:");
+    let _ = writeln!(out, "  site (contentUrl): {:?}", creds.site_content_url);
+    let _ = writeln!(out, "  user name:         {}", creds.username);
+    let _ = writeln!(out, "  password:          {}", creds.password);
+    let _ = writeln!(out, "  PAT name:          {}", creds.pat_name);
+    let _ = writeln!(out, "  PAT secret:        {}", creds.pat_secret);
+    let _ = out.flush();
+    drop(out);
+    tracing::info!(
+        %address,
+        api_version = %state.config().api_version,
+        control_token = state.config().control_token.is_some(),
+        "mock server started"
+    );
+    let (sender, receiver) = watch::channel(false);
+    let app = tableau_mock_server::router(state);
+    let server = tokio::spawn(serve(
+        listener,
+        app,
+        receiver,
+        DEFAULT_MAX_CONNECTIONS,
+        Duration::from_secs(4),
+    ));
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    let _ = sender.send(true);
+    let _ = tokio::time::timeout(Duration::from_millis(4500), server).await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,258 @@
+//! Server info, the current session, the user look-up, deleting sessions and revoking
+//! administrators' PATs.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+
+use super::{Ctx, no_content};
+use crate::clock::rfc3339;
+use crate::directory::{Site, User};
+use crate::error::ApiError;
+use crate::format::Format;
+use crate::render::{empty_element, escape, to_json, xml_envelope};
+use crate::sessions::Session;
+use crate::version::product_version;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerInfoBody<'a> {
+    server_info: ServerInfo<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerInfo<'a> {
+    product_version: ProductVersion<'a>,
+    rest_api_version: String,
+}
+
+#[derive(Serialize)]
+struct ProductVersion<'a> {
+    value: &'a str,
+    build: &'a str,
+}
+
+/// `GET serverinfo`: never reads `X-Tableau-Auth`.
+pub(super) fn server_info(ctx: &Ctx<'_>) -> Response {
+    let version = ctx.state.config().api_version;
+    let (product, build) = product_version(version);
+    let body = match ctx.format {
+        Format::Xml => xml_envelope(
+            version,
+            &format!(
+                "<serverInfo><productVersion build=\"{}\">{}</productVersion><restApiVersion>{version}</restApiVersion></serverInfo>",
+                escape(build),
+                escape(product)
+            ),
+        ),
+        Format::Json => to_json(&ServerInfoBody {
+            server_info: ServerInfo {
+                product_version: ProductVersion {
+                    value: product,
+                    build,
+                },
+                rest_api_version: version.to_string(),
+            },
+        }),
+    };
+    ctx.ok(StatusCode::OK, body)
+}
+
+#[derive(Serialize)]
+struct SessionBody<'a> {
+    session: SessionJson<'a>,
+}
+
+#[derive(Serialize)]
+struct SessionJson<'a> {
+    id: &'a str,
+    site: SiteJson<'a>,
+    user: UserJson<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SiteJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    content_url: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserJson<'a> {
+    id: &'a str,
+    name: &'a str,
+    site_role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_login: Option<String>,
+    auth_setting: &'a str,
+}
+
+fn user_json(user: &User, full: bool) -> UserJson<'_> {
+    UserJson {
+        id: &user.id,
+        name: &user.name,
+        site_role: &user.site_role,
+        full_name: full.then_some(user.full_name.as_str()),
+        email: full.then_some(user.email.as_str()),
+        last_login: user.last_login.map(rfc3339),
+        auth_setting: "ServerDefault",
+    }
+}
+
+fn user_xml(user: &User, full: bool) -> String {
+    let last_login = user.last_login.map(rfc3339);
+    let mut attributes = vec![
+        ("id", user.id.as_str()),
+        ("name", user.name.as_str()),
+        ("siteRole", user.site_role.as_str()),
+    ];
+    if full {
+        attributes.push(("fullName", user.full_name.as_str()));
+        attributes.push(("email", user.email.as_str()));
+    }
+    if let Some(last_login) = &last_login {
+        attributes.push(("lastLogin", last_login.as_str()));
+    }
+    attributes.push(("authSetting", "ServerDefault"));
+    empty_element("user", &attributes)
+}
+
+fn session_parts(ctx: &Ctx<'_>, session: &Session) -> Result<(Site, User), ApiError> {
+    let dir = ctx.state.read_directory();
+    let site = dir.site_by_id(&session.site_id).cloned();
+    let user = dir.users.get(&session.user_id).cloned();
+    site.zip(user).ok_or_else(ApiError::invalid_token)
+}
+
+/// `GET sessions/current`.
+pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Response, ApiError> {
+    let (site, user) = session_parts(ctx, session)?;
+    let body = match ctx.format {
+        Format::Xml => xml_envelope(
+            ctx.state.config().api_version,
+            &format!(
+                "<session id=\"{}\">{}{}</session>",
+                escape(&session.id),
+                empty_element(
+                    "site",
+                    &[
+                        ("id", &site.id),
+                        ("name", &site.name),
+                        ("contentUrl", &site.content_url)
+                    ]
+                ),
+                user_xml(&user, false)
+            ),
+        ),
+        Format::Json => to_json(&SessionBody {
+            session: SessionJson {
+                id: &session.id,
+                site: SiteJson {
+                    id: &site.id,
+                    name: &site.name,
+                    content_url: &site.content_url,
+                },
+                user: user_json(&user, false),
+            },
+        }),
+    };
+    Ok(ctx.ok(StatusCode::OK, body))
+}
+
+#[derive(Serialize)]
+struct UserBody<'a> {
+    user: UserJson<'a>,
+}
+
+/// `GET sites/{site-luid}/users/{user-luid}`.
+pub(super) fn user(
+    ctx: &Ctx<'_>,
+    session: &Session,
+    site_id: &str,
+    user_id: &str,
+) -> Result<Response, ApiError> {
+    let dir = ctx.state.read_directory();
+    if dir.site_by_id(site_id).is_none() {
+        return Err(ApiError::site_not_found(site_id));
+    }
+    if site_id != session.site_id {
+        return Err(ApiError::forbidden(
+            "The session does not belong to this site.",
+        ));
+    }
+    let user = dir
+        .users
+        .get(user_id)
+        .filter(|user| user.site_id == site_id)
+        .ok_or_else(|| ApiError::user_not_found(user_id))?;
+    let body = match ctx.format {
+        Format::Xml => xml_envelope(ctx.state.config().api_version, &user_xml(user, true)),
+        Format::Json => to_json(&UserBody {
+            user: user_json(user, true),
+        }),
+    };
+    Ok(ctx.ok(StatusCode::OK, body))
+}
+
+fn require_server_admin(ctx: &Ctx<'_>, session: &Session) -> Result<(), ApiError> {
+    let dir = ctx.state.read_directory();
+    match dir.users.get(&session.user_id) {
+        Some(user) if user.is_server_admin() => Ok(()),
+        _ => Err(ApiError::forbidden(
+            "This call needs a server administrator.",
+        )),
+    }
+}
+
+/// `DELETE sessions/{id}` (server administrators).
+pub(super) fn delete_session(
+    ctx: &Ctx<'_>,
+    session: &Session,
+    id: &str,
+) -> Result<Response, ApiError> {
+    require_server_admin(ctx, session)?;
+    match ctx.state.inner.sessions.remove_by_id(id) {
+        Some(_) => Ok(no_content()),
+        None => Err(ApiError::resource_not_found(format!(
+            "Session '{id}' could not be found."
+        ))),
+    }
+}
+
+/// `DELETE auth/serverAdminAccessTokens` / `POST auth/revokeAllServerAdminTokens`: revokes
+/// every PAT owned by a server administrator and ends their sessions.
+pub(super) fn revoke_admin_tokens(ctx: &Ctx<'_>, session: &Session) -> Result<Response, ApiError> {
+    require_server_admin(ctx, session)?;
+    let mut dir = ctx.state.write_directory();
+    let admins: std::collections::HashSet<String> = dir
+        .users
+        .values()
+        .filter(|user| user.is_server_admin())
+        .map(|user| user.id.clone())
+        .collect();
+    let mut revoked = Vec::new();
+    for pat in dir
+        .pats
+        .iter_mut()
+        .filter(|pat| admins.contains(&pat.user_id) && !pat.revoked)
+    {
+        pat.revoked = true;
+        revoked.push(pat.id.clone());
+    }
+    for pat_id in &revoked {
+        ctx.state.inner.sessions.remove_by_pat(pat_id);
+    }
+    drop(dir);
+    tracing::info!(
+        count = revoked.len(),
+        "revoked server administrators' tokens"
+    );
+    Ok(no_content())
+}

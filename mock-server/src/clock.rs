@@ -1,0 +1,85 @@
+//! The virtual clock: real time (or a fixed start instant) plus an offset that the control API
+//! moves. All expiry is computed against it; nothing ever sleeps.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+/// The mock's clock.
+#[derive(Debug)]
+pub struct Clock {
+    /// When set, the clock does not follow real time: now = fixed start + offset.
+    fixed_start: Option<OffsetDateTime>,
+    /// Offset in nanoseconds.
+    offset_nanos: AtomicI64,
+}
+
+impl Clock {
+    /// A clock that follows real time (plus offset), or stands at `fixed_start` (plus offset).
+    pub fn new(fixed_start: Option<OffsetDateTime>) -> Self {
+        Self {
+            fixed_start,
+            offset_nanos: AtomicI64::new(0),
+        }
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> OffsetDateTime {
+        let base = self.fixed_start.unwrap_or_else(OffsetDateTime::now_utc);
+        let offset = time::Duration::nanoseconds(self.offset_nanos.load(Ordering::Relaxed));
+        base.checked_add(offset).unwrap_or(base)
+    }
+
+    /// Moves the clock forward (saturating).
+    pub fn advance(&self, by: Duration) {
+        let nanos = i64::try_from(by.as_nanos()).unwrap_or(i64::MAX);
+        let _ = self
+            .offset_nanos
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |current| {
+                Some(current.saturating_add(nanos))
+            });
+    }
+
+    /// The offset in whole seconds.
+    pub fn offset_seconds(&self) -> i64 {
+        self.offset_nanos.load(Ordering::Relaxed) / 1_000_000_000
+    }
+
+    /// Back to offset zero.
+    pub fn reset(&self) {
+        self.offset_nanos.store(0, Ordering::Relaxed);
+    }
+}
+
+/// RFC 3339 rendering in UTC with whole seconds (`2026-11-28T10:00:00Z`).
+pub fn rfc3339(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_clock_moves_only_by_offset() {
+        let start = time::macros::datetime!(2026-11-28 10:00:00 UTC);
+        let clock = Clock::new(Some(start));
+        assert_eq!(clock.now(), start);
+        clock.advance(Duration::from_secs(90));
+        assert_eq!(clock.now(), start + time::Duration::seconds(90));
+        assert_eq!(clock.offset_seconds(), 90);
+        assert_eq!(rfc3339(clock.now()), "2026-11-28T10:01:30Z");
+        clock.reset();
+        assert_eq!(clock.now(), start);
+    }
+}

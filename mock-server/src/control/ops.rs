@@ -1,0 +1,279 @@
+//! Operations on the directory shared by the control API, the library helpers and seed files.
+
+use time::OffsetDateTime;
+
+use crate::directory::{ConnectedAppRecord, Directory, Pat, Site, User, digest, is_valid_role};
+use crate::ids::IdGenerator;
+use crate::types::{ConnectedApp, PatInfo, SiteInfo, UserInfo};
+
+/// Why a control operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlError {
+    /// 400: invalid input.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: missing or wrong `X-Mock-Control`.
+    #[error("missing or wrong X-Mock-Control header")]
+    Unauthorized,
+    /// 404: the referenced site, user or token does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405: wrong method for a control route.
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// 409: it already exists.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: body too large.
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+impl ControlError {
+    /// HTTP status of the error.
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        }
+    }
+}
+
+fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlError> {
+    if !allow_empty && value.is_empty() {
+        return Err(ControlError::BadRequest(format!(
+            "{what} must not be empty"
+        )));
+    }
+    if value.len() > 1024 {
+        return Err(ControlError::BadRequest(format!(
+            "{what} is longer than 1024 bytes"
+        )));
+    }
+    if !value.chars().all(crate::request::is_xml_char) {
+        return Err(ControlError::BadRequest(format!(
+            "{what} contains a character XML 1.0 cannot carry"
+        )));
+    }
+    Ok(())
+}
+
+fn site_id(dir: &Directory, content_url: &str) -> Result<String, ControlError> {
+    dir.site_by_content_url(content_url)
+        .map(|site| site.id.clone())
+        .ok_or_else(|| ControlError::NotFound(format!("no site with contentUrl '{content_url}'")))
+}
+
+/// Adds a site (409 when the content URL exists, case-insensitively).
+pub fn add_site(
+    dir: &mut Directory,
+    ids: &IdGenerator,
+    content_url: &str,
+    name: &str,
+    id: Option<&str>,
+) -> Result<SiteInfo, ControlError> {
+    check_text("contentUrl", content_url, true)?;
+    check_text("name", name, false)?;
+    if dir.site_by_content_url(content_url).is_some() {
+        return Err(ControlError::Conflict(format!(
+            "site '{content_url}' exists"
+        )));
+    }
+    let id = id.map_or_else(|| ids.luid(), str::to_owned);
+    check_text("id", &id, false)?;
+    if dir.site_by_id(&id).is_some() {
+        return Err(ControlError::Conflict(format!("site id '{id}' exists")));
+    }
+    let site = Site {
+        id,
+        content_url: content_url.to_owned(),
+        name: name.to_owned(),
+    };
+    dir.add_site(site.clone());
+    Ok(SiteInfo {
+        id: site.id,
+        content_url: site.content_url,
+        name: site.name,
+    })
+}
+
+/// A user to add.
+#[derive(Default)]
+pub struct NewUser<'a> {
+    /// Site content URL.
+    pub site: &'a str,
+    /// User name.
+    pub name: &'a str,
+    /// Password (of the name, on every site).
+    pub password: Option<&'a str>,
+    /// Site role.
+    pub site_role: &'a str,
+    /// Fixed LUID.
+    pub id: Option<&'a str>,
+    /// Full name (defaults to the name).
+    pub full_name: Option<&'a str>,
+    /// E-mail (defaults to empty).
+    pub email: Option<&'a str>,
+}
+
+/// Adds a user (409 when the name exists on the site).
+pub fn add_user(
+    dir: &mut Directory,
+    ids: &IdGenerator,
+    new: NewUser<'_>,
+) -> Result<UserInfo, ControlError> {
+    check_text("name", new.name, false)?;
+    if !is_valid_role(new.site_role) {
+        return Err(ControlError::BadRequest(format!(
+            "unknown site role '{}'",
+            new.site_role
+        )));
+    }
+    let site_id = site_id(dir, new.site)?;
+    if dir.user_by_name(&site_id, new.name).is_some() {
+        return Err(ControlError::Conflict(format!(
+            "user '{}' exists on site '{}'",
+            new.name, new.site
+        )));
+    }
+    let id = new.id.map_or_else(|| ids.luid(), str::to_owned);
+    check_text("id", &id, false)?;
+    if dir.users.contains_key(&id) {
+        return Err(ControlError::Conflict(format!("user id '{id}' exists")));
+    }
+    let full_name = new.full_name.unwrap_or(new.name);
+    let email = new.email.unwrap_or("");
+    check_text("fullName", full_name, true)?;
+    check_text("email", email, true)?;
+    let user = User {
+        id,
+        site_id,
+        name: new.name.to_owned(),
+        site_role: new.site_role.to_owned(),
+        full_name: full_name.to_owned(),
+        email: email.to_owned(),
+        last_login: None,
+    };
+    let site = dir
+        .site_by_id(&user.site_id)
+        .map(|s| s.content_url.clone())
+        .unwrap_or_default();
+    let info = UserInfo {
+        id: user.id.clone(),
+        name: user.name.clone(),
+        site,
+        site_role: user.site_role.clone(),
+    };
+    dir.add_user(user, new.password);
+    Ok(info)
+}
+
+/// Adds a PAT. A revoked token of the same name is replaced; a live one is a conflict.
+#[allow(clippy::too_many_arguments)]
+pub fn add_pat(
+    dir: &mut Directory,
+    ids: &IdGenerator,
+    now: OffsetDateTime,
+    site: &str,
+    user: &str,
+    name: &str,
+    secret: Option<&str>,
+    expires_in_days: Option<u32>,
+) -> Result<PatInfo, ControlError> {
+    check_text("name", name, false)?;
+    let days = expires_in_days.unwrap_or(365);
+    if days > 36_500 {
+        return Err(ControlError::BadRequest(
+            "expiresInDays must be at most 36500".into(),
+        ));
+    }
+    let site_id = site_id(dir, site)?;
+    let user_id = dir
+        .user_by_name(&site_id, user)
+        .map(|u| u.id.clone())
+        .ok_or_else(|| ControlError::NotFound(format!("no user '{user}' on site '{site}'")))?;
+    if let Some(index) = dir.pat_index(&user_id, name) {
+        if dir.pats[index].revoked {
+            dir.pats.remove(index);
+        } else {
+            return Err(ControlError::Conflict(format!(
+                "token '{name}' exists for '{user}'"
+            )));
+        }
+    }
+    let secret = secret.map_or_else(|| ids.pat_secret(), str::to_owned);
+    if secret.is_empty() {
+        return Err(ControlError::BadRequest("secret must not be empty".into()));
+    }
+    let expires_at = now + time::Duration::days(i64::from(days));
+    dir.pats.push(Pat {
+        id: ids.luid(),
+        site_id,
+        user_id,
+        name: name.to_owned(),
+        secret_digest: digest(&secret),
+        expires_at,
+        last_used: now,
+        revoked: false,
+    });
+    Ok(PatInfo {
+        name: name.to_owned(),
+        secret,
+        expires_at,
+    })
+}
+
+/// Marks a PAT revoked; returns its internal id so the caller can end its session.
+pub fn revoke_pat(
+    dir: &mut Directory,
+    site: &str,
+    user: &str,
+    name: &str,
+) -> Result<String, ControlError> {
+    let not_found =
+        || ControlError::NotFound(format!("no token '{name}' for '{user}' on '{site}'"));
+    let site_id = site_id(dir, site).map_err(|_| not_found())?;
+    let user_id = dir
+        .user_by_name(&site_id, user)
+        .map(|u| u.id.clone())
+        .ok_or_else(not_found)?;
+    let index = dir.pat_index(&user_id, name).ok_or_else(not_found)?;
+    let pat = &mut dir.pats[index];
+    if pat.revoked {
+        return Err(not_found());
+    }
+    pat.revoked = true;
+    Ok(pat.id.clone())
+}
+
+/// Registers a connected app secret (409 when the secret id exists).
+pub fn add_app(dir: &mut Directory, app: &ConnectedApp) -> Result<(), ControlError> {
+    check_text("clientId", &app.client_id, false)?;
+    check_text("secretId", &app.secret_id, false)?;
+    if app.secret_value.is_empty() {
+        return Err(ControlError::BadRequest(
+            "secretValue must not be empty".into(),
+        ));
+    }
+    let site_id = site_id(dir, &app.site)?;
+    if dir.app_by_secret_id(&app.secret_id).is_some() {
+        return Err(ControlError::Conflict(format!(
+            "secret id '{}' exists",
+            app.secret_id
+        )));
+    }
+    dir.apps.push(ConnectedAppRecord {
+        site_id,
+        client_id: app.client_id.clone(),
+        secret_id: app.secret_id.clone(),
+        secret_value: app.secret_value.clone(),
+        enabled: app.enabled,
+    });
+    Ok(())
+}

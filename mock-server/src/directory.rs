@@ -1,0 +1,271 @@
+//! Sites, users, personal access tokens and connected apps (spec section 11).
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+
+/// Site roles the official Python client knows (spec section 11).
+pub const SITE_ROLES: &[&str] = &[
+    "Creator",
+    "Explorer",
+    "ExplorerCanPublish",
+    "Viewer",
+    "Unlicensed",
+    "SiteAdministratorCreator",
+    "SiteAdministratorExplorer",
+    "ServerAdministrator",
+    "ReadOnly",
+    "Interactor",
+    "Publisher",
+    "SiteAdministrator",
+    "UnlicensedWithPublish",
+    "ViewerWithPublish",
+];
+
+/// Whether `role` is a site role the mock accepts.
+pub fn is_valid_role(role: &str) -> bool {
+    SITE_ROLES.contains(&role)
+}
+
+/// SHA-256 of a secret.
+pub fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// Constant-time comparison of a candidate secret with a stored digest.
+pub fn digest_matches(candidate: &str, stored: &[u8; 32]) -> bool {
+    digest(candidate).ct_eq(stored).into()
+}
+
+/// A site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// LUID.
+    pub id: String,
+    /// URL name (`""` is the Default site).
+    pub content_url: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A user on one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// LUID (differs per site for the same name).
+    pub id: String,
+    /// LUID of the site.
+    pub site_id: String,
+    /// User name as stored.
+    pub name: String,
+    /// Site role.
+    pub site_role: String,
+    /// Full name.
+    pub full_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// Last successful sign-in.
+    pub last_login: Option<OffsetDateTime>,
+}
+
+impl User {
+    /// Server administrators may impersonate, delete sessions and revoke admin PATs.
+    pub fn is_server_admin(&self) -> bool {
+        self.site_role == "ServerAdministrator"
+    }
+}
+
+/// A personal access token. The secret is kept only as its SHA-256 digest.
+#[derive(Clone)]
+pub struct Pat {
+    /// Internal id (links sessions to the PAT).
+    pub id: String,
+    /// Site LUID.
+    pub site_id: String,
+    /// Owner's user LUID.
+    pub user_id: String,
+    /// Token name (unique per user).
+    pub name: String,
+    /// SHA-256 of the secret.
+    pub secret_digest: [u8; 32],
+    /// End of the maximum lifetime.
+    pub expires_at: OffsetDateTime,
+    /// Last successful sign-in (creation time until first use).
+    pub last_used: OffsetDateTime,
+    /// Revoked tokens never sign in again.
+    pub revoked: bool,
+}
+
+impl std::fmt::Debug for Pat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pat")
+            .field("id", &self.id)
+            .field("site_id", &self.site_id)
+            .field("user_id", &self.user_id)
+            .field("name", &self.name)
+            .field("secret_digest", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .field("last_used", &self.last_used)
+            .field("revoked", &self.revoked)
+            .finish()
+    }
+}
+
+/// Idle limit of a PAT: 15 consecutive days without use.
+pub const PAT_IDLE_LIMIT: time::Duration = time::Duration::days(15);
+
+impl Pat {
+    /// Whether the PAT can still sign in at `now`.
+    pub fn is_usable(&self, now: OffsetDateTime) -> bool {
+        !self.revoked && now <= self.expires_at && now - self.last_used <= PAT_IDLE_LIMIT
+    }
+}
+
+/// A connected app secret (direct trust).
+#[derive(Clone)]
+pub struct ConnectedAppRecord {
+    /// Site LUID.
+    pub site_id: String,
+    /// Client id (the JWT `iss`).
+    pub client_id: String,
+    /// Secret id (the JWT `kid`).
+    pub secret_id: String,
+    /// The HMAC key, used as UTF-8 bytes exactly as shown.
+    pub secret_value: String,
+    /// Disabled apps refuse every JWT.
+    pub enabled: bool,
+}
+
+impl std::fmt::Debug for ConnectedAppRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectedAppRecord")
+            .field("site_id", &self.site_id)
+            .field("client_id", &self.client_id)
+            .field("secret_id", &self.secret_id)
+            .field("secret_value", &"[redacted]")
+            .field("enabled", &self.enabled)
+            .finish()
+    }
+}
+
+/// Everything but the sessions.
+#[derive(Clone, Default)]
+pub struct Directory {
+    /// Sites in creation order.
+    pub sites: Vec<Site>,
+    /// Users by LUID.
+    pub users: HashMap<String, User>,
+    /// (site LUID, lower-cased name) → user LUID.
+    user_index: HashMap<(String, String), String>,
+    /// Lower-cased user name → password digest (a password belongs to the name, on every site).
+    passwords: HashMap<String, [u8; 32]>,
+    /// Personal access tokens.
+    pub pats: Vec<Pat>,
+    /// Connected app secrets.
+    pub apps: Vec<ConnectedAppRecord>,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("sites", &self.sites)
+            .field("users", &self.users)
+            .field(
+                "passwords",
+                &format_args!("[{} redacted]", self.passwords.len()),
+            )
+            .field("pats", &self.pats)
+            .field("apps", &self.apps)
+            .finish()
+    }
+}
+
+impl Directory {
+    /// Site by content URL, case-insensitively.
+    pub fn site_by_content_url(&self, content_url: &str) -> Option<&Site> {
+        self.sites
+            .iter()
+            .find(|site| site.content_url.eq_ignore_ascii_case(content_url))
+            .or_else(|| {
+                let lower = content_url.to_lowercase();
+                self.sites
+                    .iter()
+                    .find(|site| site.content_url.to_lowercase() == lower)
+            })
+    }
+
+    /// Site by LUID.
+    pub fn site_by_id(&self, id: &str) -> Option<&Site> {
+        self.sites.iter().find(|site| site.id == id)
+    }
+
+    /// Adds a site.
+    pub fn add_site(&mut self, site: Site) {
+        self.sites.push(site);
+    }
+
+    /// User on a site by name, case-insensitively.
+    pub fn user_by_name(&self, site_id: &str, name: &str) -> Option<&User> {
+        let key = (site_id.to_owned(), name.to_lowercase());
+        self.user_index.get(&key).and_then(|id| self.users.get(id))
+    }
+
+    /// User on a site by name, case-sensitively (the JWT `sub`).
+    pub fn user_by_exact_name(&self, site_id: &str, name: &str) -> Option<&User> {
+        self.user_by_name(site_id, name)
+            .filter(|user| user.name == name)
+    }
+
+    /// Adds a user; `password`, when given, becomes the password of the name on every site.
+    pub fn add_user(&mut self, user: User, password: Option<&str>) {
+        if let Some(password) = password {
+            self.passwords
+                .insert(user.name.to_lowercase(), digest(password));
+        }
+        self.user_index.insert(
+            (user.site_id.clone(), user.name.to_lowercase()),
+            user.id.clone(),
+        );
+        self.users.insert(user.id.clone(), user);
+    }
+
+    /// Whether `password` is the password of `name` (constant-time digest comparison).
+    pub fn password_matches(&self, name: &str, password: &str) -> bool {
+        match self.passwords.get(&name.to_lowercase()) {
+            Some(stored) => digest_matches(password, stored),
+            None => {
+                // Same work whether or not the user exists.
+                let _ = digest_matches(password, &[0; 32]);
+                false
+            }
+        }
+    }
+
+    /// Index of the PAT named `name` owned by `user_id`.
+    pub fn pat_index(&self, user_id: &str, name: &str) -> Option<usize> {
+        self.pats
+            .iter()
+            .position(|pat| pat.user_id == user_id && pat.name == name)
+    }
+
+    /// Index of the PAT on `site_id` named `name` whose secret matches.
+    pub fn find_pat(&self, site_id: &str, name: &str, secret: &str) -> Option<usize> {
+        let candidate = digest(secret);
+        let mut found = None;
+        for (index, pat) in self.pats.iter().enumerate() {
+            if pat.site_id == site_id && pat.name == name {
+                let equal: bool = candidate.ct_eq(&pat.secret_digest).into();
+                if equal && found.is_none() {
+                    found = Some(index);
+                }
+            }
+        }
+        found
+    }
+
+    /// The enabled-or-not app holding secret `secret_id`.
+    pub fn app_by_secret_id(&self, secret_id: &str) -> Option<&ConnectedAppRecord> {
+        self.apps.iter().find(|app| app.secret_id == secret_id)
+    }
+}

@@ -1,0 +1,208 @@
+//! Tableau-shaped response bodies in XML and JSON.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::format::Format;
+use crate::version::ApiVersion;
+
+const NAMESPACE: &str = "http://tableau.com/api";
+
+/// Builds a response with the format's content type.
+pub fn respond(status: StatusCode, format: Format, body: String) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static(format.content_type()),
+    );
+    response
+}
+
+/// Escapes an attribute value or text: the five entities, and TAB/LF/CR as character references.
+pub fn escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if crate::request::is_xml_char(c) => out.push(c),
+            _ => out.push('\u{FFFD}'),
+        }
+    }
+    out
+}
+
+/// `<name a="v" …/>`
+pub fn empty_element(name: &str, attributes: &[(&str, &str)]) -> String {
+    let mut out = format!("<{name}");
+    for (key, value) in attributes {
+        out.push_str(&format!(" {key}=\"{}\"", escape(value)));
+    }
+    out.push_str("/>");
+    out
+}
+
+/// Wraps `inner` in the full `tsResponse` envelope of a success answer.
+pub fn xml_envelope(version: ApiVersion, inner: &str) -> String {
+    format!(
+        "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+         xsi:schemaLocation=\"{NAMESPACE} https://help.tableau.com/samples/en-us/rest_api/ts-api_{}_{}.xsd\">{inner}</tsResponse>",
+        version.major, version.minor
+    )
+}
+
+/// The XML error body.
+pub fn xml_error(error: &ApiError) -> String {
+    format!(
+        "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\"><error code=\"{}\"><summary>{}</summary><detail>{}</detail></error></tsResponse>",
+        escape(&error.code),
+        escape(&error.summary),
+        escape(&error.detail)
+    )
+}
+
+#[derive(Serialize)]
+struct JsonErrorBody<'a> {
+    error: JsonError<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    summary: &'a str,
+    detail: &'a str,
+    code: &'a str,
+}
+
+/// The JSON error body (the code is a string).
+pub fn json_error(error: &ApiError) -> String {
+    to_json(&JsonErrorBody {
+        error: JsonError {
+            summary: &error.summary,
+            detail: &error.detail,
+            code: &error.code,
+        },
+    })
+}
+
+/// Serializes a value that cannot fail to serialize (plain structs of strings).
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| String::from("{}"))
+}
+
+/// The `credentials` answer of sign-in and switch site.
+#[derive(Debug, Clone)]
+pub struct CredentialsAnswer {
+    /// Session token.
+    pub token: String,
+    /// Site LUID.
+    pub site_id: String,
+    /// Site content URL as stored.
+    pub content_url: String,
+    /// User LUID.
+    pub user_id: String,
+    /// `D:HH:MM`, PAT sign-ins only.
+    pub estimated_time_to_expiration: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonCredentialsBody<'a> {
+    credentials: JsonCredentials<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonCredentials<'a> {
+    site: JsonSiteRef<'a>,
+    user: JsonId<'a>,
+    token: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    estimated_time_to_expiration: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonSiteRef<'a> {
+    id: &'a str,
+    content_url: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonId<'a> {
+    id: &'a str,
+}
+
+impl CredentialsAnswer {
+    /// Renders the answer.
+    pub fn render(&self, format: Format, version: ApiVersion) -> String {
+        match format {
+            Format::Xml => {
+                let mut attributes = vec![("token", self.token.as_str())];
+                if let Some(estimate) = &self.estimated_time_to_expiration {
+                    attributes.push(("estimatedTimeToExpiration", estimate.as_str()));
+                }
+                let open = empty_element("credentials", &attributes);
+                let open = open.trim_end_matches("/>");
+                let inner = format!(
+                    "{open}>{}{}</credentials>",
+                    empty_element(
+                        "site",
+                        &[("id", &self.site_id), ("contentUrl", &self.content_url)]
+                    ),
+                    empty_element("user", &[("id", &self.user_id)])
+                );
+                xml_envelope(version, &inner)
+            }
+            Format::Json => to_json(&JsonCredentialsBody {
+                credentials: JsonCredentials {
+                    site: JsonSiteRef {
+                        id: &self.site_id,
+                        content_url: &self.content_url,
+                    },
+                    user: JsonId { id: &self.user_id },
+                    token: &self.token,
+                    estimated_time_to_expiration: self.estimated_time_to_expiration.as_deref(),
+                },
+            }),
+        }
+    }
+}
+
+/// `D:HH:MM` (days unpadded) of a non-negative duration, in whole minutes.
+pub fn d_hh_mm(duration: time::Duration) -> String {
+    let minutes = duration.whole_minutes().max(0);
+    format!(
+        "{}:{:02}:{:02}",
+        minutes / (24 * 60),
+        (minutes / 60) % 24,
+        minutes % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_formats() {
+        assert_eq!(
+            escape("a&b<\"'>\t\n\r"),
+            "a&amp;b&lt;&quot;&apos;&gt;&#9;&#10;&#13;"
+        );
+        assert_eq!(
+            d_hh_mm(time::Duration::minutes(364 * 1440 + 23 * 60 + 59)),
+            "364:23:59"
+        );
+        assert_eq!(d_hh_mm(time::Duration::seconds(59)), "0:00:00");
+    }
+}

@@ -1,0 +1,166 @@
+//! The server's state: configuration, clock, directory, sessions, faults and request log.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::clock::Clock;
+use crate::directory::Directory;
+use crate::faults::FaultStore;
+use crate::ids::IdGenerator;
+use crate::request_log::RequestLog;
+use crate::seed::{Seed, SeedError};
+use crate::sessions::SessionStore;
+use crate::types::DefaultCredentials;
+use crate::version::ApiVersion;
+
+/// Settings of one mock server.
+#[derive(Clone)]
+pub struct Config {
+    /// Newest REST API version served.
+    pub api_version: ApiVersion,
+    /// Idle lifetime of a session (sliding).
+    pub session_idle: Duration,
+    /// When set, the control API needs `X-Mock-Control` with this value.
+    pub control_token: Option<String>,
+    /// Capacity of the request log (0 turns it off).
+    pub request_log: usize,
+    /// Cap on live sessions.
+    pub max_sessions: usize,
+    /// Fixed start instant of the virtual clock (it then moves only when advanced).
+    pub fixed_start: Option<OffsetDateTime>,
+    /// Seed of the id/token/secret generator.
+    pub deterministic: Option<u64>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("api_version", &self.api_version)
+            .field("session_idle", &self.session_idle)
+            .field(
+                "control_token",
+                &self.control_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("request_log", &self.request_log)
+            .field("max_sessions", &self.max_sessions)
+            .field("fixed_start", &self.fixed_start)
+            .field("deterministic", &self.deterministic)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            api_version: ApiVersion::DEFAULT,
+            session_idle: Duration::from_secs(240 * 60),
+            control_token: None,
+            request_log: 10_000,
+            max_sessions: 1_000_000,
+            fixed_start: None,
+            deterministic: None,
+        }
+    }
+}
+
+/// Shared state of one mock server; cheap to clone. Build it with
+/// [`MockServerBuilder::build_state`](crate::MockServerBuilder::build_state).
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub config: Config,
+    pub clock: Clock,
+    pub ids: IdGenerator,
+    directory: RwLock<Directory>,
+    pub sessions: SessionStore,
+    /// JWT ids seen, with their `exp`.
+    pub jtis: Mutex<HashMap<String, i64>>,
+    pub faults: FaultStore,
+    pub log: RequestLog,
+    initial: Directory,
+    pub defaults: DefaultCredentials,
+}
+
+impl AppState {
+    /// Builds the state from settings and seed data.
+    pub fn new(config: Config, seed: &Seed) -> Result<AppState, SeedError> {
+        let clock = Clock::new(config.fixed_start);
+        let ids = IdGenerator::new(config.deterministic);
+        let (initial, defaults) = seed.materialise(&ids, clock.now())?;
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                sessions: SessionStore::new(config.session_idle, config.max_sessions),
+                log: RequestLog::new(config.request_log),
+                directory: RwLock::new(initial.clone()),
+                initial,
+                defaults,
+                clock,
+                ids,
+                jtis: Mutex::new(HashMap::new()),
+                faults: FaultStore::default(),
+                config,
+            }),
+        })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The credentials of the seed data.
+    pub fn default_credentials(&self) -> DefaultCredentials {
+        self.inner.defaults.clone()
+    }
+
+    /// The virtual time.
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    pub(crate) fn now_nanos(&self) -> i64 {
+        i64::try_from(self.now().unix_timestamp_nanos()).unwrap_or(i64::MAX)
+    }
+
+    pub(crate) fn read_directory(&self) -> RwLockReadGuard<'_, Directory> {
+        self.inner
+            .directory
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn write_directory(&self) -> RwLockWriteGuard<'_, Directory> {
+        self.inner
+            .directory
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Back to the seed data: no sessions, clock offset 0, no faults, empty request log.
+    pub fn reset(&self) {
+        let mut dir = self.write_directory();
+        *dir = self.inner.initial.clone();
+        self.inner.sessions.clear();
+        drop(dir);
+        self.inner
+            .jtis
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.inner.clock.reset();
+        self.inner.faults.clear();
+        self.inner.log.clear();
+    }
+
+    /// Number of live sessions held.
+    pub fn session_count(&self) -> usize {
+        self.inner.sessions.len()
+    }
+}

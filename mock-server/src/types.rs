@@ -1,0 +1,130 @@
+//! Plain public value types of the library API (mirroring the control API's JSON).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A site, as the control API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SiteInfo {
+    /// Site LUID.
+    pub id: String,
+    /// URL name (`""` for the Default site).
+    pub content_url: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// A user, as the control API returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserInfo {
+    /// User LUID (on this site).
+    pub id: String,
+    /// User name.
+    pub name: String,
+    /// Site content URL.
+    pub site: String,
+    /// Site role.
+    pub site_role: String,
+}
+
+/// A newly created personal access token: the only place its secret is shown.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PatInfo {
+    /// Token name.
+    pub name: String,
+    /// Token secret.
+    pub secret: String,
+    /// End of its maximum lifetime.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for PatInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PatInfo")
+            .field("name", &self.name)
+            .field("secret", &"[redacted]")
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A connected app (direct trust) secret to register.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConnectedApp {
+    /// Site content URL.
+    pub site: String,
+    /// Client id (the JWT `iss`).
+    pub client_id: String,
+    /// Secret id (the JWT header `kid`).
+    pub secret_id: String,
+    /// Secret value (the HMAC key, as UTF-8 bytes).
+    pub secret_value: String,
+    /// Whether the app accepts JWTs.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl std::fmt::Debug for ConnectedApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectedApp")
+            .field("site", &self.site)
+            .field("client_id", &self.client_id)
+            .field("secret_id", &self.secret_id)
+            .field("secret_value", &"[redacted]")
+            .field("enabled", &self.enabled)
+            .finish()
+    }
+}
+
+/// The credentials of the data set the server started with (contracts section 1).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct DefaultCredentials {
+    /// Site content URL (`""` is the Default site).
+    pub site_content_url: String,
+    /// User name.
+    pub username: String,
+    /// Password (empty when the seed gives the user none).
+    pub password: String,
+    /// PAT name (empty when the seed has no token).
+    pub pat_name: String,
+    /// PAT secret (empty when the seed has no token).
+    pub pat_secret: String,
+}
+
+impl std::fmt::Debug for DefaultCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DefaultCredentials")
+            .field("site_content_url", &self.site_content_url)
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .field("pat_name", &self.pat_name)
+            .field("pat_secret", &"[redacted]")
+            .finish()
+    }
+}
+
+/// One entry of the request log (`GET /_mock/requests`), secrets redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Request path without the query, e.g. `/api/3.27/auth/signin`.
+    pub path: String,
+    /// Answered status; `None` when the connection was dropped by a fault.
+    pub status: Option<u16>,
+    /// Request headers (lower-case names), sensitive ones redacted.
+    pub headers: BTreeMap<String, String>,
+    /// The body, redacted and cut at 4 KiB; `None` when empty.
+    pub body: Option<String>,
+}
