@@ -163,11 +163,14 @@ impl ConnectedAppProvider {
         if !empty.is_empty() {
             return Err(ProviderError::invalid_configuration(
                 NAME,
-                format!(
-                    "the connected app's {} {} empty",
-                    empty.join(", "),
-                    if empty.len() == 1 { "is" } else { "are" }
-                ),
+                match empty.as_slice() {
+                    [only] => format!("the connected app's {only} is empty"),
+                    [init @ .., last] => format!(
+                        "the connected app's {} and {last} are empty",
+                        init.join(", ")
+                    ),
+                    [] => String::new(),
+                },
             ));
         }
         Ok(ConnectedAppProvider {
