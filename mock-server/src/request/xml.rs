@@ -42,13 +42,11 @@ fn element_children<'a, 'input>(
         if child.is_element() {
             check_namespace(child)?;
             elements.push(child);
-        } else if child.is_text() {
-            if !child.text().unwrap_or("").trim().is_empty() {
-                return Err(BodyError::new(format!(
-                    "unexpected text inside <{}>",
-                    node.tag_name().name()
-                )));
-            }
+        } else if child.is_text() && !child.text().unwrap_or("").trim().is_empty() {
+            return Err(BodyError::new(format!(
+                "unexpected text inside <{}>",
+                node.tag_name().name()
+            )));
         }
     }
     Ok(elements)

@@ -1,0 +1,216 @@
+//! Helpers shared by the integration tests: deterministic state, `oneshot` calls, bodies.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use http::{HeaderMap, Request, StatusCode};
+use tableau_mock_server::{AppState, MockServer, MockServerBuilder};
+use tower::ServiceExt;
+
+pub const START: time::OffsetDateTime = time::macros::datetime!(2026-11-28 10:00:00 UTC);
+pub const PAT_SECRET: &str = "pat-secret-of-admin";
+
+pub const SEED: &str = r#"
+[[sites]]
+contentUrl = ""
+name = "Default"
+id = "00000000-0000-4000-8000-00000000d001"
+
+[[sites]]
+contentUrl = "analytics"
+name = "Analytics"
+id = "00000000-0000-4000-8000-00000000a001"
+
+[[sites]]
+contentUrl = "lonely"
+name = "Lonely"
+id = "00000000-0000-4000-8000-00000000c001"
+
+[[users]]
+site = ""
+name = "admin"
+password = "admin"
+siteRole = "ServerAdministrator"
+id = "00000000-0000-4000-8000-0000000000a1"
+
+[[users]]
+site = "analytics"
+name = "admin"
+siteRole = "ServerAdministrator"
+id = "00000000-0000-4000-8000-0000000000a2"
+
+[[users]]
+site = ""
+name = "viewer"
+password = "viewer-pw"
+siteRole = "Viewer"
+id = "00000000-0000-4000-8000-0000000000b1"
+fullName = "Vera Viewer"
+email = "vera@example.com"
+
+[[users]]
+site = "analytics"
+name = "viewer"
+siteRole = "Viewer"
+id = "00000000-0000-4000-8000-0000000000b2"
+
+[[tokens]]
+site = ""
+user = "admin"
+name = "admin-pat"
+secret = "pat-secret-of-admin"
+
+[[tokens]]
+site = ""
+user = "viewer"
+name = "viewer-pat"
+secret = "pat-secret-of-viewer"
+
+[[connectedApps]]
+site = ""
+clientId = "client-1"
+secretId = "kid-1"
+secretValue = "c2VjcmV0LXZhbHVl"
+"#;
+
+pub const ADMIN_ID: &str = "00000000-0000-4000-8000-0000000000a1";
+pub const VIEWER_ID: &str = "00000000-0000-4000-8000-0000000000b1";
+pub const DEFAULT_SITE: &str = "00000000-0000-4000-8000-00000000d001";
+pub const ANALYTICS_SITE: &str = "00000000-0000-4000-8000-00000000a001";
+
+pub fn builder() -> MockServerBuilder {
+    MockServer::builder()
+        .seed_toml(SEED)
+        .deterministic(42)
+        .fixed_start(START)
+}
+
+pub fn state() -> AppState {
+    builder().build_state().unwrap()
+}
+
+pub fn app(state: &AppState) -> Router {
+    tableau_mock_server::router(state.clone())
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    /// The session token of a sign-in answer, in either format.
+    pub fn token(&self) -> String {
+        if self.body.starts_with('{') {
+            return self.json()["credentials"]["token"].as_str().unwrap().to_owned();
+        }
+        attr(&self.body, "token").unwrap_or_else(|| panic!("no token in {}", self.body))
+    }
+
+    /// The body with session tokens replaced by `[token]`.
+    pub fn redacted(&self) -> String {
+        redact_tokens(&self.body)
+    }
+}
+
+pub fn attr(xml: &str, name: &str) -> Option<String> {
+    let needle = format!(" {name}=\"");
+    let start = xml.find(&needle)? + needle.len();
+    let end = xml[start..].find('"')? + start;
+    Some(xml[start..end].to_owned())
+}
+
+pub fn redact_tokens(body: &str) -> String {
+    let mut out = body.to_owned();
+    for (open, close) in [("token=\"", '"'), ("\"token\":\"", '"')] {
+        if let Some(start) = out.find(open) {
+            let from = start + open.len();
+            if let Some(len) = out[from..].find(close) {
+                out.replace_range(from..from + len, "[token]");
+            }
+        }
+    }
+    out
+}
+
+pub async fn call(app: &Router, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Answer {
+    let mut request = Request::builder().method(method).uri(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = app.clone().oneshot(request.body(body.into()).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8(bytes.to_vec()).unwrap(),
+    }
+}
+
+pub const XML: &[(&str, &str)] = &[("content-type", "application/xml")];
+pub const JSON: &[(&str, &str)] = &[("content-type", "application/json"), ("accept", "application/json")];
+
+pub fn password_xml(name: &str, password: &str, site: &str) -> String {
+    format!(r#"<tsRequest><credentials name="{name}" password="{password}"><site contentUrl="{site}"/></credentials></tsRequest>"#)
+}
+
+pub fn pat_xml(name: &str, secret: &str, site: &str) -> String {
+    format!(r#"<tsRequest><credentials personalAccessTokenName="{name}" personalAccessTokenSecret="{secret}"><site contentUrl="{site}"/></credentials></tsRequest>"#)
+}
+
+pub fn pat_json(name: &str, secret: &str, site: &str) -> String {
+    serde_json::json!({"credentials": {"personalAccessTokenName": name, "personalAccessTokenSecret": secret, "site": {"contentUrl": site}}}).to_string()
+}
+
+pub fn password_json(name: &str, password: &str, site: &str) -> String {
+    serde_json::json!({"credentials": {"name": name, "password": password, "site": {"contentUrl": site}}}).to_string()
+}
+
+/// Signs in as admin on the Default site with the seeded PAT (XML); returns the token.
+pub async fn sign_in_admin(app: &Router) -> String {
+    let answer = call(app, "POST", "/api/3.27/auth/signin", XML, pat_xml("admin-pat", PAT_SECRET, "")).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.token()
+}
+
+pub async fn sign_in_password(app: &Router, name: &str, password: &str, site: &str) -> String {
+    let answer = call(app, "POST", "/api/3.27/auth/signin", XML, password_xml(name, password, site)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.token()
+}
+
+/// Asserts a well-formed Tableau error body (XML or JSON) with `code`, whose first three digits
+/// are the status.
+pub fn assert_tableau_error(answer: &Answer, code: &str) {
+    assert_eq!(answer.status.as_u16().to_string(), code[..3], "{}", answer.body);
+    assert_eq!(tableau_error_code(answer).as_deref(), Some(code), "{}", answer.body);
+}
+
+/// The code of a well-formed Tableau error body, if it is one.
+pub fn tableau_error_code(answer: &Answer) -> Option<String> {
+    let content_type = answer.headers.get("content-type")?.to_str().ok()?;
+    if content_type.starts_with("application/json") {
+        let value: serde_json::Value = serde_json::from_str(&answer.body).ok()?;
+        let error = value.get("error")?;
+        error.get("summary")?.as_str()?;
+        error.get("detail")?.as_str()?;
+        Some(error.get("code")?.as_str()?.to_owned())
+    } else {
+        let doc = roxmltree::Document::parse(&answer.body).ok()?;
+        let root = doc.root_element();
+        if root.tag_name().name() != "tsResponse" || root.tag_name().namespace() != Some("http://tableau.com/api") {
+            return None;
+        }
+        let error = root.children().find(|n| n.has_tag_name("error"))?;
+        error.children().find(|n| n.has_tag_name("summary"))?;
+        error.children().find(|n| n.has_tag_name("detail"))?;
+        Some(error.attribute("code")?.to_owned())
+    }
+}
