@@ -25,8 +25,12 @@ doc:
 conformance *ARGS:
     cargo run --release -p tableau-conformance -- {{ARGS}}
 
+# Supply chain: permissive licences, crates.io only, one major of tokio/hyper/rustls, no OpenSSL.
+deny:
+    cargo deny check licenses bans sources
+
 # Exactly what CI runs.
-ci: lint doc test
+ci: lint doc deny test
     cargo run --release -p tableau-conformance -- --junit target/conformance-junit.xml
 
 # Long-running fuzz and soak tests (ignored by `cargo test`).
