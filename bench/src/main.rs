@@ -1,0 +1,3 @@
+//! Placeholder for the benchmark driver.
+
+fn main() {}
