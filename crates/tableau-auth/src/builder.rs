@@ -1,0 +1,288 @@
+//! [`ClientBuilder`]: the server URL, HTTP settings, version pinning and test seams.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tableau_auth_core::{ApiVersion, Sleep, SystemTimeSource, TimeSource, TokioSleep, WireFormat};
+use url::{Host, Url};
+
+use crate::client::{Client, ClientInner};
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+
+/// The default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("tableau-auth-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Configures a [`Client`]. Start with [`Client::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use tableau_auth::{Client, Error};
+///
+/// let client = Client::builder()
+///     .server_url("https://tableau.example.com")
+///     .timeout(Duration::from_secs(30))
+///     .build()?;
+/// assert_eq!(client.server_url().as_str(), "https://tableau.example.com/");
+///
+/// // Plain http is refused for anything but the local machine.
+/// let err = Client::builder().server_url("http://tableau.example.com").build().unwrap_err();
+/// assert!(matches!(err, Error::InsecureUrl { .. }));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    server_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    proxies: Vec<reqwest::Proxy>,
+    root_certificates: Vec<reqwest::Certificate>,
+    user_agent: String,
+    api_version: Option<ApiVersion>,
+    format: WireFormat,
+    allow_insecure_http: bool,
+    retry_policy: RetryPolicy,
+    sleep: Arc<dyn Sleep>,
+    time_source: Arc<dyn TimeSource>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            server_url: None,
+            timeout: Some(Duration::from_secs(60)),
+            connect_timeout: Some(Duration::from_secs(10)),
+            proxies: Vec::new(),
+            root_certificates: Vec::new(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            api_version: None,
+            format: WireFormat::Xml,
+            allow_insecure_http: false,
+            retry_policy: RetryPolicy::default(),
+            sleep: Arc::new(TokioSleep),
+            time_source: Arc::new(SystemTimeSource),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The server's root URL (`https://tableau.example.com`, or for Tableau Cloud the pod:
+    /// `https://10ay.online.tableau.com`). A path prefix is kept (for reverse proxies).
+    pub fn server_url(mut self, url: &str) -> Self {
+        self.server_url = Some(url.to_owned());
+        self
+    }
+
+    /// The timeout of each HTTP request (default 60 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The timeout for establishing a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Sends requests through a proxy.
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.proxies.push(proxy);
+        self
+    }
+
+    /// Trusts an additional root certificate (for servers with a private CA).
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
+    /// The `User-Agent` header (default `tableau-auth-rust/<version>`).
+    pub fn user_agent(mut self, user_agent: &str) -> Self {
+        self.user_agent = user_agent.to_owned();
+        self
+    }
+
+    /// Pins the REST API version instead of negotiating it with `serverinfo`.
+    pub fn api_version(mut self, version: ApiVersion) -> Self {
+        self.api_version = Some(version);
+        self
+    }
+
+    /// The wire format of requests and responses (default XML).
+    pub fn format(mut self, format: WireFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Allows `http://` URLs for hosts other than the local machine. Credentials and tokens
+    /// then travel unencrypted: only for trusted networks.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// How throttled and failed calls are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
+    /// How the client waits between retries (default: tokio's timer). Tests inject
+    /// [`ManualSleep`](tableau_auth_core::ManualSleep).
+    pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
+        self.sleep = sleep;
+        self
+    }
+
+    /// The clock for session ages, retry deadlines and `Retry-After` dates (default: the
+    /// system clock). Tests inject [`ManualTimeSource`](tableau_auth_core::ManualTimeSource).
+    pub fn time_source(mut self, time_source: Arc<dyn TimeSource>) -> Self {
+        self.time_source = time_source;
+        self
+    }
+
+    /// Builds the client. Fails on a missing or unusable URL, on `http://` for a remote host
+    /// (unless allowed), and on TLS or proxy settings reqwest rejects.
+    pub fn build(self) -> Result<Client, Error> {
+        let raw = self
+            .server_url
+            .as_deref()
+            .ok_or_else(|| Error::Configuration("no server URL: call .server_url(..)".into()))?;
+        let server = parse_server_url(raw)?;
+        check_scheme(&server, self.allow_insecure_http)?;
+
+        let mut http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(self.user_agent.as_str());
+        if let Some(timeout) = self.timeout {
+            http = http.timeout(timeout);
+        }
+        if let Some(timeout) = self.connect_timeout {
+            http = http.connect_timeout(timeout);
+        }
+        for proxy in self.proxies {
+            http = http.proxy(proxy);
+        }
+        for certificate in self.root_certificates {
+            http = http.add_root_certificate(certificate);
+        }
+        let http = http
+            .build()
+            .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
+
+        Ok(Client::from_inner(
+            Arc::new(ClientInner {
+                http,
+                server,
+                pinned: self.api_version,
+                server_info: tokio::sync::OnceCell::new(),
+                allow_insecure_http: self.allow_insecure_http,
+                retry: self.retry_policy,
+                sleep: self.sleep,
+                time: self.time_source,
+            }),
+            self.format,
+        ))
+    }
+}
+
+fn parse_server_url(raw: &str) -> Result<Url, Error> {
+    let mut url = Url::parse(raw.trim()).map_err(|e| {
+        Error::Configuration(format!(
+            "`{raw}` is not a URL ({e}); expected something like https://tableau.example.com"
+        ))
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Configuration(format!(
+            "the server URL must start with https:// (got `{}:`)",
+            url.scheme()
+        )));
+    }
+    if url.host().is_none() {
+        return Err(Error::Configuration(format!("`{raw}` has no host")));
+    }
+    if url.fragment().is_some() {
+        return Err(Error::Configuration(format!(
+            "`{raw}` contains a browser fragment (`#...`): pass only the server's root URL and \
+             give the site's content URL to the credential provider"
+        )));
+    }
+    if url.query().is_some() {
+        return Err(Error::Configuration(format!(
+            "`{raw}` must not have a query"
+        )));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Configuration(
+            "the server URL must not contain a user name or password".into(),
+        ));
+    }
+    // A path prefix is kept; a copied `/api/...` tail is not.
+    let path = url.path().to_owned();
+    let trimmed = match path.find("/api/") {
+        Some(index) => &path[..index],
+        None => path.trim_end_matches('/'),
+    };
+    let trimmed = format!("{trimmed}/");
+    url.set_path(&trimmed);
+    Ok(url)
+}
+
+/// Refuses `http://` for hosts other than loopback, unless allowed.
+pub(crate) fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<(), Error> {
+    if url.scheme() == "https" || allow_insecure_http || is_loopback(url) {
+        return Ok(());
+    }
+    Err(Error::InsecureUrl {
+        host: url.host_str().unwrap_or_default().to_owned(),
+    })
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(domain)) => {
+            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+            domain == "localhost" || domain.ends_with(".localhost")
+        }
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_server_urls() {
+        let p = |s| parse_server_url(s).unwrap().to_string();
+        assert_eq!(p("https://t.example.com"), "https://t.example.com/");
+        assert_eq!(p("https://t.example.com/"), "https://t.example.com/");
+        assert_eq!(
+            p("https://t.example.com/tableau/"),
+            "https://t.example.com/tableau/"
+        );
+        assert_eq!(
+            p("https://t.example.com/api/3.27/auth/signin"),
+            "https://t.example.com/"
+        );
+        assert!(parse_server_url("https://t.example.com/#/site/x").is_err());
+        assert!(parse_server_url("ftp://t.example.com").is_err());
+        assert!(parse_server_url("t.example.com").is_err());
+    }
+
+    #[test]
+    fn http_is_refused_except_for_loopback() {
+        let check = |s, allow| check_scheme(&parse_server_url(s).unwrap(), allow);
+        assert!(check("http://localhost:8080", false).is_ok());
+        assert!(check("http://127.0.0.1:8080", false).is_ok());
+        assert!(check("http://[::1]:8080", false).is_ok());
+        assert!(check("http://tableau.example.com", true).is_ok());
+        let err = check("http://tableau.example.com", false).unwrap_err();
+        assert!(err.to_string().contains("tableau.example.com"), "{err}");
+        assert!(err.to_string().contains("https://"), "{err}");
+    }
+}

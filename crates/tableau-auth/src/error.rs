@@ -1,0 +1,324 @@
+//! The one error type of the client and the session manager, and the hints it carries.
+
+use std::time::Duration;
+
+use tableau_auth_core::{
+    ApiVersion, ErrorCode, Feature, ParseError, ProviderError, RenderError, TableauError,
+};
+
+/// Everything that can go wrong while signing in or making an authenticated call.
+///
+/// The variants are the cases a caller handles differently. `Display` is short, never contains
+/// a secret, and ends with a hint naming the likely cause when the evidence allows one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The credential provider could not produce credentials.
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+
+    /// The server answered with a Tableau error (code, summary and detail are in `error`).
+    #[error("{error}{}", hint_suffix(hint))]
+    Tableau {
+        /// What the server said.
+        error: TableauError,
+        /// The likely cause, when the evidence allows one.
+        hint: Option<String>,
+    },
+
+    /// The session token is no longer valid (401002: expired, signed out or superseded).
+    /// The only remedy is to sign in again; [`SessionManager`](crate::SessionManager) does it
+    /// for you.
+    #[error("the session is no longer valid ({error}){}", hint_suffix(hint))]
+    SessionExpired {
+        /// What the server said.
+        error: TableauError,
+        /// The likely cause, when the evidence allows one.
+        hint: Option<String>,
+    },
+
+    /// The personal access token's session was superseded too often: another process or
+    /// machine signs in with the same PAT. The manager stops instead of fighting it.
+    #[error(
+        "the personal access token's session was superseded {supersessions} times within {} \
+         minutes: the token is being used to sign in elsewhere (one session per PAT). Give each \
+         process its own PAT, or share one SessionManager within a process; call \
+         SessionManager::resume() to try again",
+        window.as_secs() / 60
+    )]
+    PatInUseElsewhere {
+        /// How many supersessions were seen.
+        supersessions: u32,
+        /// The window they were seen in.
+        window: Duration,
+    },
+
+    /// The server's REST API version is too old for what was asked. Nothing was sent.
+    #[error(
+        "{what} needs REST API {required} (Tableau Server {release}) or newer, but the server \
+         speaks {server_version}"
+    )]
+    UnsupportedByServer {
+        /// The feature that is missing.
+        feature: Feature,
+        /// A human name for it.
+        what: &'static str,
+        /// The server's (or the pinned) version.
+        server_version: ApiVersion,
+        /// The minimum version the feature needs.
+        required: ApiVersion,
+        /// The Tableau Server release that introduced it.
+        release: &'static str,
+    },
+
+    /// `serverinfo` answered 404003: the server is older than REST API 2.4 (Tableau Server
+    /// 10.1), or the URL does not point at a Tableau server.
+    #[error(
+        "the server does not answer `GET /api/2.4/serverinfo` (404003): it is older than \
+         Tableau Server 10.1 (REST API 2.4), or the URL is not the Tableau server's root; \
+         pin a version with ClientBuilder::api_version if it is an old server"
+    )]
+    ServerTooOld {
+        /// What the server said.
+        error: TableauError,
+    },
+
+    /// An `http://` URL for a host that is not the local machine.
+    #[error(
+        "refusing to send credentials over plain http to `{host}`: use https://, or \
+         ClientBuilder::allow_insecure_http(true) on a trusted network"
+    )]
+    InsecureUrl {
+        /// The host that was refused.
+        host: String,
+    },
+
+    /// The server redirected a call that must not follow it (an authenticated call to another
+    /// host, where the session token must not travel, or a redirect from https to http).
+    #[error("refused to follow the HTTP {status} redirect to `{location}`: {reason}")]
+    Redirect {
+        /// The HTTP status of the redirect.
+        status: u16,
+        /// The `Location` the server named.
+        location: String,
+        /// Why it was not followed.
+        reason: &'static str,
+    },
+
+    /// Sign-in was redirected more than 5 times.
+    #[error("sign-in was redirected more than {hops} times (last `Location`: `{location}`)")]
+    TooManyRedirects {
+        /// How many redirects were followed.
+        hops: usize,
+        /// The last `Location`.
+        location: String,
+    },
+
+    /// The server answered something that is not a Tableau answer.
+    #[error(transparent)]
+    UnexpectedResponse(#[from] ParseError),
+
+    /// The server could not be reached, or the connection failed.
+    #[error("could not talk to the Tableau server: {0}")]
+    Transport(#[source] reqwest::Error),
+
+    /// The call timed out (the client's timeout, or the retry policy's total deadline).
+    #[error("the call to the Tableau server timed out")]
+    Timeout(#[source] Option<reqwest::Error>),
+
+    /// The client is configured wrongly (bad URL, unusable TLS settings, …).
+    #[error("invalid client configuration: {0}")]
+    Configuration(String),
+
+    /// The credentials cannot be written in the chosen wire format.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+
+    /// A sign-in that this call waited for (another task started it) failed.
+    #[error("the sign-in this call waited for failed: {message}")]
+    SignInFailed {
+        /// The failed sign-in's error message.
+        message: String,
+    },
+}
+
+fn hint_suffix(hint: &Option<String>) -> String {
+    match hint {
+        Some(hint) => format!("; hint: {hint}"),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// The Tableau error the server reported, if any.
+    pub fn tableau_error(&self) -> Option<&TableauError> {
+        match self {
+            Error::Tableau { error, .. }
+            | Error::SessionExpired { error, .. }
+            | Error::ServerTooOld { error } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The Tableau error code the server reported, if any.
+    pub fn tableau_code(&self) -> Option<ErrorCode> {
+        self.tableau_error().map(|e| e.code)
+    }
+
+    /// The hint naming the likely cause, if any.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            Error::Tableau { hint, .. } | Error::SessionExpired { hint, .. } => hint.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A copy for tasks that waited for the sign-in that failed with this error.
+    pub(crate) fn clone_for_waiter(&self) -> Error {
+        match self {
+            Error::Tableau { error, hint } => Error::Tableau {
+                error: error.clone(),
+                hint: hint.clone(),
+            },
+            Error::SessionExpired { error, hint } => Error::SessionExpired {
+                error: error.clone(),
+                hint: hint.clone(),
+            },
+            Error::ServerTooOld { error } => Error::ServerTooOld {
+                error: error.clone(),
+            },
+            Error::PatInUseElsewhere {
+                supersessions,
+                window,
+            } => Error::PatInUseElsewhere {
+                supersessions: *supersessions,
+                window: *window,
+            },
+            Error::UnsupportedByServer {
+                feature,
+                what,
+                server_version,
+                required,
+                release,
+            } => Error::UnsupportedByServer {
+                feature: *feature,
+                what,
+                server_version: *server_version,
+                required: *required,
+                release,
+            },
+            Error::InsecureUrl { host } => Error::InsecureUrl { host: host.clone() },
+            Error::Redirect {
+                status,
+                location,
+                reason,
+            } => Error::Redirect {
+                status: *status,
+                location: location.clone(),
+                reason,
+            },
+            Error::TooManyRedirects { hops, location } => Error::TooManyRedirects {
+                hops: *hops,
+                location: location.clone(),
+            },
+            Error::UnexpectedResponse(e) => Error::UnexpectedResponse(e.clone()),
+            Error::Configuration(m) => Error::Configuration(m.clone()),
+            Error::Render(e) => Error::Render(e.clone()),
+            Error::Timeout(_) => Error::Timeout(None),
+            other => Error::SignInFailed {
+                message: other.to_string(),
+            },
+        }
+    }
+
+    pub(crate) fn unsupported(feature: Feature, server_version: ApiVersion) -> Error {
+        Error::UnsupportedByServer {
+            feature,
+            what: feature_name(feature),
+            server_version,
+            required: feature.minimum_version(),
+            release: feature.first_release(),
+        }
+    }
+}
+
+fn feature_name(feature: Feature) -> &'static str {
+    match feature {
+        Feature::ServerInfo => "`GET serverinfo`",
+        Feature::SwitchSite => "switching sites",
+        Feature::CurrentSession => "`GET sessions/current`",
+        Feature::PersonalAccessToken => "signing in with a personal access token",
+        Feature::DeleteSession => "deleting sessions",
+        Feature::RevokeAdminTokens => "revoking administrators' tokens",
+        Feature::PersonalAccessTokenImpersonation => "impersonation with a personal access token",
+        Feature::ConnectedAppJwt => "signing in with a connected-app JWT",
+        _ => "this feature",
+    }
+}
+
+/// The hint for a 401002 on a PAT session that was issued not long ago.
+pub(crate) const PAT_USED_ELSEWHERE: &str = "the personal access token was probably used to sign \
+     in elsewhere (one session per PAT): give each process or job its own PAT, and share one \
+     SessionManager between the tasks of a process";
+
+/// The hint for 405000.
+pub(crate) const METHOD_NOT_ALLOWED_HINT: &str = "a redirect probably turned the POST into a GET: \
+     use an https:// URL (not http://), and for Tableau Cloud include the pod in the URL \
+     (https://10ay.online.tableau.com, not https://online.tableau.com)";
+
+/// The hint for 401001 on sign-in, mentioning a LUID-looking site when there is one.
+pub(crate) fn sign_in_hint(site: &str) -> String {
+    let mut hint = String::new();
+    if looks_like_luid(site) {
+        hint.push_str(&format!(
+            "the site `{site}` looks like a site LUID, but sign-in needs the site's content URL \
+             (the part after #/site/ in the browser's address bar); "
+        ));
+    }
+    hint.push_str(
+        "check the site content URL (not the site LUID; \"\" is the Default site) and the \
+         credentials; a personal access token may have been revoked or may have expired \
+         (15 days unused, or past its lifetime)",
+    );
+    hint
+}
+
+fn looks_like_luid(site: &str) -> bool {
+    let groups: Vec<&str> = site.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_luids() {
+        assert!(looks_like_luid("a946d998-2ead-4894-bb50-1054a91dcab3"));
+        assert!(!looks_like_luid("MarketingTeam"));
+        assert!(!looks_like_luid(""));
+    }
+
+    #[test]
+    fn tableau_display_carries_the_hint() {
+        let err = Error::Tableau {
+            error: TableauError {
+                http_status: 401,
+                code: ErrorCode::SIGNIN_ERROR,
+                summary: "Signin Error".into(),
+                detail: "Error signing in to Tableau Server".into(),
+            },
+            hint: Some(sign_in_hint("")),
+        };
+        let text = err.to_string();
+        assert!(
+            text.starts_with("Tableau error 401001 (Signin Error)"),
+            "{text}"
+        );
+        assert!(text.contains("hint: check the site content URL"), "{text}");
+    }
+}

@@ -1,0 +1,101 @@
+//! Turning answers into results: success bodies, and Tableau errors with hints.
+
+use std::time::Duration;
+
+use tableau_auth_core::{CredentialKind, ErrorCode, TableauError};
+
+use crate::client::Client;
+use crate::error::{Error, METHOD_NOT_ALLOWED_HINT, PAT_USED_ELSEWHERE, sign_in_hint};
+use crate::session::Session;
+use crate::transport::transport_error;
+
+/// A 401002 on a PAT session younger than this is blamed on another sign-in with the same
+/// PAT: no server's idle limit is shorter (Tableau Cloud: 120 minutes).
+pub(crate) const SUPERSESSION_SUSPECT_AGE: Duration = Duration::from_secs(120 * 60);
+
+/// Which call an answer belongs to, for hints.
+#[derive(Debug)]
+pub(crate) enum Call<'a> {
+    /// `GET serverinfo`.
+    ServerInfo,
+    /// `POST auth/signin` for this site content URL.
+    SignIn {
+        /// The site content URL that was sent.
+        site: String,
+    },
+    /// A call with this session's token.
+    Authenticated {
+        /// The session whose token was sent.
+        session: &'a Session,
+    },
+}
+
+/// The status and body of a 2xx answer, or the error the answer describes.
+pub(crate) async fn read_success(
+    response: reqwest::Response,
+    call: &Call<'_>,
+    client: &Client,
+) -> Result<(u16, Vec<u8>), Error> {
+    let status = response.status().as_u16();
+    if !response.status().is_success() {
+        return Err(error_from_response(response, call, client).await);
+    }
+    let body = response.bytes().await.map_err(transport_error)?;
+    Ok((status, body.to_vec()))
+}
+
+/// The error an unsuccessful answer describes.
+pub(crate) async fn error_from_response(
+    response: reqwest::Response,
+    call: &Call<'_>,
+    client: &Client,
+) -> Error {
+    let status = response.status().as_u16();
+    let body = match response.bytes().await {
+        Ok(body) => body,
+        Err(e) => return transport_error(e),
+    };
+    match TableauError::parse(status, &body) {
+        Ok(error) => classify(error, call, client),
+        Err(parse) => Error::UnexpectedResponse(parse),
+    }
+}
+
+/// Picks the variant and the hint for a Tableau error.
+pub(crate) fn classify(error: TableauError, call: &Call<'_>, client: &Client) -> Error {
+    if error.code == ErrorCode::METHOD_NOT_ALLOWED {
+        return Error::Tableau {
+            error,
+            hint: Some(METHOD_NOT_ALLOWED_HINT.to_owned()),
+        };
+    }
+    match call {
+        Call::ServerInfo if error.code == ErrorCode::RESOURCE_NOT_FOUND => {
+            Error::ServerTooOld { error }
+        }
+        Call::SignIn { site } if error.code == ErrorCode::SIGNIN_ERROR => Error::Tableau {
+            error,
+            hint: Some(sign_in_hint(site)),
+        },
+        Call::Authenticated { session }
+            if error.code == ErrorCode::INVALID_CREDENTIALS
+                || error.code == ErrorCode::UNAUTHORIZED =>
+        {
+            let hint = (error.code == ErrorCode::INVALID_CREDENTIALS
+                && probably_superseded(session, client))
+            .then(|| PAT_USED_ELSEWHERE.to_owned());
+            Error::SessionExpired { error, hint }
+        }
+        _ => Error::Tableau { error, hint: None },
+    }
+}
+
+/// Whether a 401002 on this session is best explained by another sign-in with its PAT.
+pub(crate) fn probably_superseded(session: &Session, client: &Client) -> bool {
+    session.credential_kind() == CredentialKind::PersonalAccessToken
+        && client
+            .time_source()
+            .now()
+            .duration_since(session.issued_at())
+            .is_ok_and(|age| age < SUPERSESSION_SUSPECT_AGE)
+}

@@ -1,0 +1,128 @@
+//! [`Session`]: what a successful sign-in gives back.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use secrecy::SecretString;
+use tableau_auth_core::{ApiVersion, CredentialKind, Redacted, SignInResponse};
+use url::Url;
+
+/// A signed-in session: the token for `X-Tableau-Auth`, the site and user it belongs to, and
+/// the API version and server it was issued by.
+///
+/// `Debug` never shows the token:
+///
+/// ```
+/// # use tableau_auth::Session;
+/// fn show(session: &Session) -> String {
+///     format!("{session:?}") // token: [redacted]
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    token: SecretString,
+    site_id: String,
+    site_content_url: String,
+    user_id: String,
+    api_version: ApiVersion,
+    pat_expires_in: Option<Duration>,
+    issued_at: SystemTime,
+    credential_kind: CredentialKind,
+    server_url: Url,
+}
+
+impl Session {
+    pub(crate) fn new(
+        response: SignInResponse,
+        api_version: ApiVersion,
+        credential_kind: CredentialKind,
+        issued_at: SystemTime,
+        server_url: Url,
+    ) -> Self {
+        Session {
+            token: response.token,
+            site_id: response.site_id,
+            site_content_url: response.site_content_url,
+            user_id: response.user_id,
+            api_version,
+            pat_expires_in: response.pat_expires_in,
+            issued_at,
+            credential_kind,
+            server_url,
+        }
+    }
+
+    /// The session token. Expose it only where the `X-Tableau-Auth` header is written.
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+
+    /// The site LUID (for `/sites/{site-luid}/...` URLs).
+    pub fn site_id(&self) -> &str {
+        &self.site_id
+    }
+
+    /// The site content URL (`""` for the Default site).
+    pub fn site_content_url(&self) -> &str {
+        &self.site_content_url
+    }
+
+    /// The signed-in (or impersonated) user's LUID.
+    pub fn user_id(&self) -> &str {
+        &self.user_id
+    }
+
+    /// The REST API version this session's calls use.
+    pub fn api_version(&self) -> ApiVersion {
+        self.api_version
+    }
+
+    /// How long the **personal access token** had left when the session was issued
+    /// (`estimatedTimeToExpiration`); `None` for other credentials or when the server did
+    /// not say.
+    pub fn pat_expires_in(&self) -> Option<Duration> {
+        self.pat_expires_in
+    }
+
+    /// The estimated instant the personal access token expires, if known.
+    pub fn pat_expires_at(&self) -> Option<SystemTime> {
+        self.pat_expires_in.map(|left| self.issued_at + left)
+    }
+
+    /// When the session was issued (by the client's clock).
+    pub fn issued_at(&self) -> SystemTime {
+        self.issued_at
+    }
+
+    /// The credential family used to sign in.
+    pub fn credential_kind(&self) -> CredentialKind {
+        self.credential_kind
+    }
+
+    /// The server root this session talks to (after any sign-in redirect, e.g. to a Tableau
+    /// Cloud pod).
+    pub fn server_url(&self) -> &Url {
+        &self.server_url
+    }
+
+    /// The URL of `path` under `/api/{version}/` on this session's server.
+    pub fn api_url(&self, path: &str) -> Result<Url, crate::Error> {
+        crate::client::api_url(&self.server_url, self.api_version, path)
+    }
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("token", &Redacted)
+            .field("site_id", &self.site_id)
+            .field("site_content_url", &self.site_content_url)
+            .field("user_id", &self.user_id)
+            .field("api_version", &self.api_version)
+            .field("pat_expires_in", &self.pat_expires_in)
+            .field("issued_at", &self.issued_at)
+            .field("credential_kind", &self.credential_kind)
+            .field("server_url", &self.server_url.as_str())
+            .finish()
+    }
+}
