@@ -11,12 +11,20 @@ fn snap(answer: &Answer) -> String {
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default();
-    format!("{} {}\n{}", answer.status.as_u16(), content_type, answer.redacted())
+    format!(
+        "{} {}\n{}",
+        answer.status.as_u16(),
+        content_type,
+        answer.redacted()
+    )
 }
 
 const SIGNIN: &str = "/api/3.27/auth/signin";
 const XML_OUT: &[(&str, &str)] = &[("content-type", "application/xml")];
-const JSON_OUT: &[(&str, &str)] = &[("content-type", "application/xml"), ("accept", "application/json")];
+const JSON_OUT: &[(&str, &str)] = &[
+    ("content-type", "application/xml"),
+    ("accept", "application/json"),
+];
 
 #[tokio::test]
 async fn server_info_in_both_formats_and_any_case() {
@@ -24,24 +32,69 @@ async fn server_info_in_both_formats_and_any_case() {
     let app = app(&state);
     let xml = call(&app, "GET", "/api/2.4/serverInfo", &[], "").await;
     insta::assert_snapshot!("serverinfo_xml", snap(&xml));
-    let json = call(&app, "GET", "/api/3.27/serverinfo", &[("accept", "application/json")], "").await;
+    let json = call(
+        &app,
+        "GET",
+        "/api/3.27/serverinfo",
+        &[("accept", "application/json")],
+        "",
+    )
+    .await;
     insta::assert_snapshot!("serverinfo_json", snap(&json));
-    let upper = call(&app, "GET", "/api/3.0/SERVERINFO", &[("x-tableau-auth", "garbage")], "").await;
+    let upper = call(
+        &app,
+        "GET",
+        "/api/3.0/SERVERINFO",
+        &[("x-tableau-auth", "garbage")],
+        "",
+    )
+    .await;
     assert_eq!(upper.status, 200, "serverinfo never reads X-Tableau-Auth");
-    assert_tableau_error(&call(&app, "GET", "/api/2.3/serverinfo", &[], "").await, "404003");
+    assert_tableau_error(
+        &call(&app, "GET", "/api/2.3/serverinfo", &[], "").await,
+        "404003",
+    );
 }
 
 #[tokio::test]
 async fn sign_in_answers() {
     let state = state();
     let app = app(&state);
-    let a = call(&app, "POST", SIGNIN, XML, password_xml("admin", "admin", "")).await;
+    let a = call(
+        &app,
+        "POST",
+        SIGNIN,
+        XML,
+        password_xml("admin", "admin", ""),
+    )
+    .await;
     insta::assert_snapshot!("signin_password_xml", snap(&a));
-    let a = call(&app, "POST", SIGNIN, JSON, password_json("ADMIN", "admin", "ANALYTICS")).await;
+    let a = call(
+        &app,
+        "POST",
+        SIGNIN,
+        JSON,
+        password_json("ADMIN", "admin", "ANALYTICS"),
+    )
+    .await;
     insta::assert_snapshot!("signin_password_json_case_insensitive", snap(&a));
-    let a = call(&app, "POST", "/api/2.4/auth/signin", &[], pat_xml("admin-pat", PAT_SECRET, "")).await;
+    let a = call(
+        &app,
+        "POST",
+        "/api/2.4/auth/signin",
+        &[],
+        pat_xml("admin-pat", PAT_SECRET, ""),
+    )
+    .await;
     insta::assert_snapshot!("signin_pat_xml_no_content_type", snap(&a));
-    let a = call(&app, "POST", SIGNIN, JSON, pat_json("viewer-pat", "pat-secret-of-viewer", "")).await;
+    let a = call(
+        &app,
+        "POST",
+        SIGNIN,
+        JSON,
+        pat_json("viewer-pat", "pat-secret-of-viewer", ""),
+    )
+    .await;
     insta::assert_snapshot!("signin_pat_json", snap(&a));
     let body = format!(
         r#"<tsRequest xmlns="http://tableau.com/api"><credentials name="admin" password="admin"><site contentUrl=""/><user id="{VIEWER_ID}"/></credentials></tsRequest>"#
@@ -75,9 +128,23 @@ async fn sign_in_errors_in_both_formats() {
         assert_tableau_error(&json, code);
         insta::assert_snapshot!(format!("signin_error_{name}_json"), snap(&json));
     }
-    let bad_type = call(&app, "POST", SIGNIN, &[("content-type", "text/plain")], password_xml("admin", "admin", "")).await;
+    let bad_type = call(
+        &app,
+        "POST",
+        SIGNIN,
+        &[("content-type", "text/plain")],
+        password_xml("admin", "admin", ""),
+    )
+    .await;
     assert_tableau_error(&bad_type, "400000");
-    let json_body_as_xml = call(&app, "POST", SIGNIN, XML, password_json("admin", "admin", "")).await;
+    let json_body_as_xml = call(
+        &app,
+        "POST",
+        SIGNIN,
+        XML,
+        password_json("admin", "admin", ""),
+    )
+    .await;
     assert_tableau_error(&json_body_as_xml, "400000");
     let get = call(&app, "GET", SIGNIN, &[("accept", "application/json")], "").await;
     assert_tableau_error(&get, "405000");
@@ -86,7 +153,14 @@ async fn sign_in_errors_in_both_formats() {
     let too_large = call(&app, "POST", SIGNIN, XML, big).await;
     assert_tableau_error(&too_large, "413000");
     insta::assert_snapshot!("signin_too_large_xml", snap(&too_large));
-    let too_new = call(&app, "POST", "/api/3.28/auth/signin", XML, password_xml("admin", "admin", "")).await;
+    let too_new = call(
+        &app,
+        "POST",
+        "/api/3.28/auth/signin",
+        XML,
+        password_xml("admin", "admin", ""),
+    )
+    .await;
     assert_tableau_error(&too_new, "404003");
     let not_a_version = call(&app, "POST", "/api/latest/auth/signin", XML, "").await;
     assert_tableau_error(&not_a_version, "404003");
@@ -97,20 +171,48 @@ async fn sign_in_errors_in_both_formats() {
 async fn version_gates_use_the_servers_version() {
     let old = builder().api_version("3.5").build_state().unwrap();
     let app = app(&old);
-    let pat = call(&app, "POST", "/api/3.5/auth/signin", XML, pat_xml("admin-pat", PAT_SECRET, "")).await;
+    let pat = call(
+        &app,
+        "POST",
+        "/api/3.5/auth/signin",
+        XML,
+        pat_xml("admin-pat", PAT_SECRET, ""),
+    )
+    .await;
     assert_tableau_error(&pat, "401001");
-    let password = call(&app, "POST", "/api/2.4/auth/signin", XML, password_xml("admin", "admin", "")).await;
+    let password = call(
+        &app,
+        "POST",
+        "/api/2.4/auth/signin",
+        XML,
+        password_xml("admin", "admin", ""),
+    )
+    .await;
     assert_eq!(password.status, 200);
-    let too_new = call(&app, "POST", "/api/3.6/auth/signin", XML, password_xml("admin", "admin", "")).await;
+    let too_new = call(
+        &app,
+        "POST",
+        "/api/3.6/auth/signin",
+        XML,
+        password_xml("admin", "admin", ""),
+    )
+    .await;
     assert_tableau_error(&too_new, "404003");
     let pre_impersonation = builder().api_version("3.10").build_state().unwrap();
     let app = app_of(&pre_impersonation);
     let body = format!(
         r#"<tsRequest><credentials personalAccessTokenName="admin-pat" personalAccessTokenSecret="{PAT_SECRET}"><site contentUrl=""/><user id="{VIEWER_ID}"/></credentials></tsRequest>"#
     );
-    assert_tableau_error(&call(&app, "POST", "/api/3.10/auth/signin", XML, body).await, "401001");
+    assert_tableau_error(
+        &call(&app, "POST", "/api/3.10/auth/signin", XML, body).await,
+        "401001",
+    );
     let info = call(&app, "GET", "/api/3.10/serverinfo", &[], "").await;
-    assert!(info.body.contains("<restApiVersion>3.10</restApiVersion>"), "{}", info.body);
+    assert!(
+        info.body.contains("<restApiVersion>3.10</restApiVersion>"),
+        "{}",
+        info.body
+    );
 }
 
 fn app_of(state: &tableau_mock_server::AppState) -> axum::Router {
@@ -123,7 +225,10 @@ async fn authenticated_endpoints() {
     let app = app(&state);
     let token = sign_in_admin(&app).await;
     let auth = [("x-tableau-auth", token.as_str())];
-    let auth_json = [("x-tableau-auth", token.as_str()), ("accept", "application/json")];
+    let auth_json = [
+        ("x-tableau-auth", token.as_str()),
+        ("accept", "application/json"),
+    ];
 
     let current = call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await;
     insta::assert_snapshot!("sessions_current_xml", snap(&current));
@@ -143,24 +248,50 @@ async fn authenticated_endpoints() {
     let a = call(&app, "GET", &other_site, &auth, "").await;
     assert_tableau_error(&a, "403004");
     insta::assert_snapshot!("user_lookup_other_site_xml", snap(&a));
-    let a = call(&app, "GET", &format!("/api/3.27/sites/nope/users/{VIEWER_ID}"), &auth, "").await;
+    let a = call(
+        &app,
+        "GET",
+        &format!("/api/3.27/sites/nope/users/{VIEWER_ID}"),
+        &auth,
+        "",
+    )
+    .await;
     assert_tableau_error(&a, "404000");
     insta::assert_snapshot!("user_lookup_unknown_site_xml", snap(&a));
 
     let missing = call(&app, "GET", "/api/3.27/sessions/current", &[], "").await;
     assert_tableau_error(&missing, "401000");
     insta::assert_snapshot!("missing_token_xml", snap(&missing));
-    let bogus = call(&app, "GET", "/api/3.27/sessions/current", &[("x-tableau-auth", "bogus"), ("accept", "application/json")], "").await;
+    let bogus = call(
+        &app,
+        "GET",
+        "/api/3.27/sessions/current",
+        &[("x-tableau-auth", "bogus"), ("accept", "application/json")],
+        "",
+    )
+    .await;
     assert_tableau_error(&bogus, "401002");
     insta::assert_snapshot!("invalid_token_json", snap(&bogus));
-    assert_tableau_error(&call(&app, "GET", "/api/3.0/sessions/current", &auth, "").await, "404003");
-    assert_tableau_error(&call(&app, "POST", "/api/3.27/sessions/current", &auth, "").await, "405000");
+    assert_tableau_error(
+        &call(&app, "GET", "/api/3.0/sessions/current", &auth, "").await,
+        "404003",
+    );
+    assert_tableau_error(
+        &call(&app, "POST", "/api/3.27/sessions/current", &auth, "").await,
+        "405000",
+    );
 
     let out = call(&app, "POST", "/api/3.27/auth/signout", &auth, "").await;
     assert_eq!(out.status, 204);
     assert!(out.body.is_empty());
-    assert_tableau_error(&call(&app, "POST", "/api/3.27/auth/signout", &auth, "").await, "401002");
-    assert_tableau_error(&call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await, "401002");
+    assert_tableau_error(
+        &call(&app, "POST", "/api/3.27/auth/signout", &auth, "").await,
+        "401002",
+    );
+    assert_tableau_error(
+        &call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await,
+        "401002",
+    );
 }
 
 #[tokio::test]
@@ -168,24 +299,65 @@ async fn switch_site_answers_and_errors() {
     let state = state();
     let app = app(&state);
     let token = sign_in_password(&app, "admin", "admin", "").await;
-    let auth = [("x-tableau-auth", token.as_str()), ("content-type", "application/xml")];
-    let same = call(&app, "POST", "/api/3.27/auth/switchSite", &auth, r#"<tsRequest><site contentUrl=""/></tsRequest>"#).await;
+    let auth = [
+        ("x-tableau-auth", token.as_str()),
+        ("content-type", "application/xml"),
+    ];
+    let same = call(
+        &app,
+        "POST",
+        "/api/3.27/auth/switchSite",
+        &auth,
+        r#"<tsRequest><site contentUrl=""/></tsRequest>"#,
+    )
+    .await;
     assert_tableau_error(&same, "403070");
     insta::assert_snapshot!("switch_same_site_xml", snap(&same));
-    let lonely = call(&app, "POST", "/api/3.27/auth/switchSite", &auth, r#"<tsRequest><site contentUrl="lonely"/></tsRequest>"#).await;
+    let lonely = call(
+        &app,
+        "POST",
+        "/api/3.27/auth/switchSite",
+        &auth,
+        r#"<tsRequest><site contentUrl="lonely"/></tsRequest>"#,
+    )
+    .await;
     assert_tableau_error(&lonely, "401003");
     insta::assert_snapshot!("switch_no_membership_xml", snap(&lonely));
-    let json_auth = [("x-tableau-auth", token.as_str()), ("content-type", "application/json"), ("accept", "application/json")];
-    let unknown = call(&app, "POST", "/api/3.27/auth/switchSite", &json_auth, r#"{"site":{"contentUrl":"nowhere"}}"#).await;
+    let json_auth = [
+        ("x-tableau-auth", token.as_str()),
+        ("content-type", "application/json"),
+        ("accept", "application/json"),
+    ];
+    let unknown = call(
+        &app,
+        "POST",
+        "/api/3.27/auth/switchSite",
+        &json_auth,
+        r#"{"site":{"contentUrl":"nowhere"}}"#,
+    )
+    .await;
     assert_tableau_error(&unknown, "401003");
     insta::assert_snapshot!("switch_unknown_site_json", snap(&unknown));
-    assert_tableau_error(&call(&app, "POST", "/api/2.5/auth/switchSite", &auth, "").await, "404003");
-    let switched = call(&app, "POST", "/api/3.27/auth/switchSite", &json_auth, r#"{"site":{"contentUrl":"Analytics"}}"#).await;
+    assert_tableau_error(
+        &call(&app, "POST", "/api/2.5/auth/switchSite", &auth, "").await,
+        "404003",
+    );
+    let switched = call(
+        &app,
+        "POST",
+        "/api/3.27/auth/switchSite",
+        &json_auth,
+        r#"{"site":{"contentUrl":"Analytics"}}"#,
+    )
+    .await;
     insta::assert_snapshot!("switch_ok_json", snap(&switched));
     let new_token = switched.token();
     assert_ne!(new_token, token);
     assert!(new_token.ends_with(ANALYTICS_SITE));
-    assert_tableau_error(&call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await, "401002");
+    assert_tableau_error(
+        &call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await,
+        "401002",
+    );
 }
 
 #[tokio::test]
@@ -194,27 +366,142 @@ async fn admin_calls() {
     let app = app(&state);
     let admin = sign_in_password(&app, "admin", "admin", "").await;
     let viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
-    let viewer_session = call(&app, "GET", "/api/3.27/sessions/current", &[("x-tableau-auth", viewer.as_str()), ("accept", "application/json")], "").await;
-    let viewer_session_id = viewer_session.json()["session"]["id"].as_str().unwrap().to_owned();
+    let viewer_session = call(
+        &app,
+        "GET",
+        "/api/3.27/sessions/current",
+        &[
+            ("x-tableau-auth", viewer.as_str()),
+            ("accept", "application/json"),
+        ],
+        "",
+    )
+    .await;
+    let viewer_session_id = viewer_session.json()["session"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let path = format!("/api/3.27/sessions/{viewer_session_id}");
-    let forbidden = call(&app, "DELETE", &path, &[("x-tableau-auth", viewer.as_str())], "").await;
+    let forbidden = call(
+        &app,
+        "DELETE",
+        &path,
+        &[("x-tableau-auth", viewer.as_str())],
+        "",
+    )
+    .await;
     assert_tableau_error(&forbidden, "403004");
     insta::assert_snapshot!("delete_session_forbidden_xml", snap(&forbidden));
-    assert_eq!(call(&app, "DELETE", &path, &[("x-tableau-auth", admin.as_str())], "").await.status, 204);
-    assert_tableau_error(&call(&app, "GET", "/api/3.27/sessions/current", &[("x-tableau-auth", viewer.as_str())], "").await, "401002");
-    assert_tableau_error(&call(&app, "DELETE", &path, &[("x-tableau-auth", admin.as_str())], "").await, "404003");
-    assert_tableau_error(&call(&app, "DELETE", "/api/3.8/sessions/x", &[("x-tableau-auth", admin.as_str())], "").await, "404003");
+    assert_eq!(
+        call(
+            &app,
+            "DELETE",
+            &path,
+            &[("x-tableau-auth", admin.as_str())],
+            ""
+        )
+        .await
+        .status,
+        204
+    );
+    assert_tableau_error(
+        &call(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", viewer.as_str())],
+            "",
+        )
+        .await,
+        "401002",
+    );
+    assert_tableau_error(
+        &call(
+            &app,
+            "DELETE",
+            &path,
+            &[("x-tableau-auth", admin.as_str())],
+            "",
+        )
+        .await,
+        "404003",
+    );
+    assert_tableau_error(
+        &call(
+            &app,
+            "DELETE",
+            "/api/3.8/sessions/x",
+            &[("x-tableau-auth", admin.as_str())],
+            "",
+        )
+        .await,
+        "404003",
+    );
 
     let viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
-    assert_tableau_error(&call(&app, "POST", "/api/3.27/auth/revokeAllServerAdminTokens", &[("x-tableau-auth", viewer.as_str())], "").await, "403004");
+    assert_tableau_error(
+        &call(
+            &app,
+            "POST",
+            "/api/3.27/auth/revokeAllServerAdminTokens",
+            &[("x-tableau-auth", viewer.as_str())],
+            "",
+        )
+        .await,
+        "403004",
+    );
     let pat_session = sign_in_admin(&app).await;
-    let revoked = call(&app, "DELETE", "/api/3.27/auth/serverAdminAccessTokens", &[("x-tableau-auth", admin.as_str())], "").await;
+    let revoked = call(
+        &app,
+        "DELETE",
+        "/api/3.27/auth/serverAdminAccessTokens",
+        &[("x-tableau-auth", admin.as_str())],
+        "",
+    )
+    .await;
     assert_eq!(revoked.status, 204);
-    assert_tableau_error(&call(&app, "GET", "/api/3.27/sessions/current", &[("x-tableau-auth", pat_session.as_str())], "").await, "401002");
-    assert_tableau_error(&call(&app, "POST", SIGNIN, XML, pat_xml("admin-pat", PAT_SECRET, "")).await, "401001");
-    let viewer_pat = call(&app, "POST", SIGNIN, XML, pat_xml("viewer-pat", "pat-secret-of-viewer", "")).await;
+    assert_tableau_error(
+        &call(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", pat_session.as_str())],
+            "",
+        )
+        .await,
+        "401002",
+    );
+    assert_tableau_error(
+        &call(
+            &app,
+            "POST",
+            SIGNIN,
+            XML,
+            pat_xml("admin-pat", PAT_SECRET, ""),
+        )
+        .await,
+        "401001",
+    );
+    let viewer_pat = call(
+        &app,
+        "POST",
+        SIGNIN,
+        XML,
+        pat_xml("viewer-pat", "pat-secret-of-viewer", ""),
+    )
+    .await;
     assert_eq!(viewer_pat.status, 200, "non-admin PATs survive");
-    assert_tableau_error(&call(&app, "POST", "/api/3.27/auth/serverAdminAccessTokens", &[("x-tableau-auth", admin.as_str())], "").await, "405000");
+    assert_tableau_error(
+        &call(
+            &app,
+            "POST",
+            "/api/3.27/auth/serverAdminAccessTokens",
+            &[("x-tableau-auth", admin.as_str())],
+            "",
+        )
+        .await,
+        "405000",
+    );
 }
 
 /// Every axum rejection and fallback answers a Tableau (or control-API) error body.
@@ -222,11 +509,27 @@ async fn admin_calls() {
 async fn router_level_rejections_are_mapped() {
     let state = state();
     let app = app(&state);
-    for path in ["/", "/api", "/api/", "/api/3.27", "/api/3.27/", "/nope", "/api/3.27/auth/signin/extra", "/api/%ZZ/x"] {
+    for path in [
+        "/",
+        "/api",
+        "/api/",
+        "/api/3.27",
+        "/api/3.27/",
+        "/nope",
+        "/api/3.27/auth/signin/extra",
+        "/api/%ZZ/x",
+    ] {
         let answer = call(&app, "GET", path, &[], "").await;
         assert_tableau_error(&answer, "404003");
     }
-    let answer = call(&app, "PATCH", "/api/3.27/serverinfo", &[("accept", "application/json")], "").await;
+    let answer = call(
+        &app,
+        "PATCH",
+        "/api/3.27/serverinfo",
+        &[("accept", "application/json")],
+        "",
+    )
+    .await;
     assert_tableau_error(&answer, "405000");
     let huge = vec![b'x'; 2 * 1024 * 1024];
     let answer = call(&app, "POST", SIGNIN, XML, huge).await;
@@ -237,7 +540,14 @@ async fn router_level_rejections_are_mapped() {
     let wrong_method = call(&app, "DELETE", "/_mock/health", &[], "").await;
     assert_eq!(wrong_method.status, 405);
     assert!(wrong_method.json()["error"].is_string());
-    let bad_json = call(&app, "POST", "/_mock/sites", &[("content-type", "application/json")], "{").await;
+    let bad_json = call(
+        &app,
+        "POST",
+        "/_mock/sites",
+        &[("content-type", "application/json")],
+        "{",
+    )
+    .await;
     assert_eq!(bad_json.status, 400);
     assert!(bad_json.json()["error"].is_string());
     let big_json = call(&app, "POST", "/_mock/sites", &[], vec![b' '; 100 * 1024]).await;

@@ -54,6 +54,12 @@ name = "viewer"
 siteRole = "Viewer"
 id = "00000000-0000-4000-8000-0000000000b2"
 
+[[users]]
+site = "analytics"
+name = "ghost"
+siteRole = "Viewer"
+id = "00000000-0000-4000-8000-0000000000c2"
+
 [[tokens]]
 site = ""
 user = "admin"
@@ -107,7 +113,10 @@ impl Answer {
     /// The session token of a sign-in answer, in either format.
     pub fn token(&self) -> String {
         if self.body.starts_with('{') {
-            return self.json()["credentials"]["token"].as_str().unwrap().to_owned();
+            return self.json()["credentials"]["token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
         }
         attr(&self.body, "token").unwrap_or_else(|| panic!("no token in {}", self.body))
     }
@@ -138,15 +147,27 @@ pub fn redact_tokens(body: &str) -> String {
     out
 }
 
-pub async fn call(app: &Router, method: &str, path: &str, headers: &[(&str, &str)], body: impl Into<Body>) -> Answer {
+pub async fn call(
+    app: &Router,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: impl Into<Body>,
+) -> Answer {
     let mut request = Request::builder().method(method).uri(path);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = app.clone().oneshot(request.body(body.into()).unwrap()).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(request.body(body.into()).unwrap())
+        .await
+        .unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
     Answer {
         status,
         headers,
@@ -155,14 +176,21 @@ pub async fn call(app: &Router, method: &str, path: &str, headers: &[(&str, &str
 }
 
 pub const XML: &[(&str, &str)] = &[("content-type", "application/xml")];
-pub const JSON: &[(&str, &str)] = &[("content-type", "application/json"), ("accept", "application/json")];
+pub const JSON: &[(&str, &str)] = &[
+    ("content-type", "application/json"),
+    ("accept", "application/json"),
+];
 
 pub fn password_xml(name: &str, password: &str, site: &str) -> String {
-    format!(r#"<tsRequest><credentials name="{name}" password="{password}"><site contentUrl="{site}"/></credentials></tsRequest>"#)
+    format!(
+        r#"<tsRequest><credentials name="{name}" password="{password}"><site contentUrl="{site}"/></credentials></tsRequest>"#
+    )
 }
 
 pub fn pat_xml(name: &str, secret: &str, site: &str) -> String {
-    format!(r#"<tsRequest><credentials personalAccessTokenName="{name}" personalAccessTokenSecret="{secret}"><site contentUrl="{site}"/></credentials></tsRequest>"#)
+    format!(
+        r#"<tsRequest><credentials personalAccessTokenName="{name}" personalAccessTokenSecret="{secret}"><site contentUrl="{site}"/></credentials></tsRequest>"#
+    )
 }
 
 pub fn pat_json(name: &str, secret: &str, site: &str) -> String {
@@ -175,13 +203,27 @@ pub fn password_json(name: &str, password: &str, site: &str) -> String {
 
 /// Signs in as admin on the Default site with the seeded PAT (XML); returns the token.
 pub async fn sign_in_admin(app: &Router) -> String {
-    let answer = call(app, "POST", "/api/3.27/auth/signin", XML, pat_xml("admin-pat", PAT_SECRET, "")).await;
+    let answer = call(
+        app,
+        "POST",
+        "/api/3.27/auth/signin",
+        XML,
+        pat_xml("admin-pat", PAT_SECRET, ""),
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.token()
 }
 
 pub async fn sign_in_password(app: &Router, name: &str, password: &str, site: &str) -> String {
-    let answer = call(app, "POST", "/api/3.27/auth/signin", XML, password_xml(name, password, site)).await;
+    let answer = call(
+        app,
+        "POST",
+        "/api/3.27/auth/signin",
+        XML,
+        password_xml(name, password, site),
+    )
+    .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     answer.token()
 }
@@ -189,8 +231,18 @@ pub async fn sign_in_password(app: &Router, name: &str, password: &str, site: &s
 /// Asserts a well-formed Tableau error body (XML or JSON) with `code`, whose first three digits
 /// are the status.
 pub fn assert_tableau_error(answer: &Answer, code: &str) {
-    assert_eq!(answer.status.as_u16().to_string(), code[..3], "{}", answer.body);
-    assert_eq!(tableau_error_code(answer).as_deref(), Some(code), "{}", answer.body);
+    assert_eq!(
+        answer.status.as_u16().to_string(),
+        code[..3],
+        "{}",
+        answer.body
+    );
+    assert_eq!(
+        tableau_error_code(answer).as_deref(),
+        Some(code),
+        "{}",
+        answer.body
+    );
 }
 
 /// The code of a well-formed Tableau error body, if it is one.
@@ -205,7 +257,9 @@ pub fn tableau_error_code(answer: &Answer) -> Option<String> {
     } else {
         let doc = roxmltree::Document::parse(&answer.body).ok()?;
         let root = doc.root_element();
-        if root.tag_name().name() != "tsResponse" || root.tag_name().namespace() != Some("http://tableau.com/api") {
+        if root.tag_name().name() != "tsResponse"
+            || root.tag_name().namespace() != Some("http://tableau.com/api")
+        {
             return None;
         }
         let error = root.children().find(|n| n.has_tag_name("error"))?;
