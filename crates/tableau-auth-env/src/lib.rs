@@ -72,6 +72,7 @@ mod select;
 mod vars;
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use tableau_auth_core::{
@@ -198,6 +199,35 @@ impl EnvironmentProvider {
             api_version,
             impersonate,
         })
+    }
+
+    /// For a [`ProviderChain`](tableau_auth_core::ProviderChain): reads like
+    /// [`with_prefix`](Self::with_prefix), but when nothing is configured returns a provider
+    /// whose every sign-in answers [`ProviderError::NotConfigured`], so the chain tries its next
+    /// provider. Any other error (a misconfiguration) is returned at once.
+    ///
+    /// ```
+    /// use tableau_auth_core::{AuthProvider, CredentialKind, ProviderChain, StaticEnv};
+    /// use tableau_auth_env::EnvironmentProvider;
+    /// use tableau_auth_pat::PersonalAccessTokenProvider;
+    ///
+    /// let env = StaticEnv::new(); // nothing set
+    /// let chain = ProviderChain::first_try("env", EnvironmentProvider::chain_link("TABLEAU_", &env)?)
+    ///     .or_else("pat", PersonalAccessTokenProvider::new("ci-token", "SECRET")?);
+    /// let creds = tokio::runtime::Builder::new_current_thread()
+    ///     .build()?
+    ///     .block_on(chain.credentials())?;
+    /// assert_eq!(creds.kind(), CredentialKind::PersonalAccessToken);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn chain_link(prefix: &str, env: &dyn Env) -> Result<Arc<dyn AuthProvider>, ProviderError> {
+        match Self::with_prefix(prefix, env) {
+            Ok(provider) => Ok(Arc::new(provider)),
+            Err(ProviderError::NotConfigured { reason, .. }) => {
+                Ok(Arc::new(NotConfigured { reason }))
+            }
+            Err(other) => Err(other),
+        }
     }
 
     /// The credential family the environment chose.
@@ -328,6 +358,23 @@ fn build(
 
 fn missing(reader: &Reader<'_>, suffix: &str) -> ProviderError {
     ProviderError::invalid_configuration(NAME, format!("{} is not set", reader.name(suffix)))
+}
+
+/// What [`EnvironmentProvider::chain_link`] returns when no variable is set.
+#[derive(Debug)]
+struct NotConfigured {
+    reason: String,
+}
+
+#[async_trait]
+impl AuthProvider for NotConfigured {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    async fn credentials(&self) -> Result<Credentials, ProviderError> {
+        Err(ProviderError::not_configured(NAME, self.reason.clone()))
+    }
 }
 
 impl fmt::Debug for EnvironmentProvider {

@@ -1,0 +1,250 @@
+//! What the environment provider sends: secrets verbatim (less one line ending from a file),
+//! the bodies it produces, its `Debug`, and how it behaves in a `ProviderChain`.
+
+use std::sync::Arc;
+
+use insta::assert_snapshot;
+use secrecy::ExposeSecret;
+use tableau_auth_core::{
+    AuthProvider, CredentialFamily, CredentialKind, Credentials, ProviderChain, ProviderError,
+    SignInRequest, StaticEnv, WireFormat,
+};
+use tableau_auth_env::EnvironmentProvider;
+use tableau_auth_pat::PersonalAccessTokenProvider;
+
+fn run<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn credentials(env: &StaticEnv) -> Credentials {
+    let provider = EnvironmentProvider::from_source(env).unwrap();
+    run(provider.credentials()).unwrap()
+}
+
+fn password_of(creds: &Credentials) -> String {
+    match creds.family() {
+        CredentialFamily::Password { password, .. } => password.expose_secret().to_owned(),
+        other => panic!("not a password: {other:?}"),
+    }
+}
+
+fn pat_secret_of(creds: &Credentials) -> String {
+    match creds.family() {
+        CredentialFamily::PersonalAccessToken { secret, .. } => secret.expose_secret().to_owned(),
+        other => panic!("not a PAT: {other:?}"),
+    }
+}
+
+#[test]
+fn a_file_loses_exactly_one_trailing_line_ending() {
+    let cases: [(&[u8], &str); 7] = [
+        (b"pass", "pass"),
+        (b"pass\n", "pass"),
+        (b"pass\r\n", "pass"),
+        (b"pass\n\n", "pass\n"),
+        (b"pass\r\n\r\n", "pass\r\n"),
+        (b"pass \n", "pass "),
+        (b"  pass\t\r\n", "  pass\t"),
+    ];
+    for (contents, expected) in cases {
+        let env = StaticEnv::from_vars(&[
+            ("TABLEAU_USERNAME", "jdoe"),
+            ("TABLEAU_PASSWORD_FILE", "/run/secrets/password"),
+        ])
+        .with_file("/run/secrets/password", contents.to_vec());
+        assert_eq!(password_of(&credentials(&env)), expected, "{contents:?}");
+    }
+}
+
+#[test]
+fn values_are_used_verbatim_and_a_trailing_space_survives() {
+    let env = StaticEnv::from_vars(&[
+        ("TABLEAU_USERNAME", "jdoe"),
+        ("TABLEAU_PASSWORD", " pass word "),
+    ]);
+    let creds = credentials(&env);
+    assert_eq!(password_of(&creds), " pass word ");
+    let body = SignInRequest::new(&creds).render(WireFormat::Json).unwrap();
+    assert!(body.expose_secret().contains(r#""password":" pass word ""#));
+
+    // A value holding a newline is not a file: nothing is stripped.
+    let env = StaticEnv::from_vars(&[
+        ("TABLEAU_PAT_NAME", "ci-token"),
+        ("TABLEAU_PAT_SECRET", "secret\n"),
+    ]);
+    assert_eq!(pat_secret_of(&credentials(&env)), "secret\n");
+}
+
+fn body(env: &StaticEnv, format: WireFormat) -> String {
+    SignInRequest::new(&credentials(env))
+        .render(format)
+        .unwrap()
+        .expose_secret()
+        .to_owned()
+}
+
+fn pat_env() -> StaticEnv {
+    StaticEnv::from_vars(&[
+        ("TABLEAU_SERVER_URL", "https://tableau.example.com"),
+        ("TABLEAU_SITE", "MarketingTeam"),
+        ("TABLEAU_PAT_NAME", "ci-token"),
+        ("TABLEAU_PAT_SECRET_FILE", "/run/secrets/pat"),
+        (
+            "TABLEAU_IMPERSONATE_USER_ID",
+            "9f9e9d9c-1111-2222-3333-444455556666",
+        ),
+    ])
+    .with_file("/run/secrets/pat", "FAKE-pat-secret==\n")
+}
+
+fn password_env() -> StaticEnv {
+    StaticEnv::from_vars(&[
+        ("TABLEAU_SITE", "finance"),
+        ("TABLEAU_USERNAME", "jdoe"),
+        ("TABLEAU_PASSWORD", "fake & \"quoted\" "),
+    ])
+}
+
+fn jwt_env() -> StaticEnv {
+    StaticEnv::from_vars(&[
+        ("TABLEAU_SITE", "finance"),
+        ("TABLEAU_JWT_CLIENT_ID", "client-id"),
+        ("TABLEAU_JWT_SECRET_ID", "secret-id"),
+        ("TABLEAU_JWT_SECRET", "FAKEc2VjcmV0"),
+        ("TABLEAU_JWT_USERNAME", "jdoe@example.com"),
+    ])
+}
+
+#[test]
+fn pat_bodies() {
+    assert_snapshot!("pat_xml", body(&pat_env(), WireFormat::Xml));
+    assert_snapshot!("pat_json", body(&pat_env(), WireFormat::Json));
+}
+
+#[test]
+fn password_bodies() {
+    assert_snapshot!("password_xml", body(&password_env(), WireFormat::Xml));
+    assert_snapshot!("password_json", body(&password_env(), WireFormat::Json));
+}
+
+#[test]
+fn connected_app_bodies_with_the_token_redacted() {
+    let creds = credentials(&jwt_env());
+    let CredentialFamily::Jwt { token, .. } = creds.family() else {
+        panic!("not a JWT");
+    };
+    let token = token.expose_secret();
+    for (name, format) in [("jwt_xml", WireFormat::Xml), ("jwt_json", WireFormat::Json)] {
+        let body = SignInRequest::new(&creds).render(format).unwrap();
+        assert_snapshot!(name, body.expose_secret().replace(token, "[signed JWT]"));
+    }
+}
+
+#[test]
+fn each_connected_app_sign_in_mints_a_new_token() {
+    let provider = EnvironmentProvider::from_source(&jwt_env()).unwrap();
+    assert_eq!(provider.kind(), CredentialKind::Jwt);
+    let first = run(provider.credentials()).unwrap();
+    let second = run(provider.credentials()).unwrap();
+    let token = |creds: &Credentials| match creds.family() {
+        CredentialFamily::Jwt { token, .. } => token.expose_secret().to_owned(),
+        other => panic!("{other:?}"),
+    };
+    assert_ne!(token(&first), token(&second));
+}
+
+#[test]
+fn debug_shows_the_choice_never_the_secret() {
+    let provider = EnvironmentProvider::from_source(&pat_env()).unwrap();
+    assert_eq!(
+        format!("{provider:?}"),
+        r#"EnvironmentProvider { prefix: "TABLEAU_", kind: PersonalAccessToken, server_url: Some("https://tableau.example.com"), site: "MarketingTeam", api_version: None, impersonate_user_id: Some("9f9e9d9c-1111-2222-3333-444455556666"), provider: PersonalAccessTokenProvider { token_name: "ci-token", token_secret: [redacted], site: "MarketingTeam", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") } }"#
+    );
+    assert_eq!(provider.name(), "env");
+}
+
+#[test]
+fn accessors_report_the_environment() {
+    let env = pat_env().with_var("TABLEAU_API_VERSION", "3.27");
+    let provider = EnvironmentProvider::from_source(&env).unwrap();
+    assert_eq!(provider.kind(), CredentialKind::PersonalAccessToken);
+    assert_eq!(provider.server_url(), Some("https://tableau.example.com"));
+    assert_eq!(provider.site(), "MarketingTeam");
+    assert_eq!(
+        provider.api_version().map(|v| v.to_string()).as_deref(),
+        Some("3.27")
+    );
+    assert_eq!(
+        provider.impersonate_user_id(),
+        Some("9f9e9d9c-1111-2222-3333-444455556666")
+    );
+    assert_eq!(provider.prefix(), "TABLEAU_");
+}
+
+#[test]
+fn in_a_chain_an_unconfigured_environment_falls_through() {
+    let fallback = PersonalAccessTokenProvider::new("fallback", "FAKE-secret").unwrap();
+    let chain = ProviderChain::first_try(
+        "env",
+        EnvironmentProvider::chain_link("TABLEAU_", &StaticEnv::new()).unwrap(),
+    )
+    .or_else("pat", fallback);
+    let creds = run(chain.credentials()).unwrap();
+    assert_eq!(pat_secret_of(&creds), "FAKE-secret");
+    assert_eq!(format!("{chain:?}"), r#"ProviderChain(["env", "pat"])"#);
+}
+
+#[test]
+fn in_a_chain_a_configured_environment_wins() {
+    let fallback = PersonalAccessTokenProvider::new("fallback", "FAKE-secret").unwrap();
+    let chain = ProviderChain::first_try(
+        "env",
+        EnvironmentProvider::chain_link("TABLEAU_", &pat_env()).unwrap(),
+    )
+    .or_else("pat", fallback);
+    let creds = run(chain.credentials()).unwrap();
+    assert_eq!(pat_secret_of(&creds), "FAKE-pat-secret==");
+}
+
+#[test]
+fn a_misconfigured_environment_never_becomes_a_chain_link() {
+    let half = StaticEnv::from_vars(&[("TABLEAU_PAT_NAME", "ci-token")]);
+    let err = EnvironmentProvider::chain_link("TABLEAU_", &half).unwrap_err();
+    assert!(matches!(err, ProviderError::InvalidConfiguration { .. }));
+}
+
+#[test]
+fn when_nothing_in_the_chain_is_configured_every_attempt_is_listed() {
+    let empty = StaticEnv::new();
+    let chain = ProviderChain::first_try(
+        "env",
+        EnvironmentProvider::chain_link("TABLEAU_", &empty).unwrap(),
+    )
+    .or_else_shared(
+        "prod-env",
+        EnvironmentProvider::chain_link("PROD_TABLEAU_", &empty).unwrap(),
+    );
+    let err = run(chain.credentials()).unwrap_err();
+    assert!(err.is_not_configured());
+    let text = err.to_string();
+    assert!(
+        text.contains("env: no credential variables are set (looked for TABLEAU_AUTH"),
+        "{text}"
+    );
+    assert!(
+        text.contains("prod-env: no credential variables are set (looked for PROD_TABLEAU_AUTH"),
+        "{text}"
+    );
+}
+
+#[test]
+fn shared_providers_work_as_trait_objects() {
+    let provider: Arc<dyn AuthProvider> =
+        Arc::new(EnvironmentProvider::from_source(&password_env()).unwrap());
+    let creds = run(provider.credentials()).unwrap();
+    assert_eq!(creds.kind(), CredentialKind::Password);
+    assert_eq!(creds.site(), "finance");
+}
