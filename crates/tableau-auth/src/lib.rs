@@ -52,6 +52,8 @@ mod builder;
 mod calls;
 mod client;
 mod error;
+#[cfg(feature = "env")]
+mod from_env;
 mod manager;
 mod manager_config;
 mod responses;
@@ -73,6 +75,15 @@ pub use tableau_auth_core::{
     ParseError, ProviderError, RenderError, ServerInfo, Sleep, TableauError, TimeSource,
     UserDetails, WireFormat,
 };
+
+#[cfg(feature = "jwt")]
+pub use tableau_auth_jwt::ConnectedAppProvider;
+#[cfg(feature = "env")]
+pub use tableau_auth_env::EnvironmentProvider;
+#[cfg(feature = "password")]
+pub use tableau_auth_password::PasswordProvider;
+#[cfg(feature = "pat")]
+pub use tableau_auth_pat::PersonalAccessTokenProvider;
 
 /// The core crate (provider trait, value types, wire formats, time seams).
 pub use tableau_auth_core as core;
