@@ -76,10 +76,10 @@ pub use tableau_auth_core::{
     UserDetails, WireFormat,
 };
 
-#[cfg(feature = "jwt")]
-pub use tableau_auth_jwt::ConnectedAppProvider;
 #[cfg(feature = "env")]
 pub use tableau_auth_env::EnvironmentProvider;
+#[cfg(feature = "jwt")]
+pub use tableau_auth_jwt::ConnectedAppProvider;
 #[cfg(feature = "password")]
 pub use tableau_auth_password::PasswordProvider;
 #[cfg(feature = "pat")]
