@@ -355,8 +355,9 @@ impl ManagerInner {
         tracing::warn!(
             supersessions = seen,
             window_minutes = window.as_secs() / 60,
-            "the personal access token's session was ended by another sign-in with the same \
-             token (one session per PAT); is the token used by another process?"
+            "the personal access token's session ended before its idle limit: another sign-in \
+             with the same token (one session per PAT) or a revoked token; is the token used by \
+             another process?"
         );
         if seen >= self.config.max_supersessions as usize {
             state.stopped = true;

@@ -1,0 +1,260 @@
+//! The session manager: single flight, re-authentication, supersessions, refresh.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{Clock, password, pat, requests_to};
+use tableau_auth::{Error, ErrorCode, ExposeSecret, SessionManager};
+use tableau_mock_server::MockServer;
+
+async fn get_current(manager: &SessionManager) -> Result<reqwest::Response, Error> {
+    let url = manager.api_url("sessions/current").await?;
+    manager.send(manager.client().http().get(url)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_cold_callers_cause_one_sign_in() {
+    let mock = MockServer::start().await;
+    let manager = SessionManager::new(Clock::new().client(&mock), Arc::new(pat(&mock)));
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let manager = manager.clone();
+            tokio::spawn(async move { manager.token().await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(task.await.unwrap().unwrap().expose_secret().to_owned());
+    }
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(manager.sign_in_count(), 1);
+    assert_eq!(requests_to(&mock, "/auth/signin").await.len(), 1);
+    assert_eq!(requests_to(&mock, "/serverinfo").await.len(), 1);
+}
+
+#[tokio::test]
+async fn signs_in_again_after_idle_expiry() {
+    let mock = MockServer::start().await;
+    let manager = SessionManager::new(Clock::new().client(&mock), Arc::new(password(&mock)));
+    assert!(get_current(&manager).await.unwrap().status().is_success());
+    let first = manager.session().await.unwrap();
+
+    // The server's clock passes its idle limit; ours does not notice.
+    mock.advance_clock(Duration::from_secs(241 * 60)).await;
+    let response = get_current(&manager).await.expect("re-authenticated");
+    assert!(response.status().is_success());
+    assert_eq!(manager.sign_in_count(), 2);
+    let second = manager.session().await.unwrap();
+    assert_ne!(
+        first.token().expose_secret(),
+        second.token().expose_secret()
+    );
+    assert_eq!(
+        second.site_id(),
+        first.site_id(),
+        "same site after re-sign-in"
+    );
+    let statuses: Vec<_> = requests_to(&mock, "/sessions/current")
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [Some(200), Some(401), Some(200)]);
+}
+
+#[tokio::test]
+async fn refreshes_before_the_idle_limit() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let manager = SessionManager::builder(clock.client(&mock), Arc::new(password(&mock)))
+        .session_lifetime(Duration::from_secs(240 * 60))
+        .refresh_buffer(Duration::from_secs(5 * 60))
+        .build();
+    get_current(&manager).await.unwrap();
+    clock.time.advance(Duration::from_secs(230 * 60));
+    mock.advance_clock(Duration::from_secs(230 * 60)).await;
+    get_current(&manager).await.unwrap();
+    assert_eq!(manager.sign_in_count(), 1, "use slides the idle limit");
+
+    clock.time.advance(Duration::from_secs(236 * 60));
+    mock.advance_clock(Duration::from_secs(236 * 60)).await;
+    get_current(&manager).await.unwrap();
+    assert_eq!(manager.sign_in_count(), 2);
+    let rejected = requests_to(&mock, "/sessions/current")
+        .await
+        .iter()
+        .filter(|r| r.status == Some(401))
+        .count();
+    assert_eq!(
+        rejected, 0,
+        "refreshed before the server could reject the token"
+    );
+}
+
+#[tokio::test]
+async fn signs_in_again_after_a_pat_supersession_with_a_diagnosis() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let manager = SessionManager::new(clock.client(&mock), Arc::new(pat(&mock)));
+    get_current(&manager).await.unwrap();
+
+    // Another process signs in with the same PAT.
+    clock.client(&mock).sign_in(&pat(&mock)).await.unwrap();
+    assert!(get_current(&manager).await.unwrap().status().is_success());
+    assert_eq!(manager.sign_in_count(), 2);
+
+    // A bare client sees the diagnosis.
+    let client = clock.client(&mock);
+    let session = client.sign_in(&pat(&mock)).await.unwrap();
+    client.sign_in(&pat(&mock)).await.unwrap();
+    let err = client.current_session(&session).await.unwrap_err();
+    assert_eq!(err.tableau_code(), Some(ErrorCode::INVALID_CREDENTIALS));
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "the personal access token was probably used to sign in elsewhere (one session per PAT)"
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn stops_after_three_supersessions_within_ten_minutes() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let manager = SessionManager::new(clock.client(&mock), Arc::new(pat(&mock)));
+    let other = clock.client(&mock);
+    get_current(&manager).await.unwrap();
+    for round in 1..=2 {
+        other.sign_in(&pat(&mock)).await.unwrap();
+        get_current(&manager)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+    }
+    other.sign_in(&pat(&mock)).await.unwrap();
+    let err = get_current(&manager).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::PatInUseElsewhere {
+                supersessions: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("one session per PAT"), "{err}");
+    assert_eq!(manager.sign_in_count(), 3);
+    let before = requests_to(&mock, "/auth/signin").await.len();
+    assert!(matches!(
+        manager.token().await,
+        Err(Error::PatInUseElsewhere { .. })
+    ));
+    assert_eq!(
+        requests_to(&mock, "/auth/signin").await.len(),
+        before,
+        "no fighting"
+    );
+
+    manager.resume().await;
+    get_current(&manager).await.expect("resumed");
+}
+
+#[tokio::test]
+async fn supersessions_outside_the_window_do_not_stop_the_manager() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let manager = SessionManager::new(clock.client(&mock), Arc::new(pat(&mock)));
+    let other = clock.client(&mock);
+    for _ in 0..4 {
+        get_current(&manager).await.unwrap();
+        other.sign_in(&pat(&mock)).await.unwrap();
+        clock.time.advance(Duration::from_secs(6 * 60));
+        mock.advance_clock(Duration::from_secs(6 * 60)).await;
+    }
+    get_current(&manager).await.expect("spread out over time");
+}
+
+#[tokio::test]
+async fn a_revoked_pat_stops_after_one_attempt() {
+    let mock = MockServer::start().await;
+    let manager = SessionManager::new(Clock::new().client(&mock), Arc::new(pat(&mock)));
+    get_current(&manager).await.unwrap();
+    let creds = mock.default_credentials();
+    assert!(mock.revoke_pat("", &creds.username, &creds.pat_name).await);
+
+    let err = get_current(&manager).await.unwrap_err();
+    assert_eq!(err.tableau_code(), Some(ErrorCode::SIGNIN_ERROR), "{err:?}");
+    assert!(err.to_string().contains("revoked"), "{err}");
+    let sign_ins: Vec<_> = requests_to(&mock, "/auth/signin")
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(sign_ins, [Some(200), Some(401)]);
+    assert_eq!(requests_to(&mock, "/sessions/current").await.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_tasks_holding_a_dead_token_cause_one_sign_in() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let manager = SessionManager::new(clock.client(&mock), Arc::new(pat(&mock)));
+    get_current(&manager).await.unwrap();
+    clock.client(&mock).sign_in(&pat(&mock)).await.unwrap();
+
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let manager = manager.clone();
+            tokio::spawn(async move { get_current(&manager).await.map(|r| r.status()) })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap().unwrap().is_success());
+    }
+    assert_eq!(manager.sign_in_count(), 2);
+    assert_eq!(requests_to(&mock, "/auth/signin").await.len(), 3);
+}
+
+#[tokio::test]
+async fn sign_out_on_demand_and_sign_in_again_later() {
+    let mock = MockServer::start().await;
+    let manager = SessionManager::new(Clock::new().client(&mock), Arc::new(password(&mock)));
+    get_current(&manager).await.unwrap();
+    manager.sign_out().await.unwrap();
+    assert!(manager.current_session().is_none());
+    manager.sign_out().await.expect("nothing to sign out");
+    get_current(&manager).await.unwrap();
+    assert_eq!(manager.sign_in_count(), 2);
+    assert_eq!(requests_to(&mock, "/auth/signout").await.len(), 1);
+}
+
+#[tokio::test]
+async fn switched_site_is_kept_when_signing_in_again() {
+    let mock = MockServer::start().await;
+    let manager = SessionManager::new(Clock::new().client(&mock), Arc::new(password(&mock)));
+    let switched = manager.switch_site("analytics").await.unwrap();
+    assert_eq!(switched.site_content_url(), "analytics");
+    mock.advance_clock(Duration::from_secs(241 * 60)).await;
+    get_current(&manager).await.unwrap();
+    let session = manager.session().await.unwrap();
+    assert_eq!(session.site_content_url(), "analytics");
+    assert_eq!(session.site_id(), switched.site_id());
+}
+
+#[tokio::test]
+async fn the_token_is_not_sent_to_another_server() {
+    let mock = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    let manager = SessionManager::new(Clock::new().client(&mock), Arc::new(password(&mock)));
+    let url = format!("{}/api/3.27/sessions/current", elsewhere.uri());
+    let err = manager
+        .send(manager.client().http().get(url))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Configuration(_)), "{err:?}");
+    assert!(elsewhere.requests().await.is_empty());
+}
