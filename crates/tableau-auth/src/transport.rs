@@ -190,3 +190,60 @@ impl Client {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(url: &str) -> Client {
+        Client::builder().server_url(url).build().unwrap()
+    }
+
+    #[test]
+    fn never_downgrades_from_https() {
+        let client = client("https://tableau.example.com");
+        let from = Url::parse("https://tableau.example.com/api/3.27/auth/signin").unwrap();
+        for follow in [Follow::AnyHost, Follow::SameOrigin] {
+            let err = client
+                .redirect_target(
+                    &from,
+                    "http://tableau.example.com/api/3.27/auth/signin",
+                    StatusCode::MOVED_PERMANENTLY,
+                    follow,
+                )
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::Redirect { status: 301, .. }),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn sign_in_may_move_to_another_host_but_authenticated_calls_may_not() {
+        let client = client("https://online.tableau.com");
+        let from = Url::parse("https://online.tableau.com/api/3.27/auth/signin").unwrap();
+        let pod = "https://10ay.online.tableau.com/api/3.27/auth/signin";
+        let found = StatusCode::FOUND;
+        assert!(
+            client
+                .redirect_target(&from, pod, found, Follow::AnyHost)
+                .is_ok()
+        );
+        assert!(
+            client
+                .redirect_target(&from, pod, found, Follow::SameOrigin)
+                .is_err()
+        );
+        assert!(
+            client
+                .redirect_target(
+                    &from,
+                    "/tableau/api/3.27/auth/signin",
+                    found,
+                    Follow::SameOrigin
+                )
+                .is_ok()
+        );
+    }
+}
