@@ -63,24 +63,26 @@ fn init_logs(format: LogFormat) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Registers the SIGINT/SIGTERM handlers now (before the readiness line is printed), and
+/// returns a future that resolves on the first of them.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
@@ -125,6 +127,19 @@ async fn main() -> ExitCode {
     if address.ip().is_unspecified() {
         address.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
+    let shutdown = match shutdown_signal() {
+        Ok(shutdown) => shutdown,
+        Err(error) => {
+            eprintln!("tableau-mock-server: cannot install signal handlers: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing::info!(
+        %address,
+        api_version = %state.config().api_version,
+        control_token = state.config().control_token.is_some(),
+        "mock server started"
+    );
     let creds = state.default_credentials();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "tableau-mock-server listening on http://{address}");
@@ -136,12 +151,6 @@ async fn main() -> ExitCode {
     let _ = writeln!(out, "  PAT secret:        {}", creds.pat_secret);
     let _ = out.flush();
     drop(out);
-    tracing::info!(
-        %address,
-        api_version = %state.config().api_version,
-        control_token = state.config().control_token.is_some(),
-        "mock server started"
-    );
     let (sender, receiver) = watch::channel(false);
     let app = tableau_mock_server::router(state);
     let server = tokio::spawn(serve(
@@ -151,7 +160,7 @@ async fn main() -> ExitCode {
         DEFAULT_MAX_CONNECTIONS,
         Duration::from_secs(4),
     ));
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down");
     let _ = sender.send(true);
     let _ = tokio::time::timeout(Duration::from_millis(4500), server).await;

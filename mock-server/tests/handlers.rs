@@ -117,7 +117,7 @@ async fn sign_in_errors_in_both_formats() {
         ("unknown_site", password_xml("admin", "admin", "nowhere"), "401001"),
         ("wrong_pat_secret", pat_xml("admin-pat", "nope", ""), "401001"),
         ("uat", r#"<tsRequest><credentials jwt="a.b.c" isUat="true"><site contentUrl=""/></credentials></tsRequest>"#.into(), "401001"),
-        ("impersonate_unknown", format!(r#"<tsRequest><credentials name="admin" password="admin"><site contentUrl=""/><user id="nobody"/></credentials></tsRequest>"#), "404002"),
+        ("impersonate_unknown", r#"<tsRequest><credentials name="admin" password="admin"><site contentUrl=""/><user id="nobody"/></credentials></tsRequest>"#.to_owned(), "404002"),
         ("impersonate_as_viewer", format!(r#"<tsRequest><credentials name="viewer" password="viewer-pw"><site contentUrl=""/><user id="{ADMIN_ID}"/></credentials></tsRequest>"#), "403004"),
     ];
     for (name, body, code) in cases {
