@@ -1,3 +1,177 @@
-//! Placeholder for the benchmark driver.
+//! `tableau-bench`: measures the mock server and the session manager on this machine and
+//! prints one table (also written as Markdown with `--markdown PATH`).
+//!
+//! The mock rows run the release `tableau-mock-server` binary (by default the one next to
+//! this binary) and load it with `wrk`; the baseline is `tableau-bench bare-server`, a bare
+//! axum handler answering the same routes with a fixed body of the same size. The client rows
+//! use an in-process mock. Everything stays on loopback and every loop is bounded.
 
-fn main() {}
+mod bare;
+mod client;
+mod mock;
+mod process;
+mod report;
+mod wrk;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Benchmarks of the mock server and the session manager.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Commands>,
+    /// Which rows to measure.
+    #[arg(long, value_enum, default_value = "all")]
+    only: Only,
+    /// Also write the table as Markdown to this file.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// The release mock binary (default: `tableau-mock-server` next to this binary).
+    #[arg(long)]
+    mock_bin: Option<PathBuf>,
+    /// Length of each measured wrk run, in seconds.
+    #[arg(long, default_value_t = 5)]
+    duration: u32,
+    /// Length of the discarded wrk warm-up before each run, in seconds.
+    #[arg(long, default_value_t = 1)]
+    warmup: u32,
+    /// wrk connections.
+    #[arg(long, default_value_t = 32)]
+    connections: u32,
+    /// Password sign-ins for the memory row.
+    #[arg(long, default_value_t = 100_000)]
+    sessions: usize,
+    /// Start-up runs (the median is reported).
+    #[arg(long, default_value_t = 20)]
+    startup_runs: usize,
+    /// Authenticated calls each way for the manager overhead row.
+    #[arg(long, default_value_t = 10_000)]
+    calls: usize,
+    /// Concurrent callers for the single-flight row.
+    #[arg(long, default_value_t = 1_000)]
+    callers: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Only {
+    /// Every row.
+    All,
+    /// The mock server's rows (throughput, memory, start-up).
+    Mock,
+    /// The session manager's rows.
+    Client,
+}
+
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// Serve the bare baseline handler until killed (used by the benchmark itself).
+    BareServer {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: SocketAddr,
+        /// Size of the GET answer.
+        #[arg(long)]
+        get_bytes: usize,
+        /// Size of the POST answer.
+        #[arg(long)]
+        post_bytes: usize,
+        /// Content type of both answers.
+        #[arg(long, default_value = "application/xml;charset=utf-8")]
+        content_type: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let result = match args.command {
+        Some(Commands::BareServer {
+            bind,
+            get_bytes,
+            post_bytes,
+            content_type,
+        }) => bare::serve(bare::BareConfig {
+            bind,
+            get_bytes,
+            post_bytes,
+            content_type,
+        }),
+        None => run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("tableau-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
+    let mut rows = Vec::new();
+    if args.only != Only::Client {
+        let self_bin =
+            std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
+        let mock_bin = args.mock_bin.clone().unwrap_or_else(process::sibling_mock);
+        if !mock_bin.is_file() {
+            return Err(format!(
+                "no mock binary at {} (build it with `cargo build --release -p tableau-mock-server`)",
+                mock_bin.display()
+            ));
+        }
+        let bench = mock::MockBench {
+            mock_bin,
+            self_bin,
+            load: wrk::Load {
+                threads: 1,
+                connections: args.connections,
+                seconds: args.duration,
+                warmup_seconds: args.warmup,
+            },
+            sessions: args.sessions,
+            concurrency: 32,
+            startup_runs: args.startup_runs,
+        };
+        let scratch = std::env::temp_dir().join(format!("tableau-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&scratch)
+            .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+        eprintln!(
+            "mock throughput (wrk -t1 -c{} -d{}s after {}s warm-up)…",
+            args.connections, args.duration, args.warmup
+        );
+        let throughput = mock::throughput(&bench, &runtime, &scratch);
+        let _ = std::fs::remove_dir_all(&scratch);
+        rows.extend(throughput?);
+        eprintln!("mock memory ({} sign-ins)…", args.sessions);
+        rows.extend(mock::memory(&bench, &runtime)?);
+        eprintln!("mock start-up ({} runs)…", args.startup_runs);
+        rows.extend(mock::startup(&bench)?);
+    }
+    if args.only != Only::Mock {
+        eprintln!("session manager…");
+        rows.extend(runtime.block_on(client::rows(client::ClientBench {
+            token_calls: 1_000_000,
+            calls: args.calls,
+            block: 500,
+            callers: args.callers,
+        }))?);
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(report::text(&rows).as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("cannot write the table: {e}"))?;
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, report::markdown(&rows))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
