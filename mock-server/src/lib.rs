@@ -37,6 +37,7 @@ mod directory;
 mod error;
 mod faults;
 mod format;
+mod handle;
 mod ids;
 mod jwt;
 mod render;
@@ -53,15 +54,13 @@ pub use control::ControlError;
 pub use error::ApiError;
 pub use faults::Fault;
 pub use format::Format;
+pub use handle::{MockServer, MockServerBuilder};
 pub use jwt::JwtRejection;
 pub use request::{
     BodyError, CredentialFamily, SignInRequest, SwitchSiteRequest, parse_sign_in, parse_switch_site,
 };
 pub use seed::{Seed, SeedError, SeedSite, SeedToken, SeedUser};
-pub use server::{
-    ConnectionKiller, DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, MockServer, MockServerBuilder,
-    serve,
-};
+pub use server::{ConnectionKiller, DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, serve};
 pub use state::{AppState, Config};
 pub use types::{ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SiteInfo, UserInfo};
 pub use version::ApiVersion;

@@ -1,0 +1,332 @@
+//! The [`MockServer`] handle used by tests, and its builder.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::faults::Fault;
+use crate::seed::Seed;
+use crate::server::{DEFAULT_MAX_CONNECTIONS, serve};
+use crate::state::{AppState, Config};
+use crate::types::{
+    ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SiteInfo, UserInfo,
+};
+use crate::version::ApiVersion;
+
+enum SeedSource {
+    Default,
+    Seed(Seed),
+    Toml(String),
+    File(PathBuf),
+}
+
+/// Builds a [`MockServer`] with custom settings and data.
+pub struct MockServerBuilder {
+    config: Config,
+    api_version: Option<String>,
+    seed: SeedSource,
+    bind: SocketAddr,
+    max_connections: usize,
+}
+
+impl std::fmt::Debug for MockServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockServerBuilder")
+            .field("config", &self.config)
+            .field("bind", &self.bind)
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid(message: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidInput, message.to_string())
+}
+
+impl MockServerBuilder {
+    fn new() -> Self {
+        Self {
+            config: Config::default(),
+            api_version: None,
+            seed: SeedSource::Default,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+
+    /// Newest REST API version served (`"3.27"` by default).
+    pub fn api_version(mut self, version: &str) -> Self {
+        self.api_version = Some(version.to_owned());
+        self
+    }
+
+    /// Idle lifetime of sessions (240 minutes by default).
+    pub fn session_idle(mut self, idle: Duration) -> Self {
+        self.config.session_idle = idle;
+        self
+    }
+
+    /// Protects the control API with `X-Mock-Control: token`.
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.config.control_token = Some(token.into());
+        self
+    }
+
+    /// Capacity of the request log (10,000 by default; 0 turns it off).
+    pub fn request_log(mut self, capacity: usize) -> Self {
+        self.config.request_log = capacity;
+        self
+    }
+
+    /// Cap on live sessions (1,000,000 by default); past it the least recently used is evicted.
+    pub fn max_sessions(mut self, max: usize) -> Self {
+        self.config.max_sessions = max;
+        self
+    }
+
+    /// Cap on concurrent connections (4,096 by default, at least 1,024 is advisable).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
+    /// Seed data instead of the embedded default data set.
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = SeedSource::Seed(seed);
+        self
+    }
+
+    /// Seed data from TOML text.
+    pub fn seed_toml(mut self, toml: &str) -> Self {
+        self.seed = SeedSource::Toml(toml.to_owned());
+        self
+    }
+
+    /// Seed data from a TOML file.
+    pub fn seed_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.seed = SeedSource::File(path.into());
+        self
+    }
+
+    /// Listen address (`127.0.0.1:0` by default).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.bind = addr;
+        self
+    }
+
+    /// Starts the virtual clock at a fixed instant; it then moves only when advanced.
+    pub fn fixed_start(mut self, start: OffsetDateTime) -> Self {
+        self.config.fixed_start = Some(start);
+        self
+    }
+
+    /// Seeds the generator of ids, tokens and secrets, for stable snapshots.
+    pub fn deterministic(mut self, seed: u64) -> Self {
+        self.config.deterministic = Some(seed);
+        self
+    }
+
+    /// Builds the state without serving it (for [`router`](crate::router) and `oneshot`).
+    pub fn build_state(&self) -> std::io::Result<AppState> {
+        let mut config = self.config.clone();
+        if let Some(text) = &self.api_version {
+            config.api_version = ApiVersion::parse(text)
+                .ok_or_else(|| invalid(format!("'{text}' is not a MAJOR.MINOR API version")))?;
+        }
+        let seed = match &self.seed {
+            SeedSource::Default => Seed::default_data(),
+            SeedSource::Seed(seed) => seed.clone(),
+            SeedSource::Toml(text) => Seed::from_toml(text).map_err(invalid)?,
+            SeedSource::File(path) => Seed::from_file(path).map_err(invalid)?,
+        };
+        AppState::new(config, &seed).map_err(invalid)
+    }
+
+    /// Binds and starts serving.
+    pub async fn try_start(self) -> std::io::Result<MockServer> {
+        let state = self.build_state()?;
+        let listener = TcpListener::bind(self.bind).await?;
+        let address = listener.local_addr()?;
+        let (sender, receiver) = watch::channel(false);
+        let app = crate::router(state.clone());
+        tokio::spawn(serve(
+            listener,
+            app,
+            receiver,
+            self.max_connections,
+            Duration::from_secs(4),
+        ));
+        Ok(MockServer {
+            state,
+            address,
+            shutdown: sender,
+        })
+    }
+
+    /// Binds and starts serving.
+    ///
+    /// # Panics
+    /// When the settings or the seed are invalid or the address cannot be bound.
+    pub async fn start(self) -> MockServer {
+        match self.try_start().await {
+            Ok(server) => server,
+            Err(error) => panic!("cannot start the mock Tableau server: {error}"),
+        }
+    }
+}
+
+/// A running mock Tableau server. Dropping it shuts it down.
+///
+/// The helpers mirror the control API and panic on invalid input, like test helpers do; use
+/// [`MockServer::state`] for the `Result`-returning versions.
+#[derive(Debug)]
+pub struct MockServer {
+    state: AppState,
+    address: SocketAddr,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+fn must<T, E: std::fmt::Display>(what: &str, result: Result<T, E>) -> T {
+    match result {
+        Ok(value) => value,
+        Err(error) => panic!("mock server: {what} failed: {error}"),
+    }
+}
+
+impl MockServer {
+    /// Starts a server on `127.0.0.1:0` with the embedded default data set.
+    ///
+    /// # Panics
+    /// When it cannot bind.
+    pub async fn start() -> MockServer {
+        MockServerBuilder::new().start().await
+    }
+
+    /// A builder for custom settings and seed data.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::new()
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The shared state (`Result`-returning control operations, the router).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The credentials of the seed data (the default PAT's secret is random per start).
+    pub fn default_credentials(&self) -> DefaultCredentials {
+        self.state.default_credentials()
+    }
+
+    /// Creates a site.
+    ///
+    /// # Panics
+    /// When the content URL exists or the input is invalid.
+    pub async fn create_site(&self, content_url: &str, name: &str) -> SiteInfo {
+        must("create_site", self.state.create_site(content_url, name))
+    }
+
+    /// Creates a user on `site` (a content URL).
+    ///
+    /// # Panics
+    /// When the site is unknown, the user exists there, or the role is unknown.
+    pub async fn create_user(
+        &self,
+        site: &str,
+        name: &str,
+        password: Option<&str>,
+        site_role: &str,
+    ) -> UserInfo {
+        must(
+            "create_user",
+            self.state.create_user(site, name, password, site_role),
+        )
+    }
+
+    /// Creates a PAT with the default lifetime (365 days).
+    ///
+    /// # Panics
+    /// When the site or user is unknown, or the user has a live PAT of that name.
+    pub async fn create_pat(&self, site: &str, user: &str, name: &str) -> PatInfo {
+        must("create_pat", self.state.create_pat(site, user, name, None))
+    }
+
+    /// Creates a PAT that expires in `days` days.
+    ///
+    /// # Panics
+    /// As [`MockServer::create_pat`].
+    pub async fn create_pat_expiring_in(
+        &self,
+        site: &str,
+        user: &str,
+        name: &str,
+        days: u32,
+    ) -> PatInfo {
+        must(
+            "create_pat",
+            self.state.create_pat(site, user, name, Some(days)),
+        )
+    }
+
+    /// Revokes a PAT and ends its live session; `false` when there is no such (live) token.
+    pub async fn revoke_pat(&self, site: &str, user: &str, name: &str) -> bool {
+        self.state.revoke_pat(site, user, name).is_ok()
+    }
+
+    /// Registers a connected app secret.
+    ///
+    /// # Panics
+    /// When the site is unknown or the secret id exists.
+    pub async fn create_connected_app(&self, app: ConnectedApp) {
+        must(
+            "create_connected_app",
+            self.state.create_connected_app(&app),
+        );
+    }
+
+    /// Moves the virtual clock forward.
+    pub async fn advance_clock(&self, by: Duration) {
+        self.state.advance_clock(by);
+    }
+
+    /// The virtual time.
+    pub async fn now(&self) -> OffsetDateTime {
+        self.state.now()
+    }
+
+    /// Injects a fault.
+    ///
+    /// # Panics
+    /// When the fault is invalid (status, header names or values).
+    pub async fn inject_fault(&self, fault: Fault) {
+        must("inject_fault", self.state.inject_fault(fault));
+    }
+
+    /// The request log, oldest first.
+    pub async fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.requests()
+    }
+
+    /// Back to the seed data, clock offset 0, no faults, empty request log.
+    pub async fn reset(&self) {
+        self.state.reset();
+    }
+}
