@@ -36,3 +36,23 @@ ci: lint doc deny test
 # Long-running fuzz and soak tests (ignored by `cargo test`).
 soak:
     cargo test --workspace --release -- --ignored --nocapture
+
+# The mock server's benchmarks: wrk against a bare axum handler, RSS of 100,000 sessions, start-up.
+bench-mock: _wrk
+    cargo build --release -p tableau-mock-server -p tableau-bench
+    "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --only mock
+
+# Every benchmark (the table of docs/performance.md), then the criterion micro-benchmarks.
+bench: _wrk
+    cargo build --release -p tableau-mock-server -p tableau-bench
+    "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --markdown "${CARGO_TARGET_DIR:-target}/bench-results.md"
+    cargo bench -p tableau-auth-core --bench wire
+    cargo bench -p tableau-auth --bench token
+
+# Installs wrk (a Debian package) when it is missing.
+_wrk:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    command -v wrk >/dev/null && exit 0
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y wrk || { $sudo apt-get update && $sudo apt-get install -y wrk; }

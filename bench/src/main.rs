@@ -35,6 +35,10 @@ struct Args {
     /// The release mock binary (default: `tableau-mock-server` next to this binary).
     #[arg(long)]
     mock_bin: Option<PathBuf>,
+    /// Extra flag for the mock binary (repeatable), for experiments; the table's targets are
+    /// for the default flags.
+    #[arg(long = "mock-arg", allow_hyphen_values = true)]
+    mock_args: Vec<String>,
     /// Length of each measured wrk run, in seconds.
     #[arg(long, default_value_t = 5)]
     duration: u32,
@@ -130,6 +134,7 @@ fn run(args: &Args) -> Result<(), String> {
         }
         let bench = mock::MockBench {
             mock_bin,
+            mock_args: args.mock_args.clone(),
             self_bin,
             load: wrk::Load {
                 threads: 1,

@@ -23,6 +23,8 @@ const CURRENT_PATH: &str = "/api/3.27/sessions/current";
 pub struct MockBench {
     /// The release `tableau-mock-server` binary.
     pub mock_bin: PathBuf,
+    /// Extra flags for the mock (experiments only).
+    pub mock_args: Vec<String>,
     /// This binary, for the bare server.
     pub self_bin: PathBuf,
     /// wrk settings.
@@ -148,7 +150,7 @@ pub fn throughput(
     let load = bench.load;
     let mock = Server::start(
         &bench.mock_bin,
-        &["--bind", "127.0.0.1:0"],
+        &mock_args(bench),
         MOCK_PREFIX,
         MOCK_EXTRA_LINES,
     )?;
@@ -269,7 +271,7 @@ pub fn throughput(
 pub fn memory(bench: &MockBench, runtime: &tokio::runtime::Runtime) -> Result<Vec<Row>, String> {
     let mock = Server::start(
         &bench.mock_bin,
-        &["--bind", "127.0.0.1:0"],
+        &mock_args(bench),
         MOCK_PREFIX,
         MOCK_EXTRA_LINES,
     )?;
@@ -386,6 +388,13 @@ where
     }
     found.sort_by_key(|(i, _)| *i);
     Ok(found.into_iter().map(|(_, value)| value).collect())
+}
+
+/// `--bind 127.0.0.1:0` and the experiment flags.
+fn mock_args(bench: &MockBench) -> Vec<&str> {
+    let mut args = vec!["--bind", "127.0.0.1:0"];
+    args.extend(bench.mock_args.iter().map(String::as_str));
+    args
 }
 
 fn free_port() -> Result<u16, String> {
