@@ -2,8 +2,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
+use tableau_auth::EnvironmentProvider;
+use tableau_auth_core::ProviderError;
+use tableau_conformance::control::ControlClient;
 use tableau_conformance::{CheckContext, Report, run_checks, select};
 
 /// Checks Tableau REST API sign-in providers against the embedded mock server (default) or a
@@ -46,7 +50,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -54,23 +58,79 @@ fn main() -> ExitCode {
     let checks = select(args.filter.as_deref());
     if args.list {
         for check in &checks {
-            print_line(&format!("{:<40} {:<13} {}", check.name, check.requirement.label(), check.proves));
+            print_line(&format!(
+                "{:<40} {:<13} {}",
+                check.name,
+                check.requirement.label(),
+                check.proves
+            ));
         }
         return ExitCode::SUCCESS;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
             return ExitCode::from(2);
         }
     };
-    if args.server.is_some() {
-        eprintln!("error: --server is not available yet in this build");
-        return ExitCode::from(2);
-    }
-    let report = runtime.block_on(async { run_checks(&checks, &CheckContext::offline()).await });
+    let context = match args.server.as_deref() {
+        None => CheckContext::embedded(),
+        Some(url) => match runtime.block_on(remote_context(url)) {
+            Ok(context) => context,
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let report = runtime.block_on(async { run_checks(&checks, &context).await });
     emit(&report, args.format, args.junit.as_deref())
+}
+
+/// The context for `--server URL`: the environment provider alone, built before any network
+/// call, then one probe of `/_mock/health` to learn whether the control API is there.
+async fn remote_context(url: &str) -> Result<CheckContext, String> {
+    let provider = EnvironmentProvider::from_env().map_err(|err| match err {
+        ProviderError::NotConfigured { .. } => format!(
+            "--server needs credentials in the environment: set TABLEAU_PAT_NAME and \
+             TABLEAU_PAT_SECRET, or TABLEAU_USERNAME and TABLEAU_PASSWORD, or the \
+             TABLEAU_JWT_* variables of a connected app (see docs/providers.md); {err}"
+        ),
+        other => format!("the TABLEAU_* configuration is invalid: {other}"),
+    })?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| format!("--server `{url}` is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("--server `{url}` must be an http or https URL"));
+    }
+    let api_version = provider.api_version();
+    let token = std::env::var("TABLEAU_MOCK_CONTROL_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let control = ControlClient::new(url, token);
+    let control = if control.healthy().await {
+        // /_mock/health needs no token; every other control call may. Fail set-up now rather
+        // than report every control check as failed.
+        control.clock_offset().await.map_err(|e| {
+            format!(
+                "{url} is a mock server but its control API refused us ({e}); set \
+                 TABLEAU_MOCK_CONTROL_TOKEN to the server's --control-token"
+            )
+        })?;
+        Some(control)
+    } else {
+        None
+    };
+    Ok(CheckContext::remote(
+        url,
+        Arc::new(provider),
+        control,
+        api_version,
+    ))
 }
 
 fn emit(report: &Report, format: Format, junit: Option<&std::path::Path>) -> ExitCode {
@@ -84,7 +144,10 @@ fn emit(report: &Report, format: Format, junit: Option<&std::path::Path>) -> Exi
             .map_err(|e| e.to_string())
             .and_then(|xml| std::fs::write(path, xml).map_err(|e| e.to_string()));
         if let Err(err) = written {
-            eprintln!("error: cannot write the JUnit report to {}: {err}", path.display());
+            eprintln!(
+                "error: cannot write the JUnit report to {}: {err}",
+                path.display()
+            );
             return ExitCode::from(2);
         }
     }

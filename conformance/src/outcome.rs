@@ -51,7 +51,11 @@ pub fn fail<T>(message: impl Into<String>) -> Result<T, Failure> {
 
 /// Fails the check unless `condition` holds.
 pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Result<(), Failure> {
-    if condition { Ok(()) } else { Err(Failure(message())) }
+    if condition {
+        Ok(())
+    } else {
+        Err(Failure(message()))
+    }
 }
 
 /// Adds what was being done to an error, turning it into a [`Failure`].

@@ -76,6 +76,12 @@ macro_rules! check {
 pub fn all_checks() -> Vec<Check> {
     let mut checks = Vec::new();
     checks.extend(crate::checks::wire::checks());
+    checks.extend(crate::checks::server::checks());
+    checks.extend(crate::checks::providers::checks());
+    checks.extend(crate::checks::sessions::checks());
+    checks.extend(crate::checks::rejections::checks());
+    checks.extend(crate::checks::transport::checks());
+    checks.extend(crate::checks::mock::checks());
     checks
 }
 

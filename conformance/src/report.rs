@@ -34,7 +34,10 @@ pub struct Report {
 
 impl Report {
     fn count(&self, label: &str) -> usize {
-        self.checks.iter().filter(|c| c.outcome.label() == label).count()
+        self.checks
+            .iter()
+            .filter(|c| c.outcome.label() == label)
+            .count()
     }
 
     /// Checks that passed.
@@ -69,7 +72,13 @@ impl Report {
 
     /// A table grouped by provider, then the summary line.
     pub fn to_table(&self) -> String {
-        let name_width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(5).max(5);
+        let name_width = self
+            .checks
+            .iter()
+            .map(|c| c.name.len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
         let mut out = String::new();
         let _ = writeln!(out, "tableau-conformance against {}", self.target);
         let mut groups: Vec<&str> = Vec::new();
@@ -80,7 +89,11 @@ impl Report {
         }
         for group in groups {
             let _ = writeln!(out, "\n[{group}]");
-            let _ = writeln!(out, "  {:<name_width$}  {:<6}  {:>8}  message", "check", "result", "time");
+            let _ = writeln!(
+                out,
+                "  {:<name_width$}  {:<6}  {:>8}  message",
+                "check", "result", "time"
+            );
             for check in self.checks.iter().filter(|c| c.group == group) {
                 let _ = writeln!(
                     out,

@@ -38,7 +38,9 @@ pub fn validate_xml(body: &str) -> Result<ValidatedSignIn, String> {
     expect_name(root, "tsRequest")?;
     no_attributes(root)?;
     let mut children = root.children().filter(|n| !is_blank(n));
-    let credentials = children.next().ok_or("tsRequest has no credentials element")?;
+    let credentials = children
+        .next()
+        .ok_or("tsRequest has no credentials element")?;
     if children.next().is_some() {
         return Err("tsRequest has more than one child".into());
     }
@@ -56,18 +58,32 @@ pub fn validate_xml(body: &str) -> Result<ValidatedSignIn, String> {
         match child.tag_name().name() {
             "site" if site.is_none() => {
                 only_attributes(child, &["contentUrl"])?;
-                site = Some(child.attribute("contentUrl").ok_or("site has no contentUrl")?.to_owned());
+                site = Some(
+                    child
+                        .attribute("contentUrl")
+                        .ok_or("site has no contentUrl")?
+                        .to_owned(),
+                );
             }
             "user" if user_id.is_none() => {
                 only_attributes(child, &["id"])?;
                 user_id = Some(child.attribute("id").ok_or("user has no id")?.to_owned());
             }
-            other => return Err(format!("unexpected or repeated element `{other}` in credentials")),
+            other => {
+                return Err(format!(
+                    "unexpected or repeated element `{other}` in credentials"
+                ));
+            }
         }
     }
     let site = site.ok_or("credentials has no site element")?;
     let family = family_of(&attributes)?;
-    Ok(ValidatedSignIn { family, attributes, site, user_id })
+    Ok(ValidatedSignIn {
+        family,
+        attributes,
+        site,
+        user_id,
+    })
 }
 
 /// Validates a JSON sign-in body strictly (spec section 3).
@@ -99,7 +115,12 @@ pub fn validate_json(body: &str) -> Result<ValidatedSignIn, String> {
             }
             ("user", Value::Object(user)) => {
                 only_keys(user, &["id"])?;
-                user_id = Some(user.get("id").and_then(Value::as_str).ok_or("user.id is not a string")?.to_owned());
+                user_id = Some(
+                    user.get("id")
+                        .and_then(Value::as_str)
+                        .ok_or("user.id is not a string")?
+                        .to_owned(),
+                );
             }
             ("isUat", Value::Bool(b)) => {
                 attributes.insert(key.clone(), b.to_string());
@@ -107,13 +128,20 @@ pub fn validate_json(body: &str) -> Result<ValidatedSignIn, String> {
             (_, Value::String(s)) => {
                 attributes.insert(key.clone(), s.clone());
             }
-            (_, Value::Null) => return Err(format!("`{key}` is null (absent parts must be omitted)")),
+            (_, Value::Null) => {
+                return Err(format!("`{key}` is null (absent parts must be omitted)"));
+            }
             _ => return Err(format!("`{key}` has the wrong type")),
         }
     }
     let site = site.ok_or("credentials has no site")?;
     let family = family_of(&attributes)?;
-    Ok(ValidatedSignIn { family, attributes, site, user_id })
+    Ok(ValidatedSignIn {
+        family,
+        attributes,
+        site,
+        user_id,
+    })
 }
 
 fn family_of(attributes: &BTreeMap<String, String>) -> Result<&'static str, String> {
@@ -170,12 +198,19 @@ fn no_attributes(node: roxmltree::Node<'_, '_>) -> Result<(), String> {
 
 fn only_attributes(node: roxmltree::Node<'_, '_>, allowed: &[&str]) -> Result<(), String> {
     match node.attributes().find(|a| !allowed.contains(&a.name())) {
-        Some(a) => Err(format!("unexpected attribute `{}` on `{}`", a.name(), node.tag_name().name())),
+        Some(a) => Err(format!(
+            "unexpected attribute `{}` on `{}`",
+            a.name(),
+            node.tag_name().name()
+        )),
         None => Ok(()),
     }
 }
 
-fn only_keys(object: &serde_json::Map<String, serde_json::Value>, allowed: &[&str]) -> Result<(), String> {
+fn only_keys(
+    object: &serde_json::Map<String, serde_json::Value>,
+    allowed: &[&str],
+) -> Result<(), String> {
     match object.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(format!("unexpected key `{k}`")),
         None => Ok(()),
@@ -200,19 +235,43 @@ mod tests {
     #[test]
     fn rejects_what_the_spec_forbids() {
         let cases = [
-            (r#"<tsRequest><credentials name="a" password="b" personalAccessTokenName="c" personalAccessTokenSecret="d"><site contentUrl=""/></credentials></tsRequest>"#, "more than one credential family"),
-            (r#"<tsRequest><credentials name="a" password="b"/></tsRequest>"#, "no site"),
-            (r#"<tsRequest><credentials clientId="a" personalAccessToken="b"><site contentUrl=""/></credentials></tsRequest>"#, "pre-release"),
-            (r#"<tsRequest><credentials name="a"><site contentUrl=""/></credentials></tsRequest>"#, "lack `password`"),
-            (r#"<tsRequest><credentials name="a" password="b" extra="c"><site contentUrl=""/></credentials></tsRequest>"#, "unknown credentials attribute"),
-            (r#"<tsRequest><credentials><site contentUrl=""/></credentials></tsRequest>"#, "no credential family"),
-            (r#"<tsRequest><credentials name="a" password="b"><site contentUrl=""/>"#, "not well-formed"),
+            (
+                r#"<tsRequest><credentials name="a" password="b" personalAccessTokenName="c" personalAccessTokenSecret="d"><site contentUrl=""/></credentials></tsRequest>"#,
+                "more than one credential family",
+            ),
+            (
+                r#"<tsRequest><credentials name="a" password="b"/></tsRequest>"#,
+                "no site",
+            ),
+            (
+                r#"<tsRequest><credentials clientId="a" personalAccessToken="b"><site contentUrl=""/></credentials></tsRequest>"#,
+                "pre-release",
+            ),
+            (
+                r#"<tsRequest><credentials name="a"><site contentUrl=""/></credentials></tsRequest>"#,
+                "lack `password`",
+            ),
+            (
+                r#"<tsRequest><credentials name="a" password="b" extra="c"><site contentUrl=""/></credentials></tsRequest>"#,
+                "unknown credentials attribute",
+            ),
+            (
+                r#"<tsRequest><credentials><site contentUrl=""/></credentials></tsRequest>"#,
+                "no credential family",
+            ),
+            (
+                r#"<tsRequest><credentials name="a" password="b"><site contentUrl=""/>"#,
+                "not well-formed",
+            ),
         ];
         for (body, expected) in cases {
             let err = validate_xml(body).unwrap_err();
             assert!(err.contains(expected), "{body}: {err}");
         }
-        let err = validate_json(r#"{"credentials":{"name":"a","password":"b","site":{"contentUrl":""},"user":null}}"#).unwrap_err();
+        let err = validate_json(
+            r#"{"credentials":{"name":"a","password":"b","site":{"contentUrl":""},"user":null}}"#,
+        )
+        .unwrap_err();
         assert!(err.contains("null"), "{err}");
     }
 }

@@ -1,19 +1,100 @@
-//! The conformance suite runs as part of `cargo test --workspace`.
+//! The conformance suite runs as part of `cargo test --workspace`: offline, against fresh
+//! embedded mocks, and in `--server` mode against a mock with and without its control API.
 
-use tableau_conformance::{CheckContext, Outcome, all_checks, run_checks};
+use std::sync::Arc;
 
-#[tokio::test]
-async fn every_offline_check_passes() {
-    let checks = all_checks();
-    let report = run_checks(&checks, &CheckContext::offline()).await;
-    let failures: Vec<_> = report
+use tableau_auth::PersonalAccessTokenProvider;
+use tableau_conformance::control::ControlClient;
+use tableau_conformance::{
+    CheckContext, Outcome, Report, Requirement, all_checks, run_checks, select,
+};
+use tableau_mock_server::MockServer;
+
+fn failures(report: &Report) -> Vec<String> {
+    report
         .checks
         .iter()
         .filter(|c| matches!(c.outcome, Outcome::Fail(_)))
         .map(|c| format!("{}: {}", c.name, c.outcome.message()))
-        .collect();
-    assert!(failures.is_empty(), "{failures:#?}");
-    assert!(report.passed() >= 8);
+        .collect()
+}
+
+#[tokio::test]
+async fn every_offline_check_passes_and_the_rest_are_skipped() {
+    let checks = all_checks();
+    let report = run_checks(&checks, &CheckContext::offline()).await;
+    assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
+    let offline = checks
+        .iter()
+        .filter(|c| c.requirement == Requirement::Offline)
+        .count();
+    assert_eq!(report.passed(), offline);
+    assert_eq!(report.skipped(), checks.len() - offline);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_check_passes_against_the_embedded_mock() {
+    let checks = all_checks();
+    let report = run_checks(&checks, &CheckContext::embedded()).await;
+    assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
+    assert_eq!(
+        report.passed(),
+        checks.len(),
+        "nothing may be skipped against the embedded mock"
+    );
+    assert_eq!(report.exit_code(), 0);
+}
+
+/// Against a server without the control API (what a real Tableau server looks like), the
+/// control checks are skipped, never passed, and the server checks pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_a_server_without_control_only_server_checks_run() {
+    let mock = MockServer::start().await;
+    let credentials = mock.default_credentials();
+    let provider =
+        PersonalAccessTokenProvider::new(credentials.pat_name, credentials.pat_secret).unwrap();
+    let context = CheckContext::remote(&mock.uri(), Arc::new(provider), None, None);
+    let checks = all_checks();
+    let report = run_checks(&checks, &context).await;
+    assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
+    for check in &report.checks {
+        let expect_skip = check.requirement == Requirement::MockControl;
+        assert_eq!(
+            matches!(check.outcome, Outcome::Skip(_)),
+            expect_skip,
+            "{}",
+            check.name
+        );
+    }
+    // Only spec-correct requests reached the server, and exactly one wrong sign-in.
+    let requests = mock.requests().await;
+    let failed_sign_ins = requests
+        .iter()
+        .filter(|r| r.path.to_ascii_lowercase().ends_with("/auth/signin") && r.status != Some(200))
+        .count();
+    assert_eq!(failed_sign_ins, 1, "{requests:#?}");
+    assert!(requests.iter().all(|r| r.status.is_some_and(|s| s < 500)));
+    assert!(requests.iter().all(|r| !r.path.starts_with("/_mock")));
+}
+
+/// `--server` pointed at a mock that answers `/_mock/health`: the control checks run after a
+/// reset each, and a check that moves the clock does not break the next one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_a_remote_mock_with_control_every_check_runs() {
+    let mock = MockServer::builder()
+        .control_token("let-me-in")
+        .start()
+        .await;
+    let credentials = mock.default_credentials();
+    let provider =
+        PersonalAccessTokenProvider::new(credentials.pat_name, credentials.pat_secret).unwrap();
+    let control = ControlClient::new(&mock.uri(), Some("let-me-in".into()));
+    assert!(control.healthy().await);
+    let context = CheckContext::remote(&mock.uri(), Arc::new(provider), Some(control), None);
+    let checks = select(None);
+    let report = run_checks(&checks, &context).await;
+    assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
+    assert_eq!(report.passed(), checks.len());
 }
 
 #[test]
@@ -24,5 +105,98 @@ fn check_names_are_unique_and_dotted() {
     let before = names.len();
     names.dedup();
     assert_eq!(before, names.len(), "duplicate check names");
-    assert!(checks.iter().all(|c| c.name.contains('.') && !c.proves.is_empty()));
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.name.contains('.') && !c.proves.is_empty())
+    );
+}
+
+#[test]
+fn the_issue_names_every_required_check() {
+    let names: Vec<_> = all_checks().iter().map(|c| c.name).collect();
+    for required in [
+        "signin.pat.xml",
+        "signin.pat.json",
+        "session.pat.superseded",
+        "session.revoked-pat-stops",
+        "session.idle-expiry",
+        "pat.expired",
+        "jwt.replayed",
+        "transport.429-retry-after",
+        "transport.dropped-connection",
+    ] {
+        assert!(names.contains(&required), "missing {required}");
+    }
+}
+
+/// A provider from outside the workspace, as a downstream crate would write it.
+#[derive(Debug)]
+struct VaultPat {
+    secret: &'static str,
+}
+
+#[async_trait::async_trait]
+impl tableau_auth_core::AuthProvider for VaultPat {
+    async fn credentials(
+        &self,
+    ) -> Result<tableau_auth_core::Credentials, tableau_auth_core::ProviderError> {
+        Ok(
+            tableau_auth_core::Credentials::personal_access_token("vault-pat", self.secret)
+                .with_site("analytics"),
+        )
+    }
+
+    fn name(&self) -> &str {
+        "vault-pat"
+    }
+}
+
+const VAULT_SEED: &str = r#"
+[[sites]]
+contentUrl = "analytics"
+name = "Analytics"
+
+[[users]]
+site = "analytics"
+name = "robot"
+siteRole = "Creator"
+
+[[tokens]]
+site = "analytics"
+user = "robot"
+name = "vault-pat"
+secret = "known-secret"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_third_party_provider_runs_the_provider_checks() {
+    let seed = tableau_conformance::Seed::from_toml(VAULT_SEED).unwrap();
+    let report = tableau_conformance::check_provider_with_seed(
+        VaultPat {
+            secret: "known-secret",
+        },
+        seed,
+    )
+    .await;
+    assert!(failures(&report).is_empty(), "{}", report.to_table());
+    assert!(report.passed() >= 5);
+    assert!(report.checks.iter().all(|c| c.name.starts_with("server.")));
+    assert!(report.target.contains("vault-pat"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_provider_fails_the_provider_checks() {
+    let seed = tableau_conformance::Seed::from_toml(VAULT_SEED).unwrap();
+    let report =
+        tableau_conformance::check_provider_with_seed(VaultPat { secret: "wrong" }, seed).await;
+    let failed: Vec<_> = report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Fail(_)))
+        .map(|c| c.name)
+        .collect();
+    assert!(failed.contains(&"server.signin.xml"), "{failed:?}");
+    assert!(failed.contains(&"server.signin.json"), "{failed:?}");
+    assert_eq!(report.exit_code(), 1);
 }

@@ -10,20 +10,75 @@ use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {
     vec![
-        check!("wire.password.xml", "wire", Offline, "a password body renders as spec-correct XML with escaping", password_xml),
-        check!("wire.password.json", "wire", Offline, "a password body renders as spec-correct JSON", password_json),
-        check!("wire.pat.xml", "wire", Offline, "a PAT body renders as spec-correct XML without pre-release fields", pat_xml),
-        check!("wire.pat.json", "wire", Offline, "a PAT body renders as spec-correct JSON without pre-release fields", pat_json),
-        check!("wire.jwt.xml", "wire", Offline, "a JWT body (with isUat) renders as spec-correct XML", jwt_xml),
-        check!("wire.jwt.json", "wire", Offline, "a JWT body (with isUat) renders as spec-correct JSON", jwt_json),
-        check!("wire.impersonation", "wire", Offline, "impersonation adds exactly one user id in both formats", impersonation),
-        check!("wire.xml-unrepresentable", "wire", Offline, "characters XML cannot carry give a typed error, and JSON carries them", unrepresentable),
+        check!(
+            "wire.password.xml",
+            "wire",
+            Offline,
+            "a password body renders as spec-correct XML with escaping",
+            password_xml
+        ),
+        check!(
+            "wire.password.json",
+            "wire",
+            Offline,
+            "a password body renders as spec-correct JSON",
+            password_json
+        ),
+        check!(
+            "wire.pat.xml",
+            "wire",
+            Offline,
+            "a PAT body renders as spec-correct XML without pre-release fields",
+            pat_xml
+        ),
+        check!(
+            "wire.pat.json",
+            "wire",
+            Offline,
+            "a PAT body renders as spec-correct JSON without pre-release fields",
+            pat_json
+        ),
+        check!(
+            "wire.jwt.xml",
+            "wire",
+            Offline,
+            "a JWT body (with isUat) renders as spec-correct XML",
+            jwt_xml
+        ),
+        check!(
+            "wire.jwt.json",
+            "wire",
+            Offline,
+            "a JWT body (with isUat) renders as spec-correct JSON",
+            jwt_json
+        ),
+        check!(
+            "wire.impersonation",
+            "wire",
+            Offline,
+            "impersonation adds exactly one user id in both formats",
+            impersonation
+        ),
+        check!(
+            "wire.xml-unrepresentable",
+            "wire",
+            Offline,
+            "characters XML cannot carry give a typed error, and JSON carries them",
+            unrepresentable
+        ),
     ]
 }
 
 const NASTY: &str = "p&ss<w>rd\"q'\ttab\nlf\rcr é✓😀";
 
-fn samples() -> [(&'static str, Credentials, &'static [(&'static str, &'static str)]); 3] {
+/// A family's name, sample credentials, and the fields its body must carry.
+type Sample = (
+    &'static str,
+    Credentials,
+    &'static [(&'static str, &'static str)],
+);
+
+fn samples() -> [Sample; 3] {
     [
         (
             "password",
@@ -33,12 +88,18 @@ fn samples() -> [(&'static str, Credentials, &'static [(&'static str, &'static s
         (
             "pat",
             Credentials::personal_access_token("ci \"token\"", NASTY).with_site(""),
-            &[("personalAccessTokenName", "ci \"token\""), ("personalAccessTokenSecret", NASTY)],
+            &[
+                ("personalAccessTokenName", "ci \"token\""),
+                ("personalAccessTokenSecret", NASTY),
+            ],
         ),
         (
             "jwt",
-            Credentials::new(CredentialFamily::Jwt { token: "eyJ.payload.sig".into(), is_uat: Some(false) })
-                .with_site("finance"),
+            Credentials::new(CredentialFamily::Jwt {
+                token: "eyJ.payload.sig".into(),
+                is_uat: Some(false),
+            })
+            .with_site("finance"),
             &[("jwt", "eyJ.payload.sig"), ("isUat", "false")],
         ),
     ]
@@ -49,22 +110,36 @@ fn render_and_validate(family: &str, format: WireFormat) -> CheckResult {
         .into_iter()
         .find(|(name, ..)| *name == family)
         .context("unknown family")?;
-    let body = SignInRequest::new(&creds).render(format).context("rendering")?;
+    let body = SignInRequest::new(&creds)
+        .render(format)
+        .context("rendering")?;
     let validated = match format {
         WireFormat::Xml => validate_xml(body.expose_secret()),
         WireFormat::Json => validate_json(body.expose_secret()),
     }
     .context("the rendered body breaks spec section 3")?;
-    ensure(validated.family == family, || format!("validator saw family {}", validated.family))?;
-    ensure(validated.site == creds.site(), || "the site content URL changed on the way".into())?;
-    ensure(validated.user_id.is_none(), || "an impersonation element appeared".into())?;
+    ensure(validated.family == family, || {
+        format!("validator saw family {}", validated.family)
+    })?;
+    ensure(validated.site == creds.site(), || {
+        "the site content URL changed on the way".into()
+    })?;
+    ensure(validated.user_id.is_none(), || {
+        "an impersonation element appeared".into()
+    })?;
     for (name, value) in expected {
-        ensure(validated.attributes.get(*name).map(String::as_str) == Some(*value), || {
-            format!("`{name}` did not survive rendering and parsing unchanged")
-        })?;
+        ensure(
+            validated.attributes.get(*name).map(String::as_str) == Some(*value),
+            || format!("`{name}` did not survive rendering and parsing unchanged"),
+        )?;
     }
-    ensure(validated.attributes.len() == expected.len(), || "extra credential attributes".into())?;
-    Ok(format!("{} body validated independently", format.media_type()))
+    ensure(validated.attributes.len() == expected.len(), || {
+        "extra credential attributes".into()
+    })?;
+    Ok(format!(
+        "{} body validated independently",
+        format.media_type()
+    ))
 }
 
 async fn password_xml(_: &CheckContext) -> CheckResult {
@@ -90,7 +165,9 @@ async fn impersonation(_: &CheckContext) -> CheckResult {
     for (family, creds, _) in samples() {
         let creds = creds.with_impersonation("9f9e9d9c-8b8a-7978-6766-555453525150");
         for format in [WireFormat::Xml, WireFormat::Json] {
-            let body = SignInRequest::new(&creds).render(format).context("rendering")?;
+            let body = SignInRequest::new(&creds)
+                .render(format)
+                .context("rendering")?;
             let validated = match format {
                 WireFormat::Xml => validate_xml(body.expose_secret()),
                 WireFormat::Json => validate_json(body.expose_secret()),
@@ -109,10 +186,13 @@ async fn unrepresentable(_: &CheckContext) -> CheckResult {
     let creds = Credentials::password("jdoe", "bell\u{7}");
     let err = SignInRequest::new(&creds).render(WireFormat::Xml);
     ensure(err.is_err(), || "U+0007 was rendered into XML".into())?;
-    let json = SignInRequest::new(&creds).render(WireFormat::Json).context("JSON rendering")?;
+    let json = SignInRequest::new(&creds)
+        .render(WireFormat::Json)
+        .context("JSON rendering")?;
     let validated = validate_json(json.expose_secret()).context("JSON body")?;
-    ensure(validated.attributes.get("password").map(String::as_str) == Some("bell\u{7}"), || {
-        "JSON did not carry U+0007".into()
-    })?;
+    ensure(
+        validated.attributes.get("password").map(String::as_str) == Some("bell\u{7}"),
+        || "JSON did not carry U+0007".into(),
+    )?;
     Ok("XML refused with a typed error; JSON carried the character".into())
 }

@@ -1,0 +1,138 @@
+//! The `tableau-conformance` command line of contracts section 1: exit codes, stdout carrying
+//! only the report, and `--server` refusing to start without configuration.
+
+use std::process::{Command, Output};
+
+use tableau_mock_server::MockServer;
+
+fn conformance(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tableau-conformance"));
+    command.args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TABLEAU_") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().copied());
+    command.output().expect("the binary runs")
+}
+
+#[test]
+fn list_names_every_check_and_exits_0() {
+    let output = conformance(&["--list"], &[]);
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.lines().any(|l| l.starts_with("signin.pat.xml ")),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().count(),
+        tableau_conformance::all_checks().len()
+    );
+}
+
+#[test]
+fn json_format_prints_one_object_and_junit_is_written() {
+    let dir = std::env::temp_dir().join(format!("conformance-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let junit = dir.join("report.xml");
+    let output = conformance(
+        &[
+            "--filter",
+            "wire.",
+            "--format",
+            "json",
+            "--junit",
+            junit.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
+    let checks = report["checks"].as_array().unwrap();
+    assert!(!checks.is_empty());
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["result"] == "pass" && c["name"].as_str().unwrap().starts_with("wire."))
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuites") && xml.contains("wire.pat.xml"),
+        "{xml}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn an_unknown_flag_is_a_usage_error() {
+    let output = conformance(&["--no-such-flag"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_without_configuration_exits_2_before_any_request() {
+    let mock = MockServer::start().await;
+    let uri = mock.uri();
+    let output = tokio::task::spawn_blocking(move || conformance(&["--server", &uri], &[]))
+        .await
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("TABLEAU_PAT_NAME"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(mock.requests().await.is_empty(), "a request was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_with_invalid_configuration_names_the_variables_not_the_secret() {
+    let mock = MockServer::start().await;
+    let uri = mock.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        conformance(
+            &["--server", &uri],
+            &[("TABLEAU_PAT_SECRET", "top-secret-value")],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("TABLEAU_PAT_NAME"), "{stderr}");
+    assert!(!stderr.contains("top-secret-value"), "{stderr}");
+    assert!(mock.requests().await.is_empty(), "a request was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_mode_passes_against_a_mock_and_reports_on_stdout_only() {
+    let mock = MockServer::start().await;
+    let credentials = mock.default_credentials();
+    let uri = mock.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        conformance(
+            &["--server", &uri, "--filter", "server."],
+            &[
+                ("TABLEAU_USERNAME", "admin"),
+                ("TABLEAU_PASSWORD", "admin"),
+                ("TABLEAU_SITE", &credentials.site_content_url),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("conformance: 5 passed, 0 failed, 0 skipped"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("admin-pat"));
+}
