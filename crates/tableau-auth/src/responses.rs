@@ -86,8 +86,46 @@ pub(crate) fn classify(error: TableauError, call: &Call<'_>, client: &Client) ->
             .then(|| PAT_USED_ELSEWHERE.to_owned());
             Error::SessionExpired { error, hint }
         }
-        _ => Error::Tableau { error, hint: None },
+        _ => {
+            let hint = other_hint(error.code, call).map(str::to_owned);
+            Error::Tableau { error, hint }
+        }
     }
+}
+
+/// The hint for the codes whose cause does not depend on the session.
+fn other_hint(code: ErrorCode, call: &Call<'_>) -> Option<&'static str> {
+    let signing_in = matches!(call, Call::SignIn { .. });
+    Some(match code {
+        ErrorCode::BAD_REQUEST if signing_in => {
+            "the server could not read the sign-in body; this is a bug in the provider or in \
+             tableau-auth, please report it with the server version (the body is never logged)"
+        }
+        ErrorCode::BAD_REQUEST => "the server could not read the request body",
+        ErrorCode::SWITCH_SITE_ERROR => {
+            "the destination site was not found or is unavailable: use the site's content URL \
+             (the part after #/site/ in the browser), and check the user is a member of it"
+        }
+        ErrorCode::FORBIDDEN => {
+            "the signed-in user's site role does not allow this call; sign in as a site or \
+             server administrator"
+        }
+        ErrorCode::SITE_NOT_FOUND => {
+            "the site LUID in the URL is unknown: use Session::site_id() of the current \
+             session (it changes after switching sites)"
+        }
+        ErrorCode::USER_NOT_FOUND if signing_in => {
+            "the user to impersonate is not on this site: impersonation takes the user's LUID \
+             (from the users API), not the user name"
+        }
+        ErrorCode::USER_NOT_FOUND => "no user with this LUID on the session's site",
+        ErrorCode::RESOURCE_NOT_FOUND => {
+            "the server does not know this path at this REST API version: check the URL, or \
+             pin an older version with ClientBuilder::api_version"
+        }
+        ErrorCode::ENTITY_TOO_LARGE => "the request body is larger than the server accepts",
+        _ => return None,
+    })
 }
 
 /// Whether a 401002 on this session is best explained by another sign-in with its PAT.

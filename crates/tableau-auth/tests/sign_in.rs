@@ -228,3 +228,35 @@ async fn session_debug_redacts_the_token() {
     assert!(debug.contains("token: [redacted]"), "{debug}");
     assert!(!debug.contains(session.token().expose_secret()), "{debug}");
 }
+
+#[tokio::test]
+async fn every_handled_rejection_says_what_to_do() {
+    let mock = MockServer::start().await;
+    let client = Clock::new().client(&mock);
+    let session = client.sign_in(&password(&mock)).await.unwrap();
+
+    let err = client
+        .switch_site(&session, "no-such-site")
+        .await
+        .unwrap_err();
+    assert_eq!(err.tableau_code(), Some(ErrorCode::SWITCH_SITE_ERROR));
+    assert!(
+        err.hint().is_some_and(|h| h.contains("content URL")),
+        "{err}"
+    );
+
+    let impersonating = password(&mock).impersonate("00000000-0000-0000-0000-000000000000");
+    let err = client.sign_in(&impersonating).await.unwrap_err();
+    assert_eq!(err.tableau_code(), Some(ErrorCode::USER_NOT_FOUND));
+    assert!(err.hint().is_some_and(|h| h.contains("LUID")), "{err}");
+
+    let err = client
+        .get_user(&session, "00000000-0000-0000-0000-000000000000")
+        .await
+        .unwrap_err();
+    assert_eq!(err.tableau_code(), Some(ErrorCode::USER_NOT_FOUND));
+    assert!(
+        err.to_string().contains("hint: no user with this LUID"),
+        "{err}"
+    );
+}
