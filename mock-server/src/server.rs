@@ -41,12 +41,14 @@ pub async fn serve(
 ) {
     let max_connections = max_connections.max(1);
     let permits = Arc::new(Semaphore::new(max_connections));
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: the auto builder's h2c sniffing reads the first bytes with no deadline,
+    // so a connection that sends nothing would hold a permit forever. Over HTTP/1.1 the
+    // header-read timeout starts when the connection opens (tests/slow_clients.rs).
+    let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
-    builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
     loop {
         if *shutdown.borrow() {
