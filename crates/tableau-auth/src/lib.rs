@@ -49,6 +49,11 @@
 //! ```
 
 mod builder;
+
+/// The README's example is compiled as a doctest, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 mod calls;
 mod client;
 mod error;
