@@ -172,6 +172,13 @@ impl Credentials {
         self
     }
 
+    /// Sets or clears the impersonated user id: what a provider with an optional
+    /// `impersonate` setting passes through.
+    pub fn with_optional_impersonation(mut self, user_id: Option<String>) -> Self {
+        self.impersonate = user_id;
+        self
+    }
+
     /// The credential family.
     pub fn family(&self) -> &CredentialFamily {
         &self.family

@@ -357,10 +357,8 @@ impl AuthProvider for ConnectedAppProvider {
     }
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
-        let creds = Credentials::jwt(self.mint()?).with_site(self.site.clone());
-        Ok(match &self.impersonate {
-            Some(user_id) => creds.with_impersonation(user_id.clone()),
-            None => creds,
-        })
+        Ok(Credentials::jwt(self.mint()?)
+            .with_site(self.site.clone())
+            .with_optional_impersonation(self.impersonate.clone()))
     }
 }

@@ -122,12 +122,9 @@ impl PasswordProvider {
 
     /// The credentials for one sign-in (what [`AuthProvider::credentials`] returns).
     pub fn to_credentials(&self) -> Credentials {
-        let creds = Credentials::password(self.username.clone(), self.password.clone())
-            .with_site(self.site.clone());
-        match &self.impersonate {
-            Some(user_id) => creds.with_impersonation(user_id.clone()),
-            None => creds,
-        }
+        Credentials::password(self.username.clone(), self.password.clone())
+            .with_site(self.site.clone())
+            .with_optional_impersonation(self.impersonate.clone())
     }
 }
 

@@ -152,13 +152,9 @@ impl PersonalAccessTokenProvider {
 
     /// The credentials for one sign-in (what [`AuthProvider::credentials`] returns).
     pub fn to_credentials(&self) -> Credentials {
-        let creds =
-            Credentials::personal_access_token(self.token_name.clone(), self.token_secret.clone())
-                .with_site(self.site.clone());
-        match &self.impersonate {
-            Some(user_id) => creds.with_impersonation(user_id.clone()),
-            None => creds,
-        }
+        Credentials::personal_access_token(self.token_name.clone(), self.token_secret.clone())
+            .with_site(self.site.clone())
+            .with_optional_impersonation(self.impersonate.clone())
     }
 }
 
