@@ -5,7 +5,7 @@
 use tableau_auth::{PasswordProvider, Session, SessionManager};
 use tableau_auth_core::{ApiVersion, WireFormat};
 
-use super::support::{expect_code, full_session};
+use super::support::{expect_code, expect_sign_ins, full_session};
 use crate::context::CheckContext;
 use crate::outcome::{CheckResult, Context, ensure};
 use crate::{Check, check};
@@ -112,9 +112,7 @@ async fn manager_recovers(cx: &CheckContext) -> CheckResult {
     let manager = SessionManager::new(client.clone(), target.provider());
     let me = |session: &Session| session.user_id().to_owned();
     let first = manager.session().await.context("first sign-in")?;
-    ensure(manager.sign_in_count() == 1, || {
-        format!("{} sign-ins for one session", manager.sign_in_count())
-    })?;
+    expect_sign_ins(&manager, 1)?;
     // End the session behind the manager's back: its next call gets 401002.
     client.sign_out(&first).await.context("sign-out")?;
     let url = manager
@@ -128,9 +126,7 @@ async fn manager_recovers(cx: &CheckContext) -> CheckResult {
     ensure(response.status().is_success(), || {
         format!("the retried call answered {}", response.status())
     })?;
-    ensure(manager.sign_in_count() == 2, || {
-        format!("{} sign-ins, expected exactly 2", manager.sign_in_count())
-    })?;
+    expect_sign_ins(&manager, 2)?;
     manager.sign_out().await.context("final sign-out")?;
     Ok("401002 on a dead session, one new sign-in, the call succeeded".into())
 }

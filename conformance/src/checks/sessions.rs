@@ -8,7 +8,7 @@ use tableau_auth::{PasswordProvider, PersonalAccessTokenProvider, SessionManager
 use tableau_auth_core::AuthProvider;
 
 use super::providers::{UserFixture, pat_fixture, user_fixture};
-use super::support::{expect_code, use_session};
+use super::support::{expect_code, expect_sign_ins, use_session};
 use crate::context::{CheckContext, Target};
 use crate::outcome::{CheckResult, Context, Failure, ensure};
 use crate::{Check, check};
@@ -231,12 +231,7 @@ async fn pat_superseded(cx: &CheckContext) -> CheckResult {
         "the superseded token",
     )?;
     call_through(&manager).await?;
-    ensure(manager.sign_in_count() == 2, || {
-        format!(
-            "the manager signed in {} times, expected 2",
-            manager.sign_in_count()
-        )
-    })?;
+    expect_sign_ins(&manager, 2)?;
     expect_code(
         client.get_user(&other, other.user_id()).await,
         401_002,
@@ -263,12 +258,7 @@ async fn idle_expiry(cx: &CheckContext) -> CheckResult {
         "a token idle for 241 minutes",
     )?;
     call_through(&manager).await?;
-    ensure(manager.sign_in_count() == 2, || {
-        format!(
-            "the manager signed in {} times, expected 2",
-            manager.sign_in_count()
-        )
-    })?;
+    expect_sign_ins(&manager, 2)?;
     Ok("401002 after 241 idle minutes; the manager recovered with one sign-in".into())
 }
 

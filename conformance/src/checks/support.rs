@@ -1,7 +1,7 @@
 //! Pieces the checks share: the full sign-in → use → sign-out flow, reading sign-in bodies back
 //! from the mock's log, and reading Tableau codes out of client errors.
 
-use tableau_auth::{Client, Error, Session};
+use tableau_auth::{Client, Error, Session, SessionManager};
 use tableau_auth_core::{AuthProvider, Feature, WireFormat};
 
 use crate::context::Target;
@@ -24,6 +24,14 @@ pub(crate) fn expect_code<T>(
         Err(err) if code_of(&err) == Some(code) => Ok(err.to_string()),
         Err(err) => fail(format!("{what}: expected Tableau error {code}, got: {err}")),
     }
+}
+
+/// Fails unless the session manager has signed in exactly `expected` times.
+pub(crate) fn expect_sign_ins(manager: &SessionManager, expected: u64) -> Result<(), Failure> {
+    let count = manager.sign_in_count();
+    ensure(count == expected, || {
+        format!("the manager signed in {count} times, expected {expected}")
+    })
 }
 
 /// The name of a format for messages.
