@@ -1,6 +1,7 @@
 //! Sites, users, personal access tokens and connected apps (spec section 11).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -42,8 +43,8 @@ pub fn digest_matches(candidate: &str, stored: &[u8; 32]) -> bool {
 /// A site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Site {
-    /// LUID.
-    pub id: String,
+    /// LUID (shared with the sessions on the site).
+    pub id: Arc<str>,
     /// URL name (`""` is the Default site).
     pub content_url: String,
     /// Display name.
@@ -53,8 +54,8 @@ pub struct Site {
 /// A user on one site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    /// LUID (differs per site for the same name).
-    pub id: String,
+    /// LUID (differs per site for the same name; shared with the user's sessions).
+    pub id: Arc<str>,
     /// LUID of the site.
     pub site_id: String,
     /// User name as stored.
@@ -79,8 +80,8 @@ impl User {
 /// A personal access token. The secret is kept only as its SHA-256 digest.
 #[derive(Clone)]
 pub struct Pat {
-    /// Internal id (links sessions to the PAT).
-    pub id: String,
+    /// Internal id (links sessions to the PAT; shared with its session).
+    pub id: Arc<str>,
     /// Site LUID.
     pub site_id: String,
     /// Owner's user LUID.
@@ -155,9 +156,9 @@ pub struct Directory {
     /// Sites in creation order.
     pub sites: Vec<Site>,
     /// Users by LUID.
-    pub users: HashMap<String, User>,
+    pub users: HashMap<Arc<str>, User>,
     /// (site LUID, lower-cased name) → user LUID.
-    user_index: HashMap<(String, String), String>,
+    user_index: HashMap<(String, String), Arc<str>>,
     /// Lower-cased user name → password digest (a password belongs to the name, on every site).
     passwords: HashMap<String, [u8; 32]>,
     /// Personal access tokens.
@@ -197,7 +198,7 @@ impl Directory {
 
     /// Site by LUID.
     pub fn site_by_id(&self, id: &str) -> Option<&Site> {
-        self.sites.iter().find(|site| site.id == id)
+        self.sites.iter().find(|site| &*site.id == id)
     }
 
     /// Adds a site.
@@ -225,9 +226,9 @@ impl Directory {
         }
         self.user_index.insert(
             (user.site_id.clone(), user.name.to_lowercase()),
-            user.id.clone(),
+            Arc::clone(&user.id),
         );
-        self.users.insert(user.id.clone(), user);
+        self.users.insert(Arc::clone(&user.id), user);
     }
 
     /// Whether `password` is the password of `name` (constant-time digest comparison).

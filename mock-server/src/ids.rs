@@ -41,10 +41,13 @@ impl IdGenerator {
 
     /// A LUID (UUID v4, lower-case, hyphenated).
     pub fn luid(&self) -> String {
+        self.uuid().to_string()
+    }
+
+    /// A random UUID v4 (what [`luid`](Self::luid) renders).
+    pub fn uuid(&self) -> uuid::Uuid {
         let bytes: [u8; 16] = self.with_rng(|rng| rng.random());
-        uuid::Builder::from_random_bytes(bytes)
-            .into_uuid()
-            .to_string()
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
 
     fn chars(&self, alphabet: &[u8], len: usize) -> String {

@@ -1,7 +1,7 @@
 //! Connected-app JWT verification (spec section 9), against the virtual clock with 30 s leeway.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
@@ -71,7 +71,7 @@ pub fn verify(
     jwt: &str,
     now: i64,
     seen: &Mutex<HashMap<String, i64>>,
-) -> Result<String, JwtRejection> {
+) -> Result<Arc<str>, JwtRejection> {
     if jwt.len() > 16 * 1024 {
         return Err(JwtRejection::Malformed);
     }
@@ -84,7 +84,7 @@ pub fn verify(
     if !app.enabled {
         return Err(JwtRejection::Disabled);
     }
-    if app.site_id != site.id {
+    if *app.site_id != *site.id {
         return Err(JwtRejection::WrongSite);
     }
     let mut validation = Validation::new(Algorithm::HS256);
@@ -141,5 +141,5 @@ pub fn verify(
         return Err(JwtRejection::Replayed);
     }
     seen.insert(jti.to_owned(), exp);
-    Ok(user.id.clone())
+    Ok(Arc::clone(&user.id))
 }

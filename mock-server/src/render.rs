@@ -1,5 +1,7 @@
 //! Tableau-shaped response bodies in XML and JSON.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -106,11 +108,11 @@ pub struct CredentialsAnswer {
     /// Session token.
     pub token: String,
     /// Site LUID.
-    pub site_id: String,
+    pub site_id: Arc<str>,
     /// Site content URL as stored.
     pub content_url: String,
     /// User LUID.
-    pub user_id: String,
+    pub user_id: Arc<str>,
     /// `D:HH:MM`, PAT sign-ins only.
     pub estimated_time_to_expiration: Option<String>,
 }

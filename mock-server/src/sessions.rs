@@ -1,9 +1,19 @@
 //! Live sessions. Validation is a read: one hash-map lookup behind an `RwLock`, and the
 //! sliding expiry is an atomic last-used time in the entry, so readers never take the write lock.
+//!
+//! Memory (100,000 live sessions must fit well under 100 MB): a session is two heap blocks, the
+//! record and its token. The token is stored once, in the record; the id is an inline UUID.
+//! The token and id indexes are hash sets of the record itself, looked up by `&str` / UUID
+//! through `Borrow` (8 bytes per slot, no key copies), and the user, site and PAT ids are the
+//! directory's own `Arc<str>`s, so they cost nothing per session.
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use uuid::Uuid;
 
 /// How a session was signed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,18 +28,19 @@ pub enum Family {
 
 /// One live session.
 pub struct Session {
-    /// Session id (what `DELETE sessions/{id}` takes).
-    pub id: String,
-    /// The `X-Tableau-Auth` token.
-    pub token: String,
-    /// User LUID (the impersonated user, when impersonating).
-    pub user_id: String,
-    /// Site LUID.
-    pub site_id: String,
+    /// Session id (what `DELETE sessions/{id}` takes); rendered lower-case and hyphenated.
+    pub id: Uuid,
+    /// The `X-Tableau-Auth` token, stored only here (the indexes borrow it).
+    pub token: Box<str>,
+    /// User LUID (the impersonated user, when impersonating); shared with the directory.
+    pub user_id: Arc<str>,
+    /// Site LUID; shared with the directory.
+    pub site_id: Arc<str>,
     /// Credential family.
     pub family: Family,
-    /// The PAT's internal id, for PAT sessions (also after a switch site).
-    pub pat_id: Option<String>,
+    /// The PAT's internal id, for PAT sessions (also after a switch site); shared with the
+    /// directory.
+    pub pat_id: Option<Arc<str>>,
     /// Creation time, Unix nanoseconds of the virtual clock.
     pub created_nanos: i64,
     last_used_nanos: AtomicI64,
@@ -39,7 +50,7 @@ pub struct Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("id", &self.id)
+            .field("id", &self.id.to_string())
             .field("token", &"[redacted]")
             .field("user_id", &self.user_id)
             .field("site_id", &self.site_id)
@@ -57,17 +68,17 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// A new session created at `now_nanos`.
     pub fn new(
-        id: String,
+        id: Uuid,
         token: String,
-        user_id: String,
-        site_id: String,
+        user_id: Arc<str>,
+        site_id: Arc<str>,
         family: Family,
-        pat_id: Option<String>,
+        pat_id: Option<Arc<str>>,
         now_nanos: i64,
     ) -> Self {
         Self {
             id,
-            token,
+            token: token.into_boxed_str(),
             user_id,
             site_id,
             family,
@@ -84,23 +95,87 @@ impl Session {
     }
 }
 
+/// The id as `DELETE sessions/{id}` must spell it: only the lower-case hyphenated form that
+/// the session was answered with matches.
+fn parse_id(id: &str) -> Option<Uuid> {
+    let uuid = Uuid::try_parse(id).ok()?;
+    let mut buffer = Uuid::encode_buffer();
+    (uuid.hyphenated().encode_lower(&mut buffer) == id).then_some(uuid)
+}
+
+/// A session in the token index: hashed, compared and looked up (`Borrow<str>`) by its token.
+struct ByToken(Arc<Session>);
+
+impl Borrow<str> for ByToken {
+    fn borrow(&self) -> &str {
+        &self.0.token
+    }
+}
+
+impl Hash for ByToken {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        <str as Hash>::hash(&self.0.token, state);
+    }
+}
+
+impl PartialEq for ByToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.token == other.0.token
+    }
+}
+
+impl Eq for ByToken {}
+
+/// A session in the id index: hashed, compared and looked up (`Borrow<Uuid>`) by its id.
+struct ById(Arc<Session>);
+
+impl Borrow<Uuid> for ById {
+    fn borrow(&self) -> &Uuid {
+        &self.0.id
+    }
+}
+
+impl Hash for ById {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.id.hash(state);
+    }
+}
+
+impl PartialEq for ById {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.id == other.0.id
+    }
+}
+
+impl Eq for ById {}
+
+/// The indexes. Each slot is one pointer to the shared record: no string is copied per index.
 #[derive(Default)]
 struct Table {
-    by_token: HashMap<String, Arc<Session>>,
-    token_by_id: HashMap<String, String>,
-    token_by_pat: HashMap<String, String>,
+    by_token: HashSet<ByToken>,
+    by_id: HashSet<ById>,
+    /// PAT id → its one live session.
+    by_pat: HashMap<Arc<str>, Arc<Session>>,
 }
 
 impl Table {
     fn remove_token(&mut self, token: &str) -> Option<Arc<Session>> {
-        let session = self.by_token.remove(token)?;
-        self.token_by_id.remove(&session.id);
+        let ByToken(session) = self.by_token.take(token)?;
+        self.by_id.remove(&session.id);
         if let Some(pat_id) = &session.pat_id {
-            if self.token_by_pat.get(pat_id).map(String::as_str) == Some(token) {
-                self.token_by_pat.remove(pat_id);
+            if self
+                .by_pat
+                .get(&**pat_id)
+                .is_some_and(|live| Arc::ptr_eq(live, &session))
+            {
+                self.by_pat.remove(&**pat_id);
             }
         }
         Some(session)
+    }
+
+    fn get(&self, token: &str) -> Option<&Arc<Session>> {
+        self.by_token.get(token).map(|entry| &entry.0)
     }
 }
 
@@ -115,8 +190,8 @@ pub struct SessionStore {
 impl std::fmt::Debug for SessionStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let table = self.read();
-        let mut sessions: Vec<&Arc<Session>> = table.by_token.values().collect();
-        sessions.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut sessions: Vec<&Arc<Session>> = table.by_token.iter().map(|e| &e.0).collect();
+        sessions.sort_by_key(|session| session.id);
         f.debug_struct("SessionStore")
             .field("sessions", &sessions)
             .field("idle_nanos", &self.idle_nanos)
@@ -154,7 +229,7 @@ impl SessionStore {
 
     /// Validates a token at `now_nanos` and slides its expiry. Expired sessions are removed.
     pub fn validate(&self, token: &str, now_nanos: i64) -> Option<Arc<Session>> {
-        let found = self.read().by_token.get(token).cloned()?;
+        let found = self.read().get(token).cloned()?;
         if self.expired(&found, now_nanos) {
             self.write().remove_token(token);
             return None;
@@ -169,7 +244,7 @@ impl SessionStore {
 
     /// Looks a session up without sliding it (no expiry check).
     pub fn peek(&self, token: &str) -> Option<Arc<Session>> {
-        self.read().by_token.get(token).cloned()
+        self.read().get(token).cloned()
     }
 
     /// Inserts a session: a PAT session supersedes the PAT's earlier one; past the cap, expired
@@ -182,45 +257,41 @@ impl SessionStore {
         let superseded = session
             .pat_id
             .as_ref()
-            .and_then(|pat_id| table.token_by_pat.get(pat_id).cloned());
+            .and_then(|pat_id| table.by_pat.get(pat_id).cloned());
         if let Some(old) = superseded {
-            table.remove_token(&old);
+            table.remove_token(&old.token);
         }
         if table.by_token.len() >= self.max_sessions {
-            let expired: Vec<String> = table
+            let expired: Vec<Arc<Session>> = table
                 .by_token
-                .values()
-                .filter(|s| self.expired(s, now_nanos))
-                .map(|s| s.token.clone())
+                .iter()
+                .filter(|e| self.expired(&e.0, now_nanos))
+                .map(|e| Arc::clone(&e.0))
                 .collect();
-            for token in expired {
-                table.remove_token(&token);
+            for old in expired {
+                table.remove_token(&old.token);
             }
         }
         while table.by_token.len() >= self.max_sessions {
             let victim = table
                 .by_token
-                .values()
-                .min_by_key(|s| s.last_use_sequence.load(Ordering::Relaxed))
-                .map(|s| s.token.clone());
+                .iter()
+                .min_by_key(|e| e.0.last_use_sequence.load(Ordering::Relaxed))
+                .map(|e| Arc::clone(&e.0));
             match victim {
-                Some(token) => {
-                    table.remove_token(&token);
+                Some(old) => {
+                    table.remove_token(&old.token);
                 }
                 None => break,
             }
         }
-        table
-            .token_by_id
-            .insert(session.id.clone(), session.token.clone());
+        table.by_id.replace(ById(Arc::clone(&session)));
         if let Some(pat_id) = &session.pat_id {
             table
-                .token_by_pat
-                .insert(pat_id.clone(), session.token.clone());
+                .by_pat
+                .insert(Arc::clone(pat_id), Arc::clone(&session));
         }
-        table
-            .by_token
-            .insert(session.token.clone(), Arc::clone(&session));
+        table.by_token.replace(ByToken(Arc::clone(&session)));
         session
     }
 
@@ -231,16 +302,17 @@ impl SessionStore {
 
     /// Ends the session with id `id`.
     pub fn remove_by_id(&self, id: &str) -> Option<Arc<Session>> {
+        let id = parse_id(id)?;
         let mut table = self.write();
-        let token = table.token_by_id.get(id).cloned()?;
-        table.remove_token(&token)
+        let session = Arc::clone(&table.by_id.get(&id)?.0);
+        table.remove_token(&session.token)
     }
 
     /// Ends the live session of a PAT.
     pub fn remove_by_pat(&self, pat_id: &str) -> Option<Arc<Session>> {
         let mut table = self.write();
-        let token = table.token_by_pat.get(pat_id).cloned()?;
-        table.remove_token(&token)
+        let session = table.by_pat.get(pat_id).cloned()?;
+        table.remove_token(&session.token)
     }
 
     /// Ends every session.
@@ -261,12 +333,12 @@ mod tests {
 
     fn session(n: u32, pat: Option<&str>) -> Session {
         Session::new(
-            format!("id{n}"),
+            Uuid::from_u128(0xabcd_ef00 + u128::from(n)),
             format!("token{n}"),
             "user".into(),
             "site".into(),
             Family::Password,
-            pat.map(str::to_owned),
+            pat.map(Arc::from),
             0,
         )
     }
@@ -288,6 +360,27 @@ mod tests {
         assert!(store.validate("token1", 50 * second).is_some());
         assert!(store.validate("token1", 100 * second).is_some());
         assert!(store.validate("token1", 161 * second).is_none());
+        assert_eq!(store.len(), 0);
+    }
+
+    #[test]
+    fn removal_by_id_and_by_pat_clears_every_index() {
+        let store = SessionStore::new(Duration::from_secs(60), 10);
+        let first = store.insert(session(1, Some("p")), 0);
+        store.insert(session(2, None), 0);
+        let id = first.id.to_string();
+        assert!(store.remove_by_id(&id.to_uppercase()).is_none());
+        assert!(store.remove_by_id(&first.id.simple().to_string()).is_none());
+        assert!(store.remove_by_id(&id).is_some());
+        assert!(store.peek("token1").is_none());
+        assert!(store.remove_by_pat("p").is_none());
+        assert!(store.remove_by_id(&id).is_none());
+        store.insert(session(3, Some("p")), 0);
+        assert!(store.remove_by_pat("p").is_some());
+        assert!(store.peek("token3").is_none());
+        assert_eq!(store.len(), 1);
+        let second = store.remove_token("token2").unwrap();
+        assert!(store.remove_by_id(&second.id.to_string()).is_none());
         assert_eq!(store.len(), 0);
     }
 

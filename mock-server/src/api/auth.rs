@@ -32,7 +32,7 @@ pub(super) fn sign_in(
 }
 
 struct Authenticated {
-    user_id: String,
+    user_id: Arc<str>,
     family: Family,
     pat: Option<usize>,
 }
@@ -67,7 +67,7 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
             let user = dir.user_by_name(&site.id, name).filter(|_| password_ok);
             let user = user.ok_or_else(|| refuse("wrong user name or password"))?;
             Authenticated {
-                user_id: user.id.clone(),
+                user_id: Arc::clone(&user.id),
                 family: Family::Password,
                 pat: None,
             }
@@ -80,7 +80,7 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
                 return Err(refuse("PAT revoked or expired"));
             }
             Authenticated {
-                user_id: dir.pats[index].user_id.clone(),
+                user_id: dir.pats[index].user_id.as_str().into(),
                 family: Family::PersonalAccessToken,
                 pat: Some(index),
             }
@@ -99,11 +99,10 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
     let signer_user = dir
         .users
         .get(&signer.user_id)
-        .cloned()
         .ok_or_else(|| refuse("owner gone"))?;
     let user_id = match &request.impersonate_user_id {
-        None => signer_user.id.clone(),
-        Some(target) => impersonate(&dir, &site, &signer_user, signer.family, server, target)?,
+        None => Arc::clone(&signer_user.id),
+        Some(target) => impersonate(&dir, &site, signer_user, signer.family, server, target)?,
     };
     let mut estimate = None;
     let mut pat_id = None;
@@ -111,7 +110,7 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
         let pat = &mut dir.pats[index];
         pat.last_used = now;
         estimate = Some(d_hh_mm(pat.expires_at - now));
-        pat_id = Some(pat.id.clone());
+        pat_id = Some(Arc::clone(&pat.id));
     }
     if let Some(user) = dir.users.get_mut(&user_id) {
         user.last_login = Some(now);
@@ -120,10 +119,10 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
     drop(dir);
     tracing::info!(site = %site.content_url, session = %session.id, "signed in");
     Ok(CredentialsAnswer {
-        token: session.token.clone(),
+        token: session.token.to_string(),
         site_id: site.id,
         content_url: site.content_url,
-        user_id: session.user_id.clone(),
+        user_id: Arc::clone(&session.user_id),
         estimated_time_to_expiration: estimate,
     })
 }
@@ -135,7 +134,7 @@ fn impersonate(
     family: Family,
     server: ApiVersion,
     target: &str,
-) -> Result<String, ApiError> {
+) -> Result<Arc<str>, ApiError> {
     if family == Family::PersonalAccessToken && server < ApiVersion::PAT_IMPERSONATION {
         return Err(refuse("PAT impersonation needs 3.11"));
     }
@@ -146,25 +145,25 @@ fn impersonate(
     }
     dir.users
         .get(target)
-        .filter(|user| user.site_id == site.id)
-        .map(|user| user.id.clone())
+        .filter(|user| *user.site_id == *site.id)
+        .map(|user| Arc::clone(&user.id))
         .ok_or_else(|| ApiError::user_not_found(target))
 }
 
 fn new_session(
     ctx: &Ctx<'_>,
     site: &Site,
-    user_id: String,
+    user_id: Arc<str>,
     family: Family,
-    pat_id: Option<String>,
+    pat_id: Option<Arc<str>>,
 ) -> Arc<Session> {
     let state = ctx.state;
     let ids = &state.inner.ids;
     let session = Session::new(
-        ids.luid(),
+        ids.uuid(),
         ids.session_token(&site.id),
         user_id,
-        site.id.clone(),
+        Arc::clone(&site.id),
         family,
         pat_id,
         state.now_nanos(),
@@ -205,7 +204,7 @@ pub(super) fn switch_site(
         .unwrap_or_default();
     let user_id = dir
         .user_by_name(&destination.id, &name)
-        .map(|user| user.id.clone())
+        .map(|user| Arc::clone(&user.id))
         .ok_or_else(|| {
             ApiError::switch_site("The user is not a member of the destination site.")
         })?;
@@ -219,10 +218,10 @@ pub(super) fn switch_site(
     );
     drop(dir);
     let answer = CredentialsAnswer {
-        token: new.token.clone(),
+        token: new.token.to_string(),
         site_id: destination.id,
         content_url: destination.content_url,
-        user_id: new.user_id.clone(),
+        user_id: Arc::clone(&new.user_id),
         estimated_time_to_expiration: None,
     };
     let version = ctx.state.config().api_version;

@@ -1,6 +1,8 @@
 //! Server info, the current session, the user look-up, deleting sessions and revoking
 //! administrators' PATs.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -109,7 +111,7 @@ fn user_json(user: &User, full: bool) -> UserJson<'_> {
 fn user_xml(user: &User, full: bool) -> String {
     let last_login = user.last_login.map(rfc3339);
     let mut attributes = vec![
-        ("id", user.id.as_str()),
+        ("id", &*user.id),
         ("name", user.name.as_str()),
         ("siteRole", user.site_role.as_str()),
     ];
@@ -139,7 +141,7 @@ pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Respon
             ctx.state.config().api_version,
             &format!(
                 "<session id=\"{}\">{}{}</session>",
-                escape(&session.id),
+                session.id,
                 empty_element(
                     "site",
                     &[
@@ -153,7 +155,10 @@ pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Respon
         ),
         Format::Json => to_json(&SessionBody {
             session: SessionJson {
-                id: &session.id,
+                id: session
+                    .id
+                    .hyphenated()
+                    .encode_lower(&mut uuid::Uuid::encode_buffer()),
                 site: SiteJson {
                     id: &site.id,
                     name: &site.name,
@@ -182,7 +187,7 @@ pub(super) fn user(
     if dir.site_by_id(site_id).is_none() {
         return Err(ApiError::site_not_found(site_id));
     }
-    if site_id != session.site_id {
+    if site_id != &*session.site_id {
         return Err(ApiError::forbidden(
             "The session does not belong to this site.",
         ));
@@ -231,20 +236,20 @@ pub(super) fn delete_session(
 pub(super) fn revoke_admin_tokens(ctx: &Ctx<'_>, session: &Session) -> Result<Response, ApiError> {
     require_server_admin(ctx, session)?;
     let mut dir = ctx.state.write_directory();
-    let admins: std::collections::HashSet<String> = dir
+    let admins: std::collections::HashSet<Arc<str>> = dir
         .users
         .values()
         .filter(|user| user.is_server_admin())
-        .map(|user| user.id.clone())
+        .map(|user| Arc::clone(&user.id))
         .collect();
     let mut revoked = Vec::new();
     for pat in dir
         .pats
         .iter_mut()
-        .filter(|pat| admins.contains(&pat.user_id) && !pat.revoked)
+        .filter(|pat| admins.contains(pat.user_id.as_str()) && !pat.revoked)
     {
         pat.revoked = true;
-        revoked.push(pat.id.clone());
+        revoked.push(Arc::clone(&pat.id));
     }
     for pat_id in &revoked {
         ctx.state.inner.sessions.remove_by_pat(pat_id);

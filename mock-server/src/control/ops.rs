@@ -66,7 +66,7 @@ fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlE
 
 fn site_id(dir: &Directory, content_url: &str) -> Result<String, ControlError> {
     dir.site_by_content_url(content_url)
-        .map(|site| site.id.clone())
+        .map(|site| site.id.to_string())
         .ok_or_else(|| ControlError::NotFound(format!("no site with contentUrl '{content_url}'")))
 }
 
@@ -91,13 +91,13 @@ pub fn add_site(
         return Err(ControlError::Conflict(format!("site id '{id}' exists")));
     }
     let site = Site {
-        id,
+        id: id.into(),
         content_url: content_url.to_owned(),
         name: name.to_owned(),
     };
     dir.add_site(site.clone());
     Ok(SiteInfo {
-        id: site.id,
+        id: site.id.to_string(),
         content_url: site.content_url,
         name: site.name,
     })
@@ -144,7 +144,7 @@ pub fn add_user(
     }
     let id = new.id.map_or_else(|| ids.luid(), str::to_owned);
     check_text("id", &id, false)?;
-    if dir.users.contains_key(&id) {
+    if dir.users.contains_key(id.as_str()) {
         return Err(ControlError::Conflict(format!("user id '{id}' exists")));
     }
     let full_name = new.full_name.unwrap_or(new.name);
@@ -152,7 +152,7 @@ pub fn add_user(
     check_text("fullName", full_name, true)?;
     check_text("email", email, true)?;
     let user = User {
-        id,
+        id: id.into(),
         site_id,
         name: new.name.to_owned(),
         site_role: new.site_role.to_owned(),
@@ -165,7 +165,7 @@ pub fn add_user(
         .map(|s| s.content_url.clone())
         .unwrap_or_default();
     let info = UserInfo {
-        id: user.id.clone(),
+        id: user.id.to_string(),
         name: user.name.clone(),
         site,
         site_role: user.site_role.clone(),
@@ -196,7 +196,7 @@ pub fn add_pat(
     let site_id = site_id(dir, site)?;
     let user_id = dir
         .user_by_name(&site_id, user)
-        .map(|u| u.id.clone())
+        .map(|u| u.id.to_string())
         .ok_or_else(|| ControlError::NotFound(format!("no user '{user}' on site '{site}'")))?;
     if let Some(index) = dir.pat_index(&user_id, name) {
         if dir.pats[index].revoked {
@@ -213,7 +213,7 @@ pub fn add_pat(
     }
     let expires_at = now + time::Duration::days(i64::from(days));
     dir.pats.push(Pat {
-        id: ids.luid(),
+        id: ids.luid().into(),
         site_id,
         user_id,
         name: name.to_owned(),
@@ -241,7 +241,7 @@ pub fn revoke_pat(
     let site_id = site_id(dir, site).map_err(|_| not_found())?;
     let user_id = dir
         .user_by_name(&site_id, user)
-        .map(|u| u.id.clone())
+        .map(|u| u.id.to_string())
         .ok_or_else(not_found)?;
     let index = dir.pat_index(&user_id, name).ok_or_else(not_found)?;
     let pat = &mut dir.pats[index];
@@ -249,7 +249,7 @@ pub fn revoke_pat(
         return Err(not_found());
     }
     pat.revoked = true;
-    Ok(pat.id.clone())
+    Ok(pat.id.to_string())
 }
 
 /// Registers a connected app secret (409 when the secret id exists).
