@@ -1,10 +1,16 @@
 //! The bounded request log, kept apart from the session state. Secrets are redacted before an
 //! entry is stored.
+//!
+//! Cost per request: an entry is one `String` (the path, then one `name:value` line per header,
+//! secret values already replaced) plus the redacted body when there is one. The `BTreeMap` of
+//! [`RecordedRequest`] is only built when the log is read. The request's own `HeaderMap` is not
+//! kept: its values are slices of hyper's read buffer, and holding them would pin those
+//! buffers for as long as the entry lives.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 
-use http::HeaderMap;
+use http::{HeaderMap, Method};
 
 use crate::format::Format;
 use crate::types::RecordedRequest;
@@ -21,11 +27,99 @@ const SECRET_HEADERS: &[&str] = &[
     "cookie",
 ];
 
+fn is_secret_header(name: &str) -> bool {
+    SECRET_HEADERS
+        .iter()
+        .any(|secret| secret.eq_ignore_ascii_case(name))
+}
+
+/// One stored request, secrets already redacted.
+#[derive(Debug)]
+struct Entry {
+    method: Method,
+    status: Option<u16>,
+    /// `text[..path_end]` is the path; after it, one `name:value\n` line per header value in
+    /// the `HeaderMap`'s order. Header names hold no `:` and values no line break (`http`
+    /// refuses both), so the lines split back unambiguously.
+    text: String,
+    path_end: usize,
+    body: Option<String>,
+}
+
+impl Entry {
+    fn new(
+        method: &Method,
+        path: &str,
+        status: Option<u16>,
+        headers: &HeaderMap,
+        body: Option<String>,
+    ) -> Self {
+        let size = path.len()
+            + headers
+                .iter()
+                .map(|(name, value)| name.as_str().len() + value.len() + 2)
+                .sum::<usize>();
+        let mut text = String::with_capacity(size);
+        text.push_str(path);
+        for (name, value) in headers {
+            let name = name.as_str();
+            text.push_str(name);
+            text.push(':');
+            if is_secret_header(name) {
+                text.push_str(REDACTED);
+            } else {
+                match std::str::from_utf8(value.as_bytes()) {
+                    Ok(value) => text.push_str(value),
+                    Err(_) => text.push_str(&String::from_utf8_lossy(value.as_bytes())),
+                }
+            }
+            text.push('\n');
+        }
+        Self {
+            method: method.clone(),
+            status,
+            text,
+            path_end: path.len(),
+            body,
+        }
+    }
+
+    /// The public form: lower-case header names, the values of a repeated header joined with
+    /// `", "`, secret headers redacted (again — they were already replaced when stored).
+    fn to_recorded(&self) -> RecordedRequest {
+        let (path, lines) = self.text.split_at(self.path_end);
+        let mut headers: BTreeMap<String, String> = BTreeMap::new();
+        for line in lines.split_terminator('\n') {
+            let (name, value) = line.split_once(':').unwrap_or((line, ""));
+            let name = name.to_ascii_lowercase();
+            let value = if is_secret_header(&name) {
+                REDACTED
+            } else {
+                value
+            };
+            headers
+                .entry(name)
+                .and_modify(|existing| {
+                    existing.push_str(", ");
+                    existing.push_str(value);
+                })
+                .or_insert_with(|| value.to_owned());
+        }
+        RecordedRequest {
+            method: self.method.as_str().to_owned(),
+            path: path.to_owned(),
+            status: self.status,
+            headers,
+            body: self.body.clone(),
+        }
+    }
+}
+
 /// The most recent requests, oldest first.
 #[derive(Debug)]
 pub struct RequestLog {
     capacity: usize,
-    entries: Mutex<VecDeque<RecordedRequest>>,
+    entries: Mutex<VecDeque<Entry>>,
 }
 
 impl RequestLog {
@@ -42,51 +136,47 @@ impl RequestLog {
         self.capacity > 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<RecordedRequest>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Appends an entry, dropping the oldest past the capacity.
-    pub fn push(&self, entry: RecordedRequest) {
+    /// Appends a request (its headers redacted here; `body` must already be, see
+    /// [`redact_body`]), dropping the oldest past the capacity.
+    pub fn push(
+        &self,
+        method: &Method,
+        path: &str,
+        status: Option<u16>,
+        headers: &HeaderMap,
+        body: Option<String>,
+    ) {
         if self.capacity == 0 {
             return;
         }
-        let mut entries = self.lock();
-        while entries.len() >= self.capacity {
-            entries.pop_front();
-        }
-        entries.push_back(entry);
+        let entry = Entry::new(method, path, status, headers, body);
+        let evicted = {
+            let mut entries = self.lock();
+            let evicted = if entries.len() >= self.capacity {
+                entries.pop_front()
+            } else {
+                None
+            };
+            entries.push_back(entry);
+            evicted
+        };
+        // Freed outside the lock.
+        drop(evicted);
     }
 
     /// A copy of the entries, oldest first.
     pub fn snapshot(&self) -> Vec<RecordedRequest> {
-        self.lock().iter().cloned().collect()
+        self.lock().iter().map(Entry::to_recorded).collect()
     }
 
     /// Empties the log.
     pub fn clear(&self) {
         self.lock().clear();
     }
-}
-
-/// The headers of a request, lower-case names, sensitive values redacted.
-pub fn redact_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
-    let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for (name, value) in headers {
-        let name = name.as_str().to_ascii_lowercase();
-        let value = if SECRET_HEADERS.contains(&name.as_str()) {
-            REDACTED.to_owned()
-        } else {
-            String::from_utf8_lossy(value.as_bytes()).into_owned()
-        };
-        out.entry(name)
-            .and_modify(|existing| {
-                existing.push_str(", ");
-                existing.push_str(&value);
-            })
-            .or_insert(value);
-    }
-    out
 }
 
 /// The body as logged: `None` when empty, redacted when it parses in its declared format,
@@ -161,6 +251,10 @@ fn redact_xml(body: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn get(log: &RequestLog, path: &str, headers: &HeaderMap) {
+        log.push(&Method::GET, path, Some(200), headers, None);
+    }
+
     #[test]
     fn redacts_xml_json_and_headers() {
         let mut headers = HeaderMap::new();
@@ -176,23 +270,56 @@ mod tests {
             redact_body(&headers, b"{nope").unwrap(),
             "[unparsed body, 5 bytes]"
         );
-        assert_eq!(redact_headers(&headers)["x-tableau-auth"], REDACTED);
         assert_eq!(redact_body(&headers, b""), None);
+        let log = RequestLog::new(1);
+        get(&log, "/p", &headers);
+        assert_eq!(log.snapshot()[0].headers["x-tableau-auth"], REDACTED);
+        assert!(!format!("{log:?}").contains("tok"));
+    }
+
+    #[test]
+    fn headers_round_trip_in_order_and_joined() {
+        let mut headers = HeaderMap::new();
+        headers.append("accept", "a/b".parse().unwrap());
+        headers.append("cookie", "c=1".parse().unwrap());
+        headers.append("x-note", "one: two".parse().unwrap());
+        headers.append("accept", "c/d, e/f".parse().unwrap());
+        headers.append("cookie", "c=2".parse().unwrap());
+        headers.append("authorization", "Bearer x".parse().unwrap());
+        headers.append("x-empty", "".parse().unwrap());
+        headers.append(
+            "x-bytes",
+            http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+        );
+        let log = RequestLog::new(1);
+        get(&log, "/api/3.27/sessions/current", &headers);
+        let entry = &log.snapshot()[0];
+        assert_eq!(entry.path, "/api/3.27/sessions/current");
+        assert_eq!(entry.method, "GET");
+        let expected: BTreeMap<String, String> = [
+            ("accept", "a/b, c/d, e/f"),
+            ("cookie", "[redacted], [redacted]"),
+            ("authorization", "[redacted]"),
+            ("x-note", "one: two"),
+            ("x-empty", ""),
+            ("x-bytes", "caf\u{FFFD}"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        assert_eq!(entry.headers, expected);
     }
 
     #[test]
     fn log_is_bounded() {
         let log = RequestLog::new(2);
         for n in 0..5 {
-            log.push(RecordedRequest {
-                method: "GET".into(),
-                path: format!("/{n}"),
-                status: Some(200),
-                headers: BTreeMap::new(),
-                body: None,
-            });
+            get(&log, &format!("/{n}"), &HeaderMap::new());
         }
         let paths: Vec<String> = log.snapshot().into_iter().map(|r| r.path).collect();
         assert_eq!(paths, ["/3", "/4"]);
+        let off = RequestLog::new(0);
+        get(&off, "/", &HeaderMap::new());
+        assert!(off.snapshot().is_empty());
     }
 }

@@ -19,7 +19,6 @@ use crate::format::Format;
 use crate::server::ConnectionKiller;
 use crate::sessions::Session;
 use crate::state::AppState;
-use crate::types::RecordedRequest;
 use routes::Endpoint;
 
 /// Bodies over this size get 413000.
@@ -68,26 +67,22 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
     let (parts, body) = request.into_parts();
     let format = Format::from_accept(&parts.headers);
     let body = read_body(body, &parts).await;
-    let method = parts.method.as_str().to_owned();
-    let path = parts.uri.path().to_owned();
+    let method = parts.method.as_str();
+    let path = parts.uri.path();
     let log = |status: Option<u16>| {
         if state.inner.log.enabled() {
-            state.inner.log.push(RecordedRequest {
-                method: method.clone(),
-                path: path.clone(),
-                status,
-                headers: crate::request_log::redact_headers(&parts.headers),
-                body: match &body {
-                    Buffered::Bytes(bytes) => {
-                        crate::request_log::redact_body(&parts.headers, bytes)
-                    }
-                    Buffered::TooLarge(n) => Some(format!("[unparsed body, {n} bytes]")),
-                    Buffered::Failed => Some("[unparsed body, 0 bytes]".to_owned()),
-                },
-            });
+            let logged_body = match &body {
+                Buffered::Bytes(bytes) => crate::request_log::redact_body(&parts.headers, bytes),
+                Buffered::TooLarge(n) => Some(format!("[unparsed body, {n} bytes]")),
+                Buffered::Failed => Some("[unparsed body, 0 bytes]".to_owned()),
+            };
+            state
+                .inner
+                .log
+                .push(&parts.method, path, status, &parts.headers, logged_body);
         }
     };
-    if let Some(fault) = state.inner.faults.take(&method, &path) {
+    if let Some(fault) = state.inner.faults.take(method, path) {
         tracing::debug!(%method, %path, "injecting fault");
         if fault.delay_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms)).await;
