@@ -54,8 +54,17 @@ impl Clock {
 
 /// RFC 3339 rendering in UTC with whole seconds (`2026-11-28T10:00:00Z`).
 pub fn rfc3339(at: OffsetDateTime) -> String {
+    let mut out = String::with_capacity(20);
+    push_rfc3339(&mut out, at);
+    out
+}
+
+/// [`rfc3339`], appended to `out` (only digits, `-`, `T`, `:` and `Z`: nothing to escape).
+pub fn push_rfc3339(out: &mut String, at: OffsetDateTime) {
+    use std::fmt::Write as _;
     let at = at.to_offset(time::UtcOffset::UTC);
-    format!(
+    let _ = write!(
+        out,
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         at.year(),
         u8::from(at.month()),
@@ -63,7 +72,7 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
         at.hour(),
         at.minute(),
         at.second()
-    )
+    );
 }
 
 #[cfg(test)]

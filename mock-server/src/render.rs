@@ -27,6 +27,20 @@ pub fn respond(status: StatusCode, format: Format, body: String) -> Response {
 /// Escapes an attribute value or text: the five entities, and TAB/LF/CR as character references.
 pub fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
+    escape_into(&mut out, value);
+    out
+}
+
+/// [`escape`], appended to `out`.
+pub fn escape_into(out: &mut String, value: &str) {
+    // Ids, names and URLs are nearly always printable ASCII with nothing to escape.
+    let plain = value
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''));
+    if plain {
+        out.push_str(value);
+        return;
+    }
     for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -41,27 +55,53 @@ pub fn escape(value: &str) -> String {
             _ => out.push('\u{FFFD}'),
         }
     }
-    out
 }
 
-/// `<name a="v" …/>`
-pub fn empty_element(name: &str, attributes: &[(&str, &str)]) -> String {
-    let mut out = format!("<{name}");
+/// Appends ` key="value"`, the value escaped.
+pub fn push_attribute(out: &mut String, key: &str, value: &str) {
+    out.push(' ');
+    out.push_str(key);
+    out.push_str("=\"");
+    escape_into(out, value);
+    out.push('"');
+}
+
+/// Appends `<name a="v" …/>`.
+pub fn push_empty_element(out: &mut String, name: &str, attributes: &[(&str, &str)]) {
+    out.push('<');
+    out.push_str(name);
     for (key, value) in attributes {
-        out.push_str(&format!(" {key}=\"{}\"", escape(value)));
+        push_attribute(out, key, value);
     }
     out.push_str("/>");
-    out
 }
+
+/// Room for a typical answer in its envelope: one allocation, no growth.
+pub const XML_ANSWER_CAPACITY: usize = 1024;
+
+/// Appends the opening of the `tsResponse` envelope of a success answer; close it with
+/// [`XML_ENVELOPE_CLOSE`].
+pub fn push_xml_envelope_open(out: &mut String, version: ApiVersion) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\" \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+         xsi:schemaLocation=\"{NAMESPACE} https://help.tableau.com/samples/en-us/rest_api/ts-api_{}_{}.xsd\">",
+        version.major, version.minor
+    );
+}
+
+/// The end of the `tsResponse` envelope.
+pub const XML_ENVELOPE_CLOSE: &str = "</tsResponse>";
 
 /// Wraps `inner` in the full `tsResponse` envelope of a success answer.
 pub fn xml_envelope(version: ApiVersion, inner: &str) -> String {
-    format!(
-        "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
-         xsi:schemaLocation=\"{NAMESPACE} https://help.tableau.com/samples/en-us/rest_api/ts-api_{}_{}.xsd\">{inner}</tsResponse>",
-        version.major, version.minor
-    )
+    let mut out = String::with_capacity(XML_ANSWER_CAPACITY.max(inner.len() + 320));
+    push_xml_envelope_open(&mut out, version);
+    out.push_str(inner);
+    out.push_str(XML_ENVELOPE_CLOSE);
+    out
 }
 
 /// The XML error body.
@@ -149,21 +189,23 @@ impl CredentialsAnswer {
     pub fn render(&self, format: Format, version: ApiVersion) -> String {
         match format {
             Format::Xml => {
-                let mut attributes = vec![("token", self.token.as_str())];
+                let mut out = String::with_capacity(XML_ANSWER_CAPACITY);
+                push_xml_envelope_open(&mut out, version);
+                out.push_str("<credentials");
+                push_attribute(&mut out, "token", &self.token);
                 if let Some(estimate) = &self.estimated_time_to_expiration {
-                    attributes.push(("estimatedTimeToExpiration", estimate.as_str()));
+                    push_attribute(&mut out, "estimatedTimeToExpiration", estimate);
                 }
-                let open = empty_element("credentials", &attributes);
-                let open = open.trim_end_matches("/>");
-                let inner = format!(
-                    "{open}>{}{}</credentials>",
-                    empty_element(
-                        "site",
-                        &[("id", &self.site_id), ("contentUrl", &self.content_url)]
-                    ),
-                    empty_element("user", &[("id", &self.user_id)])
+                out.push('>');
+                push_empty_element(
+                    &mut out,
+                    "site",
+                    &[("id", &self.site_id), ("contentUrl", &self.content_url)],
                 );
-                xml_envelope(version, &inner)
+                push_empty_element(&mut out, "user", &[("id", &self.user_id)]);
+                out.push_str("</credentials>");
+                out.push_str(XML_ENVELOPE_CLOSE);
+                out
             }
             Format::Json => to_json(&JsonCredentialsBody {
                 credentials: JsonCredentials {
@@ -201,6 +243,13 @@ mod tests {
             escape("a&b<\"'>\t\n\r"),
             "a&amp;b&lt;&quot;&apos;&gt;&#9;&#10;&#13;"
         );
+        // The plain-ASCII fast path and the general path agree.
+        assert_eq!(escape("Plain id-1_x/y:z"), "Plain id-1_x/y:z");
+        assert_eq!(escape("caf\u{e9} \u{1}x"), "caf\u{e9} \u{FFFD}x");
+        assert_eq!(escape("\u{7f}"), "\u{7f}");
+        let mut out = String::new();
+        push_empty_element(&mut out, "site", &[("id", "s&1"), ("contentUrl", "")]);
+        assert_eq!(out, "<site id=\"s&amp;1\" contentUrl=\"\"/>");
         assert_eq!(
             d_hh_mm(time::Duration::minutes(364 * 1440 + 23 * 60 + 59)),
             "364:23:59"

@@ -8,11 +8,14 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::{Ctx, no_content};
-use crate::clock::rfc3339;
-use crate::directory::{Site, User};
+use crate::clock::{push_rfc3339, rfc3339};
+use crate::directory::User;
 use crate::error::ApiError;
 use crate::format::Format;
-use crate::render::{empty_element, escape, to_json, xml_envelope};
+use crate::render::{
+    XML_ANSWER_CAPACITY, XML_ENVELOPE_CLOSE, escape, push_attribute, push_empty_element,
+    push_xml_envelope_open, to_json, xml_envelope,
+};
 use crate::sessions::Session;
 use crate::version::product_version;
 
@@ -108,66 +111,70 @@ fn user_json(user: &User, full: bool) -> UserJson<'_> {
     }
 }
 
-fn user_xml(user: &User, full: bool) -> String {
-    let last_login = user.last_login.map(rfc3339);
-    let mut attributes = vec![
-        ("id", &*user.id),
-        ("name", user.name.as_str()),
-        ("siteRole", user.site_role.as_str()),
-    ];
+/// Appends `<user …/>`.
+fn push_user_xml(out: &mut String, user: &User, full: bool) {
+    out.push_str("<user");
+    push_attribute(out, "id", &user.id);
+    push_attribute(out, "name", &user.name);
+    push_attribute(out, "siteRole", &user.site_role);
     if full {
-        attributes.push(("fullName", user.full_name.as_str()));
-        attributes.push(("email", user.email.as_str()));
+        push_attribute(out, "fullName", &user.full_name);
+        push_attribute(out, "email", &user.email);
     }
-    if let Some(last_login) = &last_login {
-        attributes.push(("lastLogin", last_login.as_str()));
+    if let Some(last_login) = user.last_login {
+        out.push_str(" lastLogin=\"");
+        push_rfc3339(out, last_login);
+        out.push('"');
     }
-    attributes.push(("authSetting", "ServerDefault"));
-    empty_element("user", &attributes)
+    push_attribute(out, "authSetting", "ServerDefault");
+    out.push_str("/>");
 }
 
-fn session_parts(ctx: &Ctx<'_>, session: &Session) -> Result<(Site, User), ApiError> {
-    let dir = ctx.state.read_directory();
-    let site = dir.site_by_id(&session.site_id).cloned();
-    let user = dir.users.get(&session.user_id).cloned();
-    site.zip(user).ok_or_else(ApiError::invalid_token)
-}
-
-/// `GET sessions/current`.
+/// `GET sessions/current`. The hottest authenticated call: the site and user are borrowed
+/// under the directory's read lock and written straight into one pre-sized buffer.
 pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Response, ApiError> {
-    let (site, user) = session_parts(ctx, session)?;
+    let dir = ctx.state.read_directory();
+    let site = dir.site_by_id(&session.site_id);
+    let user = dir.users.get(&*session.user_id);
+    let (Some(site), Some(user)) = (site, user) else {
+        return Err(ApiError::invalid_token());
+    };
+    let mut id = uuid::Uuid::encode_buffer();
+    let id = session.id.hyphenated().encode_lower(&mut id);
     let body = match ctx.format {
-        Format::Xml => xml_envelope(
-            ctx.state.config().api_version,
-            &format!(
-                "<session id=\"{}\">{}{}</session>",
-                session.id,
-                empty_element(
-                    "site",
-                    &[
-                        ("id", &site.id),
-                        ("name", &site.name),
-                        ("contentUrl", &site.content_url)
-                    ]
-                ),
-                user_xml(&user, false)
-            ),
-        ),
+        Format::Xml => {
+            let mut out = String::with_capacity(XML_ANSWER_CAPACITY);
+            push_xml_envelope_open(&mut out, ctx.state.config().api_version);
+            out.push_str("<session id=\"");
+            out.push_str(id);
+            out.push_str("\">");
+            push_empty_element(
+                &mut out,
+                "site",
+                &[
+                    ("id", &site.id),
+                    ("name", &site.name),
+                    ("contentUrl", &site.content_url),
+                ],
+            );
+            push_user_xml(&mut out, user, false);
+            out.push_str("</session>");
+            out.push_str(XML_ENVELOPE_CLOSE);
+            out
+        }
         Format::Json => to_json(&SessionBody {
             session: SessionJson {
-                id: session
-                    .id
-                    .hyphenated()
-                    .encode_lower(&mut uuid::Uuid::encode_buffer()),
+                id,
                 site: SiteJson {
                     id: &site.id,
                     name: &site.name,
                     content_url: &site.content_url,
                 },
-                user: user_json(&user, false),
+                user: user_json(user, false),
             },
         }),
     };
+    drop(dir);
     Ok(ctx.ok(StatusCode::OK, body))
 }
 
@@ -198,7 +205,13 @@ pub(super) fn user(
         .filter(|user| user.site_id == site_id)
         .ok_or_else(|| ApiError::user_not_found(user_id))?;
     let body = match ctx.format {
-        Format::Xml => xml_envelope(ctx.state.config().api_version, &user_xml(user, true)),
+        Format::Xml => {
+            let mut out = String::with_capacity(XML_ANSWER_CAPACITY);
+            push_xml_envelope_open(&mut out, ctx.state.config().api_version);
+            push_user_xml(&mut out, user, true);
+            out.push_str(XML_ENVELOPE_CLOSE);
+            out
+        }
         Format::Json => to_json(&UserBody {
             user: user_json(user, true),
         }),

@@ -78,8 +78,14 @@ fn unknown(path: &str) -> ApiError {
 pub fn resolve(path: &str, server: ApiVersion) -> Result<(Endpoint, ApiVersion), ApiError> {
     let rest = path.strip_prefix("/api/").ok_or_else(|| unknown(path))?;
     let (version_text, rest) = rest.split_once('/').ok_or_else(|| unknown(path))?;
-    let segments: Vec<&str> = rest.split('/').collect();
-    let endpoint = match segments.as_slice() {
+    // No endpoint has more than four segments; longer paths are unknown (and need no `Vec`).
+    let mut segments = [""; 4];
+    let mut count = 0;
+    for segment in rest.split('/') {
+        *segments.get_mut(count).ok_or_else(|| unknown(path))? = segment;
+        count += 1;
+    }
+    let endpoint = match &segments[..count] {
         [info] if info.eq_ignore_ascii_case("serverinfo") => Endpoint::ServerInfo,
         ["auth", "signin"] => Endpoint::SignIn,
         ["auth", "signout"] => Endpoint::SignOut,
@@ -137,5 +143,7 @@ mod tests {
             Endpoint::UserLookup { .. }
         ));
         assert!(resolve("/other", V).is_err());
+        assert!(resolve("/api/3.27/sites/s/users/u/x", V).is_err());
+        assert!(resolve("/api/3.27/sessions/current/", V).is_err());
     }
 }
