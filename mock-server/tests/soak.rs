@@ -80,6 +80,10 @@ async fn load_mix_keeps_state_consistent() {
                         .status();
                     assert_eq!(out, 204);
                     superseded.push(token);
+                    if is_pat {
+                        // This PAT sign-in already ended the previous PAT session.
+                        superseded.extend(latest.take());
+                    }
                 } else if is_pat {
                     if let Some(old) = latest.replace(token) {
                         superseded.push(old);
