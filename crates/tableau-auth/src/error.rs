@@ -122,7 +122,10 @@ pub enum Error {
     #[error("could not talk to the Tableau server: {0}")]
     Transport(#[source] reqwest::Error),
 
-    /// The call timed out (the client's timeout, or the retry policy's total deadline).
+    /// A request hit the client's per-request timeout and no retry was left.
+    ///
+    /// When the retry policy's total deadline stops the retries, the error is the last failure
+    /// itself (the 503, the 429, the connection error), so it keeps the server's evidence.
     #[error("the call to the Tableau server timed out")]
     Timeout(#[source] Option<reqwest::Error>),
 
