@@ -66,6 +66,15 @@ fn sign_in_json() {
 }
 
 #[test]
+fn sign_in_without_a_namespace_and_with_an_unreadable_estimate() {
+    let body = r#"<tsResponse><credentials token="a|b|c" estimatedTimeToExpiration="soon"><site id="s1" contentUrl=""/><user id="u1"/></credentials></tsResponse>"#;
+    let parsed = sign_in(body);
+    assert_eq!(parsed.token, "a|b|c");
+    assert_eq!((parsed.site_id.as_str(), parsed.user_id.as_str()), ("s1", "u1"));
+    assert_eq!(parsed.pat_expires_in, None, "an unreadable estimate counts as absent");
+}
+
+#[test]
 fn sign_in_missing_parts_are_typed_errors_without_the_token() {
     let body = r#"<tsResponse><credentials token="SECRET-token-value"><site contentUrl="x"/><user id="u"/></credentials></tsResponse>"#;
     let err = SignInResponse::parse(body.as_bytes()).unwrap_err();
@@ -137,6 +146,16 @@ fn bodies_that_are_not_tableau_documents() {
         "not_tableau_truncated",
         TableauError::parse(401, truncated.as_bytes()).unwrap_err()
     );
+    for cut in [
+        r#"{"credentials":{"token":"SECRET-cut-token"#,
+        r#"<tsResponse><credentials token="SECRET-cut-token"#,
+        r#"<tsResponse><credentials token="SECRET-cut-token"><site id="s"/></tsResponse>"#,
+    ] {
+        let err = SignInResponse::parse(cut.as_bytes()).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("SECRET-cut-token"), "{shown}");
+        assert_eq!(err.excerpt, None, "a body naming a token gets no excerpt");
+    }
     let truncated_json = r#"{"credentials":{"site":{"id":"a9"#;
     let err = SignInResponse::parse(truncated_json.as_bytes()).unwrap_err();
     assert!(err.reason.contains("malformed JSON"), "{err}");

@@ -84,7 +84,7 @@ pub struct TableauError {
 /// A body was not what a Tableau server sends: not XML or JSON, not a Tableau document, or a
 /// Tableau document missing a required part. Keeps the HTTP status when known and, for bodies
 /// that are not Tableau documents at all, a short excerpt (never for Tableau documents, which
-/// can carry a token).
+/// can carry a token, nor for any body whose start names a token or a credential).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub struct ParseError {
@@ -92,7 +92,7 @@ pub struct ParseError {
     pub status: Option<u16>,
     /// What was wrong.
     pub reason: String,
-    /// The start of the body, for bodies that are not Tableau documents.
+    /// The start of the body, for bodies that are not Tableau documents and name no credential.
     pub excerpt: Option<String>,
 }
 
@@ -117,7 +117,7 @@ impl ParseError {
         ParseError {
             status: None,
             reason: reason.into(),
-            excerpt: Some(excerpt(body)),
+            excerpt: excerpt(body),
         }
     }
 

@@ -45,10 +45,18 @@ fn looks_like_json(body: &[u8]) -> bool {
     )
 }
 
+/// Words that mark a body which may carry a credential or a session token.
+const SENSITIVE_MARKERS: [&str; 5] = ["token", "password", "secret", "jwt", "credentials"];
+
 /// A short, printable excerpt of a body for error messages: at most 120 characters, control
-/// characters shown as spaces.
-fn excerpt(body: &[u8]) -> String {
+/// characters shown as spaces. `None` when the start of the body names a credential or a token
+/// (a truncated sign-in answer, say), because the excerpt could then show its value.
+fn excerpt(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(&body[..body.len().min(480)]);
+    let lower = text.to_ascii_lowercase();
+    if SENSITIVE_MARKERS.iter().any(|marker| lower.contains(marker)) {
+        return None;
+    }
     let mut out: String = text
         .chars()
         .take(120)
@@ -57,5 +65,5 @@ fn excerpt(body: &[u8]) -> String {
     if text.chars().count() > 120 || body.len() > 480 {
         out.push('…');
     }
-    out.trim().to_owned()
+    Some(out.trim().to_owned())
 }

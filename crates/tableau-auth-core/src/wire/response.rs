@@ -114,7 +114,7 @@ pub struct SignInResponse {
     /// The signed-in (or impersonated) user's LUID.
     pub user_id: String,
     /// How long the **personal access token** has left (`estimatedTimeToExpiration`), when the
-    /// server said.
+    /// server said so in the `D:HH:MM` form; an unreadable value counts as absent.
     pub pat_expires_in: Option<Duration>,
 }
 
@@ -153,13 +153,11 @@ impl SignInResponse {
         if token.is_empty() {
             return Err(ParseError::missing("the response has an empty token"));
         }
-        let pat_expires_in = match credentials.attribute("estimatedTimeToExpiration") {
-            Some(value) => Some(
-                parse_estimated_time_to_expiration(value)
-                    .map_err(|e| ParseError::missing(e.to_string()))?,
-            ),
-            None => None,
-        };
+        // Only an estimate: an unreadable one counts as absent rather than failing a sign-in
+        // whose session is live (dropping it would leave that session behind).
+        let pat_expires_in = credentials
+            .attribute("estimatedTimeToExpiration")
+            .and_then(|value| parse_estimated_time_to_expiration(value).ok());
         Ok(SignInResponse {
             token: SecretString::from(token),
             site_id: required_attribute(site, "id", "credentials/site/@id")?,
