@@ -107,8 +107,10 @@ impl Client {
             .header(ACCEPT, self.format.media_type())
             .build()
             .map_err(transport_error)?;
+        // Unauthenticated, so it may follow a redirect to another host like sign-in does (a
+        // whole server moved to https, a Tableau Cloud pod).
         let response = self
-            .execute(request, Replay::Safe, Follow::SameOrigin)
+            .execute(request, Replay::Safe, Follow::AnyHost)
             .await?;
         let (status, body) = read_success(response, &Call::ServerInfo, self).await?;
         let info = ServerInfo::parse(&body).map_err(|e| e.with_status(status))?;

@@ -130,6 +130,13 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
 }
 
+/// Statuses that say the request was turned away before anyone acted on it (throttled, or the
+/// service is unavailable), so even a request that must not run twice may be sent again. A 502
+/// or 504 comes from a gateway that may already have passed the request on.
+pub(crate) fn is_refused_unprocessed(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 503)
+}
+
 /// Reads `Retry-After`: delay-seconds or an HTTP date (relative to `now`). A date in the past
 /// means "now".
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {

@@ -8,7 +8,7 @@ use url::Url;
 use crate::builder::check_scheme;
 use crate::client::Client;
 use crate::error::Error;
-use crate::retry::{is_retryable_status, retry_after};
+use crate::retry::{is_refused_unprocessed, is_retryable_status, retry_after};
 
 /// The most redirects a sign-in follows.
 pub(crate) const MAX_REDIRECTS: usize = 5;
@@ -18,7 +18,8 @@ pub(crate) const MAX_REDIRECTS: usize = 5;
 pub(crate) enum Replay {
     /// Sending it twice does no harm (GET, sign-in, sign-out).
     Safe,
-    /// Only retried when it certainly never left (connection refused).
+    /// Only retried when it certainly never ran: the connection was refused, or the server
+    /// answered 429 or 503. Never after a 502 or 504, or a failure once it was written.
     OnlyIfNotSent,
 }
 
@@ -36,7 +37,8 @@ impl Replay {
 /// Which redirects a request follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Follow {
-    /// Sign-in: re-send the same request on 301/302/303/307/308 to any host, at most
+    /// Unauthenticated calls (sign-in, server info): re-send the same request on
+    /// 301/302/303/307/308 to any host, at most
     /// [`MAX_REDIRECTS`] hops, never from https to http.
     AnyHost,
     /// Authenticated calls: only to the same origin (the token must not travel elsewhere).
@@ -155,7 +157,10 @@ impl Client {
             let (wait_hint, failure) = match outcome {
                 Ok(response) => {
                     tracing::debug!(%method, %path, status = response.status().as_u16(), "response");
-                    if !is_retryable_status(response.status()) || spare.is_none() {
+                    let status = response.status();
+                    let retryable = is_retryable_status(status)
+                        && (replay == Replay::Safe || is_refused_unprocessed(status));
+                    if !retryable || spare.is_none() {
                         return Ok(response);
                     }
                     (

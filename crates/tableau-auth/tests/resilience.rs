@@ -163,6 +163,57 @@ async fn a_non_idempotent_call_is_not_replayed_after_a_dropped_connection() {
 }
 
 #[tokio::test]
+async fn a_non_idempotent_call_is_retried_after_429_and_503_but_not_after_502_or_504() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let client = clock.client(&mock);
+    for (status, retried) in [(429, true), (503, true), (502, false), (504, false)] {
+        let session = client.sign_in(&password(&mock)).await.unwrap();
+        let before = requests_to(&mock, "/auth/switchSite").await.len();
+        mock.inject_fault(
+            Fault::new("/auth/switchSite")
+                .status(status)
+                .retry_after("1")
+                .times(1),
+        )
+        .await;
+        let outcome = client.switch_site(&session, "analytics").await;
+        let attempts = requests_to(&mock, "/auth/switchSite").await.len() - before;
+        if retried {
+            assert!(outcome.is_ok(), "{status}: {outcome:?}");
+            assert_eq!(attempts, 2, "{status} was turned away unprocessed: sent again");
+        } else {
+            let err = outcome.unwrap_err();
+            assert_eq!(err.tableau_error().map(|e| e.http_status), Some(status));
+            assert_eq!(attempts, 1, "after a {status} the switch may have happened");
+        }
+    }
+}
+
+#[tokio::test]
+async fn server_info_follows_a_redirect_to_another_server() {
+    let entry = MockServer::start().await;
+    let pod = MockServer::start().await;
+    for path in ["serverinfo", "auth/signin"] {
+        entry
+            .inject_fault(
+                Fault::new(&format!("/{path}"))
+                    .status(301)
+                    .header("Location", format!("{}/api/3.27/{path}", pod.uri())),
+            )
+            .await;
+    }
+    let client = Clock::new().client(&entry);
+    let session = client
+        .sign_in(&password(&entry))
+        .await
+        .expect("negotiated and signed in at the pod");
+    assert_eq!(session.server_url().as_str(), format!("{}/", pod.uri()));
+    assert_eq!(requests_to(&pod, "/serverinfo").await.len(), 1);
+    assert_eq!(requests_to(&pod, "/auth/signin").await.len(), 1);
+}
+
+#[tokio::test]
 async fn sign_in_re_posts_the_same_body_on_redirects() {
     let mock = MockServer::start().await;
     let clock = Clock::new();
