@@ -23,7 +23,11 @@ use crate::transport::{Follow, Replay, transport_error};
 /// way to use a PAT from many tasks (Tableau allows one session per PAT: every sign-in ends
 /// the previous session). When another process keeps signing in with the same PAT, the
 /// manager notices (3 supersessions within 10 minutes by default) and stops with
-/// [`Error::PatInUseElsewhere`] instead of fighting it.
+/// [`Error::PatInUseElsewhere`] instead of fighting it. When the server refuses the
+/// credentials themselves (401001: wrong password, revoked or expired PAT), the manager stops
+/// too and answers every later call with that error without asking the server again, so a
+/// long job cannot lock an account or flood the server; [`resume`](SessionManager::resume)
+/// after fixing the credentials.
 #[derive(Clone, Debug)]
 pub struct SessionManager {
     inner: Arc<ManagerInner>,
@@ -48,6 +52,8 @@ struct State {
     site: Option<String>,
     supersessions: VecDeque<SystemTime>,
     stopped: bool,
+    /// The server refused the credentials (401001): every later call gets this error.
+    refused: Option<Error>,
     last_failure: Option<Error>,
 }
 
@@ -94,8 +100,29 @@ impl SessionManager {
     }
 
     /// A valid session token, signing in first if needed.
+    ///
+    /// For calls made without [`send`](SessionManager::send): when the server rejects the
+    /// token (401002), pass it to [`invalidate`](SessionManager::invalidate) and ask again.
     pub async fn token(&self) -> Result<SecretString, Error> {
         Ok(self.session().await?.token().clone())
+    }
+
+    /// Tells the manager that the server rejected `token` (a 401002 on a call you made
+    /// yourself with [`token`](SessionManager::token)), so the next call signs in again.
+    ///
+    /// Keyed on the token: when another task already replaced that session, nothing happens
+    /// and the replacement is kept, so many tasks reporting the same dead token cause one
+    /// sign-in. A PAT session that dies early counts as a supersession, as in `send`, and may
+    /// return [`Error::PatInUseElsewhere`].
+    pub async fn invalidate(&self, token: &SecretString) -> Result<(), Error> {
+        use secrecy::ExposeSecret;
+        let current = self.inner.current();
+        match current {
+            Some(session) if session.token().expose_secret() == token.expose_secret() => {
+                self.inner.forget(&session).await
+            }
+            _ => Ok(()),
+        }
     }
 
     /// The current session, signing in first if needed.
@@ -215,10 +242,12 @@ impl SessionManager {
         }
     }
 
-    /// Clears a [`Error::PatInUseElsewhere`] stop and the supersession history.
+    /// Clears a stop — [`Error::PatInUseElsewhere`], or credentials the server refused
+    /// (401001) — and the supersession history. The next call signs in again.
     pub async fn resume(&self) {
         let mut state = self.inner.state.lock().await;
         state.stopped = false;
+        state.refused = None;
         state.supersessions.clear();
     }
 
@@ -236,6 +265,9 @@ impl SessionManager {
         let mut state = inner.state.lock().await;
         if state.stopped {
             return Err(inner.config.pat_in_use_error());
+        }
+        if let Some(refused) = &state.refused {
+            return Err(refused.clone_for_waiter());
         }
         if let Some(current) = inner.current() {
             let rejected = failed.is_some_and(|f| Arc::ptr_eq(f, &current));
@@ -270,6 +302,13 @@ impl SessionManager {
             }
             Err(error) => {
                 tracing::warn!(error = %error, "sign-in failed");
+                if error.tableau_code() == Some(ErrorCode::SIGNIN_ERROR) {
+                    tracing::warn!(
+                        "the server refused the credentials; the session manager stops until \
+                         resume() is called"
+                    );
+                    state.refused = Some(error.clone_for_waiter());
+                }
                 state.last_failure = Some(error.clone_for_waiter());
                 Err(error)
             }

@@ -196,6 +196,93 @@ async fn a_revoked_pat_stops_after_one_attempt() {
         .collect();
     assert_eq!(sign_ins, [Some(200), Some(401)]);
     assert_eq!(requests_to(&mock, "/sessions/current").await.len(), 2);
+
+    // Stopped: later calls get the same error without asking the server again.
+    for _ in 0..3 {
+        let again = get_current(&manager).await.unwrap_err();
+        assert_eq!(again.tableau_code(), Some(ErrorCode::SIGNIN_ERROR));
+        assert!(manager.token().await.is_err());
+    }
+    assert_eq!(requests_to(&mock, "/auth/signin").await.len(), 2);
+    assert_eq!(requests_to(&mock, "/sessions/current").await.len(), 2);
+
+    // After the credentials are fixed, resume() lets it sign in again.
+    let new_secret = mock
+        .create_pat("", &creds.username, "replacement")
+        .await
+        .secret;
+    let fixed = SessionManager::new(
+        Clock::new().client(&mock),
+        Arc::new(
+            tableau_auth::PersonalAccessTokenProvider::new("replacement", new_secret)
+                .unwrap()
+                .site(&creds.site_content_url),
+        ),
+    );
+    get_current(&fixed).await.expect("a new token signs in");
+    manager.resume().await;
+    let still_revoked = get_current(&manager).await.unwrap_err();
+    assert_eq!(still_revoked.tableau_code(), Some(ErrorCode::SIGNIN_ERROR));
+    assert_eq!(
+        requests_to(&mock, "/auth/signin").await.len(),
+        4,
+        "resume() allowed exactly one more attempt"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_tried_once_however_often_asked() {
+    let mock = MockServer::start().await;
+    let creds = mock.default_credentials();
+    let provider = tableau_auth::PasswordProvider::new(&creds.username, "not-the-password")
+        .unwrap()
+        .site(&creds.site_content_url);
+    let manager = SessionManager::new(Clock::new().client(&mock), Arc::new(provider));
+    for _ in 0..5 {
+        let err = manager.token().await.unwrap_err();
+        assert_eq!(err.tableau_code(), Some(ErrorCode::SIGNIN_ERROR), "{err:?}");
+    }
+    assert_eq!(requests_to(&mock, "/auth/signin").await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callers_of_token_report_a_dead_token_and_get_one_new_session() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let manager = SessionManager::new(clock.client(&mock), Arc::new(pat(&mock)));
+    let dead = manager.token().await.unwrap();
+    // Another sign-in with the same PAT ends the manager's session.
+    clock.client(&mock).sign_in(&pat(&mock)).await.unwrap();
+
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let manager = manager.clone();
+            let dead = dead.clone();
+            tokio::spawn(async move {
+                manager.invalidate(&dead).await?;
+                manager.token().await
+            })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(task.await.unwrap().unwrap().expose_secret().to_owned());
+    }
+    tokens.dedup();
+    assert_eq!(tokens.len(), 1, "every task got the one new token");
+    assert_ne!(tokens[0], dead.expose_secret());
+    assert_eq!(manager.sign_in_count(), 2);
+    let url = manager.api_url("sessions/current").await.unwrap();
+    let status = manager
+        .client()
+        .http()
+        .get(url)
+        .header("x-tableau-auth", &tokens[0])
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
