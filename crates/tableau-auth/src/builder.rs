@@ -188,12 +188,27 @@ impl ClientBuilder {
     }
 }
 
+/// The URL as given, for messages, with anything up to its last `@` (a user name and
+/// password) replaced, so a mistaken credential in the URL never reaches a log.
+fn shown(raw: &str) -> String {
+    match raw.rfind('@') {
+        Some(at) => format!("[redacted]@{}", &raw[at + 1..]),
+        None => raw.to_owned(),
+    }
+}
+
 fn parse_server_url(raw: &str) -> Result<Url, Error> {
     let mut url = Url::parse(raw.trim()).map_err(|e| {
         Error::Configuration(format!(
-            "`{raw}` is not a URL ({e}); expected something like https://tableau.example.com"
+            "`{}` is not a URL ({e}); expected something like https://tableau.example.com",
+            shown(raw)
         ))
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Configuration(
+            "the server URL must not contain a user name or password".into(),
+        ));
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::Configuration(format!(
             "the server URL must start with https:// (got `{}:`)",
@@ -201,23 +216,20 @@ fn parse_server_url(raw: &str) -> Result<Url, Error> {
         )));
     }
     if url.host().is_none() {
-        return Err(Error::Configuration(format!("`{raw}` has no host")));
+        return Err(Error::Configuration(format!("`{}` has no host", shown(raw))));
     }
     if url.fragment().is_some() {
         return Err(Error::Configuration(format!(
-            "`{raw}` contains a browser fragment (`#...`): pass only the server's root URL and \
-             give the site's content URL to the credential provider"
+            "`{}` contains a browser fragment (`#...`): pass only the server's root URL and \
+             give the site's content URL to the credential provider",
+            shown(raw)
         )));
     }
     if url.query().is_some() {
         return Err(Error::Configuration(format!(
-            "`{raw}` must not have a query"
+            "`{}` must not have a query",
+            shown(raw)
         )));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Configuration(
-            "the server URL must not contain a user name or password".into(),
-        ));
     }
     // A path prefix is kept; a copied `/api/...` tail is not.
     let path = url.path().to_owned();
@@ -272,6 +284,20 @@ mod tests {
         assert!(parse_server_url("https://t.example.com/#/site/x").is_err());
         assert!(parse_server_url("ftp://t.example.com").is_err());
         assert!(parse_server_url("t.example.com").is_err());
+    }
+
+    #[test]
+    fn a_password_in_the_url_never_reaches_the_error() {
+        for raw in [
+            "https://jdoe:hunter2@t.example.com/?x=1",
+            "https://jdoe:hunter2@t.example.com/#/site/x",
+            "https://jdoe:hunter2@t.exa mple.com",
+            "https://jdoe:hunter2@",
+            "https://jdoe:hunter2@t.example.com",
+        ] {
+            let err = parse_server_url(raw).unwrap_err().to_string();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 
     #[test]
