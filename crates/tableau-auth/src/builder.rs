@@ -216,7 +216,10 @@ fn parse_server_url(raw: &str) -> Result<Url, Error> {
         )));
     }
     if url.host().is_none() {
-        return Err(Error::Configuration(format!("`{}` has no host", shown(raw))));
+        return Err(Error::Configuration(format!(
+            "`{}` has no host",
+            shown(raw)
+        )));
     }
     if url.fragment().is_some() {
         return Err(Error::Configuration(format!(

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use http::header::{ACCEPT, CONTENT_TYPE};
 use tableau_auth_core::{
-    ApiVersion, AuthProvider, Feature, ServerInfo, SignInRequest, SignInResponse, Sleep,
-    TimeSource, WireFormat,
+    ApiVersion, AuthProvider, CredentialKind, Feature, ServerInfo, SignInRequest, SignInResponse,
+    Sleep, TimeSource, WireFormat,
 };
 use url::Url;
 
@@ -109,9 +109,7 @@ impl Client {
             .map_err(transport_error)?;
         // Unauthenticated, so it may follow a redirect to another host like sign-in does (a
         // whole server moved to https, a Tableau Cloud pod).
-        let response = self
-            .execute(request, Replay::Safe, Follow::AnyHost)
-            .await?;
+        let response = self.execute(request, Replay::Safe, Follow::AnyHost).await?;
         let (status, body) = read_success(response, &Call::ServerInfo, self).await?;
         let info = ServerInfo::parse(&body).map_err(|e| e.with_status(status))?;
         tracing::debug!(
@@ -174,6 +172,12 @@ impl Client {
         let kind = credentials.kind();
         if let Some(feature) = kind.required_feature() {
             self.require(feature).await?;
+        }
+        if kind == CredentialKind::PersonalAccessToken
+            && credentials.impersonated_user_id().is_some()
+        {
+            self.require(Feature::PersonalAccessTokenImpersonation)
+                .await?;
         }
         let version = self.api_version().await?;
         let body = SignInRequest::new(&credentials).render(format)?;

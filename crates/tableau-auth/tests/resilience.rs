@@ -181,7 +181,10 @@ async fn a_non_idempotent_call_is_retried_after_429_and_503_but_not_after_502_or
         let attempts = requests_to(&mock, "/auth/switchSite").await.len() - before;
         if retried {
             assert!(outcome.is_ok(), "{status}: {outcome:?}");
-            assert_eq!(attempts, 2, "{status} was turned away unprocessed: sent again");
+            assert_eq!(
+                attempts, 2,
+                "{status} was turned away unprocessed: sent again"
+            );
         } else {
             let err = outcome.unwrap_err();
             assert_eq!(err.tableau_error().map(|e| e.http_status), Some(status));
