@@ -8,8 +8,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use common::{APP_SECRET_VALUE, Clock, connected_app};
+use tableau_auth::core::{CredentialFamily, Credentials, ProviderError};
 use tableau_auth::{
-    ExposeSecret, PasswordProvider, PersonalAccessTokenProvider, SessionManager, TimeSource,
+    AuthProvider, ExposeSecret, PasswordProvider, PersonalAccessTokenProvider, SessionManager,
+    TimeSource,
 };
 use tableau_mock_server::MockServer;
 use tracing_subscriber::fmt::MakeWriter;
@@ -47,6 +49,31 @@ impl TimeSource for MockTime {
 }
 
 const PASSWORD: &str = "Distinct-Pw-0xC0FFEE";
+
+/// Wraps a provider and keeps every JWT it mints, to search the logs for them.
+#[derive(Debug)]
+struct KeepsJwts<P> {
+    inner: P,
+    minted: Arc<Mutex<Vec<String>>>,
+}
+
+#[async_trait::async_trait]
+impl<P: AuthProvider> AuthProvider for KeepsJwts<P> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    async fn credentials(&self) -> Result<Credentials, ProviderError> {
+        let credentials = self.inner.credentials().await?;
+        if let CredentialFamily::Jwt { token, .. } = credentials.family() {
+            self.minted
+                .lock()
+                .unwrap()
+                .push(token.expose_secret().to_owned());
+        }
+        Ok(credentials)
+    }
+}
 
 async fn get_current(manager: &SessionManager) {
     let url = manager.api_url("sessions/current").await.unwrap();
@@ -103,9 +130,13 @@ async fn a_full_session_logs_no_secret_and_no_token() {
     let manager = SessionManager::new(client.clone(), Arc::new(provider));
     tokens.extend(full_session(&mock, &mock_time, &manager).await);
 
-    let provider = connected_app(&mock)
-        .await
-        .time_source(Arc::new(mock_time.clone()));
+    let minted = Arc::new(Mutex::new(Vec::new()));
+    let provider = KeepsJwts {
+        inner: connected_app(&mock)
+            .await
+            .time_source(Arc::new(mock_time.clone())),
+        minted: Arc::clone(&minted),
+    };
     let manager = SessionManager::new(client.clone(), Arc::new(provider));
     tokens.extend(full_session(&mock, &mock_time, &manager).await);
 
@@ -127,6 +158,13 @@ async fn a_full_session_logs_no_secret_and_no_token() {
         APP_SECRET_VALUE.to_owned(),
         "Wrong-Pw-0xBADBAD".to_owned(),
     ];
+    let jwts = minted.lock().unwrap().clone();
+    assert_eq!(jwts.len(), 2, "one JWT per sign-in");
+    for jwt in &jwts {
+        secrets.push(jwt.clone());
+        // The signature alone would let nobody sign, but the whole JWT is a credential.
+        secrets.extend(jwt.rsplit('.').next().map(str::to_owned));
+    }
     for token in &tokens {
         secrets.push(token.clone());
         // The first two parts are the secret ones; the third is the site LUID.
