@@ -70,8 +70,14 @@ fn sign_in_without_a_namespace_and_with_an_unreadable_estimate() {
     let body = r#"<tsResponse><credentials token="a|b|c" estimatedTimeToExpiration="soon"><site id="s1" contentUrl=""/><user id="u1"/></credentials></tsResponse>"#;
     let parsed = sign_in(body);
     assert_eq!(parsed.token, "a|b|c");
-    assert_eq!((parsed.site_id.as_str(), parsed.user_id.as_str()), ("s1", "u1"));
-    assert_eq!(parsed.pat_expires_in, None, "an unreadable estimate counts as absent");
+    assert_eq!(
+        (parsed.site_id.as_str(), parsed.user_id.as_str()),
+        ("s1", "u1")
+    );
+    assert_eq!(
+        parsed.pat_expires_in, None,
+        "an unreadable estimate counts as absent"
+    );
 }
 
 #[test]

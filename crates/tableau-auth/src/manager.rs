@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use tableau_auth_core::{AuthProvider, CredentialKind, ErrorCode};
 
 use crate::client::{Client, token_header};
@@ -115,7 +115,6 @@ impl SessionManager {
     /// sign-in. A PAT session that dies early counts as a supersession, as in `send`, and may
     /// return [`Error::PatInUseElsewhere`].
     pub async fn invalidate(&self, token: &SecretString) -> Result<(), Error> {
-        use secrecy::ExposeSecret;
         let current = self.inner.current();
         match current {
             Some(session) if session.token().expose_secret() == token.expose_secret() => {
@@ -224,6 +223,11 @@ impl SessionManager {
         let mut state = self.inner.state.lock().await;
         let switched = self.inner.client.switch_site(&session, content_url).await?;
         state.site = Some(content_url.to_owned());
+        if switched.token().expose_secret() == session.token().expose_secret() {
+            // Already on that site (403070): the same session, just used.
+            self.inner.touch(&session);
+            return Ok(session);
+        }
         Ok(self.inner.install(switched))
     }
 

@@ -333,6 +333,27 @@ async fn switched_site_is_kept_when_signing_in_again() {
 }
 
 #[tokio::test]
+async fn switching_to_the_current_site_keeps_the_session_and_its_idle_time() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let manager = SessionManager::new(clock.client(&mock), Arc::new(password(&mock)));
+    let first = manager.session().await.unwrap();
+    clock.time.advance(Duration::from_secs(230 * 60));
+    mock.advance_clock(Duration::from_secs(230 * 60)).await;
+    get_current(&manager).await.unwrap();
+    let same = manager.switch_site("").await.expect("403070 is success");
+    assert!(Arc::ptr_eq(&first, &same), "the same session");
+    clock.time.advance(Duration::from_secs(10 * 60));
+    mock.advance_clock(Duration::from_secs(10 * 60)).await;
+    get_current(&manager).await.unwrap();
+    assert_eq!(
+        manager.sign_in_count(),
+        1,
+        "10 idle minutes since the last use: no refresh"
+    );
+}
+
+#[tokio::test]
 async fn the_token_is_not_sent_to_another_server() {
     let mock = MockServer::start().await;
     let elsewhere = MockServer::start().await;

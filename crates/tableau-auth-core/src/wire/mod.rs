@@ -54,7 +54,10 @@ const SENSITIVE_MARKERS: [&str; 5] = ["token", "password", "secret", "jwt", "cre
 fn excerpt(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(&body[..body.len().min(480)]);
     let lower = text.to_ascii_lowercase();
-    if SENSITIVE_MARKERS.iter().any(|marker| lower.contains(marker)) {
+    if SENSITIVE_MARKERS
+        .iter()
+        .any(|marker| lower.contains(marker))
+    {
         return None;
     }
     let mut out: String = text
