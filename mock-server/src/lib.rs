@@ -30,6 +30,8 @@
 //! See `docs/mock-server.md` for the control API, the seed file format and the behaviours it
 //! models.
 
+#![warn(missing_docs)]
+
 mod api;
 mod clock;
 mod control;

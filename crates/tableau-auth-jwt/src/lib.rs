@@ -52,6 +52,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(missing_docs)]
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -48,6 +48,8 @@
 //! # }).unwrap();
 //! ```
 
+#![warn(missing_docs)]
+
 mod builder;
 
 /// The README's example is compiled as a doctest, so it cannot drift from the API.
