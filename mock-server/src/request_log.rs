@@ -19,6 +19,14 @@ use crate::types::RecordedRequest;
 pub const REDACTED: &str = "[redacted]";
 /// Logged bodies are cut at this many bytes.
 pub const BODY_CUT: usize = 4096;
+/// Logged paths are cut at this many bytes.
+pub const PATH_CUT: usize = 2048;
+/// Each logged header value is cut at this many bytes.
+pub const HEADER_VALUE_CUT: usize = 1024;
+/// Headers stop being logged once an entry's path and headers reach this many bytes; a last
+/// `x-mock-omitted-headers: N` line says how many were left out. With the body cut, an entry
+/// stays under about 14 KiB whatever the client sends (hyper accepts ~400 KiB of headers).
+pub const HEADERS_CUT: usize = 8192;
 const SECRET_FIELDS: &[&str] = &["password", "personalAccessTokenSecret", "jwt", "token"];
 const SECRET_HEADERS: &[&str] = &[
     "x-tableau-auth",
@@ -54,27 +62,35 @@ impl Entry {
         headers: &HeaderMap,
         body: Option<String>,
     ) -> Self {
+        let path = prefix(path, PATH_CUT);
         let size = path.len()
             + headers
                 .iter()
-                .map(|(name, value)| name.as_str().len() + value.len() + 2)
+                .map(|(name, value)| name.as_str().len() + value.len().min(HEADER_VALUE_CUT) + 2)
                 .sum::<usize>();
-        let mut text = String::with_capacity(size);
+        let mut text = String::with_capacity(size.min(HEADERS_CUT + HEADER_VALUE_CUT + 64));
         text.push_str(path);
+        let mut omitted = 0usize;
         for (name, value) in headers {
-            let name = name.as_str();
+            if text.len() >= HEADERS_CUT {
+                omitted += 1;
+                continue;
+            }
+            let name = prefix(name.as_str(), HEADER_VALUE_CUT);
             text.push_str(name);
             text.push(':');
             if is_secret_header(name) {
                 text.push_str(REDACTED);
             } else {
-                match std::str::from_utf8(value.as_bytes()) {
-                    Ok(value) => text.push_str(value),
-                    Err(_) => text.push_str(&String::from_utf8_lossy(value.as_bytes())),
-                }
+                let value = String::from_utf8_lossy(value.as_bytes());
+                text.push_str(prefix(&value, HEADER_VALUE_CUT));
             }
             text.push('\n');
         }
+        if omitted > 0 {
+            text.push_str(&format!("x-mock-omitted-headers:{omitted}\n"));
+        }
+        text.shrink_to_fit();
         Self {
             method: method.clone(),
             status,
@@ -194,6 +210,18 @@ pub fn redact_body(headers: &HeaderMap, body: &[u8]) -> Option<String> {
     Some(cut(redacted.unwrap_or_else(unparsed)))
 }
 
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 fn cut(mut text: String) -> String {
     if text.len() > BODY_CUT {
         let mut end = BODY_CUT;
@@ -253,6 +281,43 @@ mod tests {
 
     fn get(log: &RequestLog, path: &str, headers: &HeaderMap) {
         log.push(&Method::GET, path, Some(200), headers, None);
+    }
+
+    #[test]
+    fn an_entry_stays_small_whatever_the_request() {
+        let log = RequestLog::new(10);
+        let mut headers = HeaderMap::new();
+        for n in 0..100 {
+            let name = http::HeaderName::try_from(format!("x-big-{n}")).unwrap();
+            headers.insert(name, "v".repeat(4000).parse().unwrap());
+        }
+        let path = format!("/api/3.27/{}", "é".repeat(3000));
+        let body = "x".repeat(100_000);
+        let logged = redact_body(&HeaderMap::new(), body.as_bytes());
+        log.push(&Method::POST, &path, Some(404), &headers, logged);
+        let entry = &log.snapshot()[0];
+        assert!(entry.path.len() <= PATH_CUT && path.starts_with(&entry.path));
+        assert!(entry.headers.values().all(|v| v.len() <= HEADER_VALUE_CUT));
+        let header_bytes: usize = entry.headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+        assert!(
+            header_bytes < HEADERS_CUT + HEADER_VALUE_CUT + 64,
+            "{header_bytes}"
+        );
+        let omitted: usize = entry.headers["x-mock-omitted-headers"].parse().unwrap();
+        assert_eq!(
+            omitted + entry.headers.len() - 1,
+            100,
+            "every header counted"
+        );
+        assert_eq!(entry.body.as_deref(), Some("[unparsed body, 100000 bytes]"));
+        let long_json = format!(r#"{{"note":"{}"}}"#, "y".repeat(10_000));
+        let mut json = HeaderMap::new();
+        json.insert("content-type", "application/json".parse().unwrap());
+        assert_eq!(
+            redact_body(&json, long_json.as_bytes()).unwrap().len(),
+            BODY_CUT,
+            "a logged body is cut at 4 KiB"
+        );
     }
 
     #[test]
