@@ -32,7 +32,11 @@ pub struct Fault {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// Extra response headers (e.g. `Location`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub headers: BTreeMap<String, String>,
     /// Response body; by default a Tableau error body for statuses ≥ 400, else empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,14 +55,23 @@ pub struct Fault {
     )]
     pub retry_after: Option<String>,
     /// Delay before answering, in milliseconds.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub delay_ms: u64,
     /// Close the connection without answering.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub drop_connection: bool,
     /// How many matching requests get the fault; `None` means every one until reset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u32>,
+}
+
+/// `null` means "not given", as for the `Option` fields (the contract's example sends it).
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 fn retry_after<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -68,7 +81,7 @@ fn retry_after<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Err
         Seconds(u64),
         Text(String),
     }
-    Ok(Some(match Value::deserialize(d)? {
+    Ok(Option::<Value>::deserialize(d)?.map(|value| match value {
         Value::Seconds(seconds) => seconds.to_string(),
         Value::Text(text) => text,
     }))
@@ -326,6 +339,11 @@ mod tests {
                 .unwrap();
         assert!(f.retry_after.unwrap().starts_with("Wed"));
         assert!(serde_json::from_str::<Fault>(r#"{"path":"/x","bogus":1}"#).is_err());
+        let nulls: Fault = serde_json::from_str(
+            r#"{"path":"/x","method":null,"status":null,"headers":null,"body":null,"contentType":null,"truncateBodyAt":null,"retryAfter":null,"delayMs":null,"dropConnection":null,"times":null}"#,
+        )
+        .expect("null means not given");
+        assert_eq!(nulls, Fault::new("/x"));
         assert!(Fault::new("/x").status(1000).validate().is_err());
     }
 }
