@@ -69,7 +69,7 @@ impl MockServerBuilder {
         self
     }
 
-    /// Protects the control API with `X-Mock-Control: token`.
+    /// Protects the control API with `X-Mock-Control: token` (an empty token locks it).
     pub fn control_token(mut self, token: impl Into<String>) -> Self {
         self.config.control_token = Some(token.into());
         self

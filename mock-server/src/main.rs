@@ -37,7 +37,7 @@ struct Args {
     #[arg(long, default_value_t = 240)]
     session_idle_minutes: u64,
     /// When set, every /_mock/* call but /_mock/health needs `X-Mock-Control: TOKEN`.
-    #[arg(long)]
+    #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     control_token: Option<String>,
     /// How many recent requests the log keeps (0 turns it off).
     #[arg(long, default_value_t = 10_000)]
@@ -165,4 +165,17 @@ async fn main() -> ExitCode {
     let _ = sender.send(true);
     let _ = tokio::time::timeout(Duration::from_millis(4500), server).await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_control_token_is_a_usage_error() {
+        let err = Args::try_parse_from(["tableau-mock-server", "--control-token", ""]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        let args = Args::try_parse_from(["tableau-mock-server", "--control-token", "s3"]).unwrap();
+        assert_eq!(args.control_token.as_deref(), Some("s3"));
+    }
 }

@@ -49,7 +49,8 @@ fn guard(state: &AppState, headers: &HeaderMap) -> Result<(), ControlError> {
         .get("x-mock-control")
         .map(|v| v.as_bytes())
         .unwrap_or_default();
-    if bool::from(given.ct_eq(expected.as_bytes())) {
+    // A missing header never matches, even a token configured as "" (which locks the API).
+    if !given.is_empty() && bool::from(given.ct_eq(expected.as_bytes())) {
         Ok(())
     } else {
         Err(ControlError::Unauthorized)
