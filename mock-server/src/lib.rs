@@ -52,6 +52,7 @@ mod state;
 mod types;
 mod version;
 
+pub use api::BODY_READ_TIMEOUT;
 pub use control::ControlError;
 pub use error::ApiError;
 pub use faults::Fault;

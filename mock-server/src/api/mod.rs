@@ -31,7 +31,13 @@ pub(crate) enum Buffered {
     Bytes(Bytes),
     TooLarge(usize),
     Failed,
+    /// The body did not arrive within [`BODY_READ_TIMEOUT`].
+    TimedOut,
 }
+
+/// Time allowed for a request's body to arrive once its headers are in: a client that
+/// trickles its body gets 408 and the connection is closed, so it cannot hold a slot forever.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn read_body(mut body: Body, parts: &Parts) -> Buffered {
     let declared = parts
@@ -44,22 +50,27 @@ async fn read_body(mut body: Body, parts: &Parts) -> Buffered {
             return Buffered::TooLarge(usize::try_from(length).unwrap_or(usize::MAX));
         }
     }
-    let mut collected: Vec<u8> = Vec::new();
-    loop {
-        let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
-        match frame {
-            None => return Buffered::Bytes(Bytes::from(collected)),
-            Some(Err(_)) => return Buffered::Failed,
-            Some(Ok(frame)) => {
-                if let Ok(data) = frame.into_data() {
-                    if collected.len() + data.len() > READ_LIMIT {
-                        return Buffered::TooLarge(collected.len() + data.len());
+    let read = async {
+        let mut collected: Vec<u8> = Vec::new();
+        loop {
+            let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+            match frame {
+                None => return Buffered::Bytes(Bytes::from(collected)),
+                Some(Err(_)) => return Buffered::Failed,
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        if collected.len() + data.len() > READ_LIMIT {
+                            return Buffered::TooLarge(collected.len() + data.len());
+                        }
+                        collected.extend_from_slice(&data);
                     }
-                    collected.extend_from_slice(&data);
                 }
             }
         }
-    }
+    };
+    tokio::time::timeout(BODY_READ_TIMEOUT, read)
+        .await
+        .unwrap_or(Buffered::TimedOut)
 }
 
 /// Everything outside `/_mock/` arrives here.
@@ -74,7 +85,9 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             let logged_body = match &body {
                 Buffered::Bytes(bytes) => crate::request_log::redact_body(&parts.headers, bytes),
                 Buffered::TooLarge(n) => Some(format!("[unparsed body, {n} bytes]")),
-                Buffered::Failed => Some("[unparsed body, 0 bytes]".to_owned()),
+                Buffered::Failed | Buffered::TimedOut => {
+                    Some("[unparsed body, 0 bytes]".to_owned())
+                }
             };
             state
                 .inner
@@ -82,6 +95,17 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
                 .push(&parts.method, path, status, &parts.headers, logged_body);
         }
     };
+    if matches!(body, Buffered::TimedOut) {
+        tracing::debug!(%method, %path, "request body too slow; closing");
+        let mut response =
+            ApiError::for_status(StatusCode::REQUEST_TIMEOUT).into_response_in(format);
+        response.headers_mut().insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("close"),
+        );
+        log(Some(response.status().as_u16()));
+        return response;
+    }
     if let Some(fault) = state.inner.faults.take(method, path) {
         tracing::debug!(%method, %path, "injecting fault");
         if fault.delay_ms > 0 {
@@ -177,7 +201,7 @@ fn dispatch(state: &AppState, parts: &Parts, body: &Buffered) -> Result<Response
             return Err(ApiError::too_large(BODY_LIMIT));
         }
         Buffered::Bytes(bytes) => bytes.clone(),
-        Buffered::Failed => {
+        Buffered::Failed | Buffered::TimedOut => {
             return Err(ApiError::bad_request("The request body could not be read."));
         }
     };
