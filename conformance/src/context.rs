@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-use tableau_auth::Client;
+use tableau_auth::{Client, ClientBuilder};
 use tableau_auth_core::{ApiVersion, AuthProvider, TimeSource};
 use tableau_mock_server::{MockServer, Seed};
 
@@ -233,18 +233,25 @@ impl Target {
         format!("{name}-{}-{n}", self.run_id)
     }
 
-    /// A client for this target with short timeouts and a quick retry policy.
+    /// The REST API version the run is pinned to (`TABLEAU_API_VERSION` with `--server`), or
+    /// `None` when the client negotiates it.
+    pub fn pinned_version(&self) -> Option<ApiVersion> {
+        self.api_version
+    }
+
+    /// A client for this target with short timeouts, pinned to [`Target::pinned_version`]
+    /// when the run is pinned.
     pub fn client(&self) -> Result<Client, Failure> {
-        let mut builder = Client::builder()
-            .server_url(&self.url)
-            .timeout(Duration::from_secs(5))
-            .connect_timeout(Duration::from_secs(2))
-            // Plain http is allowed only towards a mock server (it has no TLS).
-            .allow_insecure_http(self.control.is_some());
-        if let Some(version) = self.api_version {
-            builder = builder.api_version(version);
-        }
-        builder
+        client_builder(&self.url, self.api_version)
+            .build()
+            .map_err(|e| Failure(format!("cannot build the client: {e}")))
+    }
+
+    /// A client that always negotiates the version with `serverinfo`, even in a pinned run:
+    /// for the checks that prove the negotiation itself (version gates, a retried
+    /// `serverinfo`), which a pinned client would skip.
+    pub fn negotiating_client(&self) -> Result<Client, Failure> {
+        client_builder(&self.url, None)
             .build()
             .map_err(|e| Failure(format!("cannot build the client: {e}")))
     }
@@ -254,6 +261,20 @@ impl Target {
     pub async fn mock_clock(&self) -> Result<Arc<MockClock>, Failure> {
         let offset = self.control()?.clock_offset().await.map_err(Failure)?;
         Ok(Arc::new(MockClock(AtomicI64::new(offset))))
+    }
+}
+
+/// The one place the runner configures its clients, so set-up (which builds a client for
+/// `--server` before any request) and the checks apply the same URL rules: plain http only
+/// for loopback, like any user of the client.
+pub(crate) fn client_builder(url: &str, pinned: Option<ApiVersion>) -> ClientBuilder {
+    let builder = Client::builder()
+        .server_url(url)
+        .timeout(Duration::from_secs(5))
+        .connect_timeout(Duration::from_secs(2));
+    match pinned {
+        Some(version) => builder.api_version(version),
+        None => builder,
     }
 }
 

@@ -23,6 +23,7 @@ mod outcome;
 mod registry;
 mod report;
 mod runner;
+mod setup;
 pub mod validate;
 
 pub use context::{CheckContext, MockClock, Target};
@@ -30,6 +31,7 @@ pub use outcome::{CheckResult, Context, Failure, Outcome, ensure, fail};
 pub use registry::{Check, CheckFuture, Requirement, all_checks, select};
 pub use report::{CheckReport, Report};
 pub use runner::run_checks;
+pub use setup::SetupError;
 
 use std::sync::Arc;
 

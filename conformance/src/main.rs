@@ -2,12 +2,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
-use tableau_auth::EnvironmentProvider;
-use tableau_auth_core::ProviderError;
-use tableau_conformance::control::ControlClient;
+use tableau_auth_core::ProcessEnv;
 use tableau_conformance::{CheckContext, Report, run_checks, select};
 
 /// Checks Tableau REST API sign-in providers against the embedded mock server (default) or a
@@ -79,7 +76,7 @@ fn main() -> ExitCode {
     };
     let context = match args.server.as_deref() {
         None => CheckContext::embedded(),
-        Some(url) => match runtime.block_on(remote_context(url)) {
+        Some(url) => match runtime.block_on(CheckContext::for_server(url, &ProcessEnv)) {
             Ok(context) => context,
             Err(message) => {
                 eprintln!("error: {message}");
@@ -89,48 +86,6 @@ fn main() -> ExitCode {
     };
     let report = runtime.block_on(async { run_checks(&checks, &context).await });
     emit(&report, args.format, args.junit.as_deref())
-}
-
-/// The context for `--server URL`: the environment provider alone, built before any network
-/// call, then one probe of `/_mock/health` to learn whether the control API is there.
-async fn remote_context(url: &str) -> Result<CheckContext, String> {
-    let provider = EnvironmentProvider::from_env().map_err(|err| match err {
-        ProviderError::NotConfigured { .. } => format!(
-            "--server needs credentials in the environment: set TABLEAU_PAT_NAME and \
-             TABLEAU_PAT_SECRET, or TABLEAU_USERNAME and TABLEAU_PASSWORD, or the \
-             TABLEAU_JWT_* variables of a connected app (see docs/providers.md); {err}"
-        ),
-        other => format!("the TABLEAU_* configuration is invalid: {other}"),
-    })?;
-    let parsed =
-        reqwest::Url::parse(url).map_err(|e| format!("--server `{url}` is not a URL: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("--server `{url}` must be an http or https URL"));
-    }
-    let api_version = provider.api_version();
-    let token = std::env::var("TABLEAU_MOCK_CONTROL_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
-    let control = ControlClient::new(url, token);
-    let control = if control.healthy().await {
-        // /_mock/health needs no token; every other control call may. Fail set-up now rather
-        // than report every control check as failed.
-        control.clock_offset().await.map_err(|e| {
-            format!(
-                "{url} is a mock server but its control API refused us ({e}); set \
-                 TABLEAU_MOCK_CONTROL_TOKEN to the server's --control-token"
-            )
-        })?;
-        Some(control)
-    } else {
-        None
-    };
-    Ok(CheckContext::remote(
-        url,
-        Arc::new(provider),
-        control,
-        api_version,
-    ))
 }
 
 fn emit(report: &Report, format: Format, junit: Option<&std::path::Path>) -> ExitCode {

@@ -136,3 +136,44 @@ async fn server_mode_passes_against_a_mock_and_reports_on_stdout_only() {
     );
     assert!(!stdout.contains("admin-pat"));
 }
+
+/// `--server http://` to another machine: the client would refuse every request, so set-up
+/// refuses it first (exit 2) and no request leaves. The host is a `.invalid` name that cannot
+/// resolve, and an http proxy on loopback stands in for the network: any request the binary
+/// tried, the proxy would have been asked for.
+#[test]
+fn server_over_plain_http_to_another_host_exits_2_before_any_request() {
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tableau-conformance"));
+    command.args(["--server", "http://tableau.example.invalid"]);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TABLEAU_") || key.eq_ignore_ascii_case("no_proxy") {
+            command.env_remove(key);
+        }
+    }
+    command.envs([
+        ("TABLEAU_PAT_NAME", "ci"),
+        ("TABLEAU_PAT_SECRET", "pat-secret-value"),
+        ("HTTP_PROXY", proxy_url.as_str()),
+        ("http_proxy", proxy_url.as_str()),
+        ("ALL_PROXY", proxy_url.as_str()),
+    ]);
+    let output = command.output().expect("the binary runs");
+
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("plain http://") && stderr.contains("`tableau.example.invalid`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("https://"), "{stderr}");
+    assert!(!stderr.contains("pat-secret-value"), "{stderr}");
+    // The binary has exited: a connection it made would be waiting in the accept queue.
+    proxy.set_nonblocking(true).unwrap();
+    match proxy.accept() {
+        Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("a request was sent: {other:?}"),
+    }
+}

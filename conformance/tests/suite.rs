@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use tableau_auth::PersonalAccessTokenProvider;
+use tableau_auth_core::StaticEnv;
 use tableau_conformance::control::ControlClient;
 use tableau_conformance::{
     CheckContext, Outcome, Report, Requirement, all_checks, run_checks, select,
@@ -199,4 +200,84 @@ async fn a_broken_provider_fails_the_provider_checks() {
     assert!(failed.contains(&"server.signin.xml"), "{failed:?}");
     assert!(failed.contains(&"server.signin.json"), "{failed:?}");
     assert_eq!(report.exit_code(), 1);
+}
+
+/// `--server` set-up reads the `TABLEAU_*` variables through the `Env` seam; with
+/// `TABLEAU_API_VERSION` set the whole run uses the pin, and `server.serverinfo` expects the
+/// pin instead of the negotiated version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_run_with_a_pinned_version_passes_and_uses_the_pin() {
+    let mock = MockServer::start().await;
+    let credentials = mock.default_credentials();
+    let env = StaticEnv::from_vars(&[
+        ("TABLEAU_PAT_NAME", &credentials.pat_name),
+        ("TABLEAU_PAT_SECRET", &credentials.pat_secret),
+        ("TABLEAU_API_VERSION", "3.19"),
+    ]);
+    let context = CheckContext::for_server(&mock.uri(), &env)
+        .await
+        .expect("set-up succeeds");
+    let checks = all_checks();
+    let report = run_checks(&checks, &context).await;
+    assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
+    assert_eq!(report.passed(), checks.len(), "{}", report.to_table());
+    let serverinfo = report
+        .checks
+        .iter()
+        .find(|c| c.name == "server.serverinfo")
+        .unwrap();
+    assert!(
+        serverinfo.outcome.message().contains("client uses 3.19"),
+        "{}",
+        serverinfo.outcome.message()
+    );
+
+    // The pin reaches the wire: every sign-in of a configured-provider check goes to 3.19.
+    let report = run_checks(&select(Some("server.signin.xml")), &context).await;
+    assert_eq!(report.passed(), 1, "{}", report.to_table());
+    let sign_ins: Vec<_> = mock
+        .requests()
+        .await
+        .into_iter()
+        .filter(|r| r.path.to_ascii_lowercase().ends_with("/auth/signin"))
+        .collect();
+    assert!(!sign_ins.is_empty());
+    assert!(
+        sign_ins.iter().all(|r| r.path.starts_with("/api/3.19/")),
+        "{sign_ins:#?}"
+    );
+}
+
+/// A pin above what the server speaks would break every call: `server.serverinfo` says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pin_newer_than_the_server_fails_serverinfo() {
+    let mock = MockServer::builder().api_version("3.20").start().await;
+    let credentials = mock.default_credentials();
+    let env = StaticEnv::from_vars(&[
+        ("TABLEAU_PAT_NAME", &credentials.pat_name),
+        ("TABLEAU_PAT_SECRET", &credentials.pat_secret),
+        ("TABLEAU_API_VERSION", "3.21"),
+    ]);
+    let context = CheckContext::for_server(&mock.uri(), &env).await.unwrap();
+    let report = run_checks(&select(Some("server.serverinfo")), &context).await;
+    assert_eq!(
+        failures(&report),
+        ["server.serverinfo: TABLEAU_API_VERSION pins 3.21, but the server speaks at most 3.20"]
+    );
+}
+
+/// Plain http to another machine is refused at set-up, before any request, as the client
+/// would refuse it in every check.
+#[tokio::test]
+async fn set_up_refuses_plain_http_to_another_host() {
+    let env = StaticEnv::from_vars(&[
+        ("TABLEAU_PAT_NAME", "ci"),
+        ("TABLEAU_PAT_SECRET", "pat-secret-value"),
+    ]);
+    let err = CheckContext::for_server("http://tableau.example.invalid", &env)
+        .await
+        .expect_err("plain http to a remote host");
+    assert!(err.0.contains("tableau.example.invalid"), "{err}");
+    assert!(err.0.contains("https://"), "{err}");
+    assert!(!err.0.contains("pat-secret-value"), "{err}");
 }

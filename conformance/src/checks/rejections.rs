@@ -198,7 +198,9 @@ async fn version_gate(cx: &CheckContext, version: &str, jwt: bool) -> CheckResul
         .await
         .map_err(Failure)?;
     let user = user_fixture(&target, "pw", "Creator").await?;
-    let client = target.client()?;
+    // The gate is the negotiation's: a client pinned to a version that has the feature
+    // trusts the pin and never asks the server.
+    let client = target.negotiating_client()?;
     let result = if jwt {
         let provider = connected_app(&target, &user.name, "gate-secret").await?;
         client.sign_in(&provider).await

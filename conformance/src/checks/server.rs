@@ -16,7 +16,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "server.serverinfo",
             "server",
             Server,
-            "serverinfo answers without a token and the client negotiates min(server, newest known)",
+            "serverinfo answers without a token and the client uses the pinned version, or else negotiates min(server, newest known)",
             server_info
         ),
         check!(
@@ -59,12 +59,25 @@ async fn server_info(cx: &CheckContext) -> CheckResult {
         || format!("the server reports REST API {}", info.rest_api_version),
     )?;
     let negotiated = client.api_version().await.context("version negotiation")?;
-    let expected = info.rest_api_version.min(ApiVersion::LATEST_KNOWN);
+    let (expected, how) = match target.pinned_version() {
+        // TABLEAU_API_VERSION pins the client: it must use the pin, and the server must speak
+        // it (a pin above the server's version would break every later call).
+        Some(pinned) => {
+            ensure(pinned <= info.rest_api_version, || {
+                format!(
+                    "TABLEAU_API_VERSION pins {pinned}, but the server speaks at most {}",
+                    info.rest_api_version
+                )
+            })?;
+            (pinned, " (pinned by TABLEAU_API_VERSION)")
+        }
+        None => (info.rest_api_version.min(ApiVersion::LATEST_KNOWN), ""),
+    };
     ensure(negotiated == expected, || {
-        format!("negotiated {negotiated}, expected {expected}")
+        format!("the client uses {negotiated}, expected {expected}{how}")
     })?;
     Ok(format!(
-        "server speaks {}, client uses {negotiated}",
+        "server speaks {}, client uses {negotiated}{how}",
         info.rest_api_version
     ))
 }

@@ -47,7 +47,9 @@ async fn sign_in_through(
     let user = user_fixture(&target, "transport-pw", "Viewer").await?;
     let provider = PasswordProvider::new(user.name, user.password).context("provider")?;
     control.inject_fault(fault).await.map_err(Failure)?;
-    let client = target.client()?;
+    // Negotiating, so sign-in asks serverinfo even in a pinned run (the dropped-connection
+    // fault is on serverinfo).
+    let client = target.negotiating_client()?;
     let session = client
         .sign_in(&provider)
         .await

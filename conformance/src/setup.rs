@@ -1,0 +1,93 @@
+//! Set-up of a `--server URL` run (contracts section 1): everything that can be judged without
+//! the network is judged before the first request, and a problem is a [`SetupError`] (exit 2),
+//! never a report full of failed checks.
+
+use std::fmt;
+use std::sync::Arc;
+
+use tableau_auth::{EnvironmentProvider, Error};
+use tableau_auth_core::{Env, ProviderError};
+
+use crate::context::{CheckContext, client_builder};
+use crate::control::ControlClient;
+
+/// Why a run could not start: a usage or set-up error (exit status 2). The message names the
+/// problem and the variables involved, never a secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupError(pub String);
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
+impl CheckContext {
+    /// The context of `tableau-conformance --server URL`, reading the `TABLEAU_*` variables
+    /// from `env` (the binary passes the process environment; tests pass a
+    /// [`StaticEnv`](tableau_auth_core::StaticEnv)).
+    ///
+    /// In order, and stopping at the first problem: the environment provider alone (no chain,
+    /// no fallback); the client for `url` with the pinned `TABLEAU_API_VERSION`, built with
+    /// the same rules the checks use (so a URL the client would refuse, such as plain http to
+    /// another machine, fails here and not in every check); then the first request, one
+    /// `GET URL/_mock/health` to learn whether the mock's control API is there, and when it
+    /// is, one control call to prove `TABLEAU_MOCK_CONTROL_TOKEN` is accepted.
+    pub async fn for_server(url: &str, env: &dyn Env) -> Result<CheckContext, SetupError> {
+        let provider = EnvironmentProvider::from_source(env).map_err(|err| {
+            SetupError(match err {
+                ProviderError::NotConfigured { .. } => format!(
+                    "--server needs credentials in the environment: set TABLEAU_PAT_NAME and \
+                     TABLEAU_PAT_SECRET, or TABLEAU_USERNAME and TABLEAU_PASSWORD, or the \
+                     TABLEAU_JWT_* variables of a connected app (see docs/providers.md); {err}"
+                ),
+                other => format!("the TABLEAU_* configuration is invalid: {other}"),
+            })
+        })?;
+        let api_version = provider.api_version();
+        client_builder(url, api_version)
+            .build()
+            .map_err(|err| SetupError(server_url_problem(&err)))?;
+
+        let token = env
+            .var_os("TABLEAU_MOCK_CONTROL_TOKEN")
+            .and_then(|t| t.into_string().ok())
+            .filter(|t| !t.trim().is_empty());
+        let control = ControlClient::new(url, token);
+        let control = if control.healthy().await {
+            // /_mock/health needs no token; every other control call may. Fail set-up now
+            // rather than report every control check as failed.
+            control.clock_offset().await.map_err(|e| {
+                SetupError(format!(
+                    "the server is a mock server but its control API refused us ({e}); set \
+                     TABLEAU_MOCK_CONTROL_TOKEN to the server's --control-token"
+                ))
+            })?;
+            Some(control)
+        } else {
+            None
+        };
+        Ok(CheckContext::remote(
+            url,
+            Arc::new(provider),
+            control,
+            api_version,
+        ))
+    }
+}
+
+/// Why the client refuses the `--server` URL. The URL itself is not repeated: the client's
+/// messages already show it with any user name or password removed.
+fn server_url_problem(err: &Error) -> String {
+    match err {
+        Error::InsecureUrl { host } => format!(
+            "--server: refusing plain http:// to `{host}`, which is not this machine: the \
+             credentials and session tokens would cross the network unencrypted. Use the \
+             server's https:// URL (plain http is accepted only for a loopback host such as \
+             127.0.0.1 or localhost, where a mock server runs)"
+        ),
+        other => format!("--server: {other}"),
+    }
+}
