@@ -53,6 +53,14 @@ fn main() -> ExitCode {
         .init();
 
     let checks = select(args.filter.as_deref());
+    if checks.is_empty() {
+        // A CI job whose filter matches nothing would otherwise pass while proving nothing.
+        eprintln!(
+            "error: no check matches --filter `{}`; --list shows every check",
+            args.filter.as_deref().unwrap_or_default()
+        );
+        return ExitCode::from(2);
+    }
     if args.list {
         for check in &checks {
             print_line(&format!(

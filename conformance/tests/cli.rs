@@ -137,6 +137,23 @@ async fn server_mode_passes_against_a_mock_and_reports_on_stdout_only() {
     assert!(!stdout.contains("admin-pat"));
 }
 
+#[test]
+fn a_filter_that_matches_no_check_is_a_usage_error() {
+    for args in [
+        &["--filter", "no-such-check"][..],
+        &["--list", "--filter", "no-such-check"][..],
+    ] {
+        let output = conformance(args, &[]);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            stderr.contains("no check matches --filter `no-such-check`"),
+            "{stderr}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+}
+
 /// `--server http://` to another machine: the client would refuse every request, so set-up
 /// refuses it first (exit 2) and no request leaves. The host is a `.invalid` name that cannot
 /// resolve, and an http proxy on loopback stands in for the network: any request the binary
