@@ -13,8 +13,11 @@ use crate::control::ControlClient;
 use crate::outcome::Failure;
 use crate::registry::Requirement;
 
+/// How long one check may run before the runner reports it as failed (a hang, not a verdict).
+pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Where the checks of a run are sent.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Mode {
     Offline,
     Embedded,
@@ -31,12 +34,14 @@ enum Mode {
     },
 }
 
-/// The target of a run, handed to every check.
-#[derive(Debug)]
+/// The target of a run, handed to every check. Cloning it is cheap, and a clone shares the
+/// run (its id and fixture counter), so every check may run in its own task.
+#[derive(Debug, Clone)]
 pub struct CheckContext {
     mode: Mode,
     run_id: String,
     fixtures: Arc<AtomicU64>,
+    check_timeout: Duration,
 }
 
 impl CheckContext {
@@ -86,7 +91,21 @@ impl CheckContext {
             mode,
             run_id: format!("{:08x}", nanos),
             fixtures: Arc::new(AtomicU64::new(0)),
+            check_timeout: DEFAULT_CHECK_TIMEOUT,
         }
+    }
+
+    /// How long one check may run before it is reported as failed
+    /// (default [`DEFAULT_CHECK_TIMEOUT`]).
+    #[must_use]
+    pub fn with_check_timeout(mut self, timeout: Duration) -> Self {
+        self.check_timeout = timeout;
+        self
+    }
+
+    /// How long one check may run.
+    pub fn check_timeout(&self) -> Duration {
+        self.check_timeout
     }
 
     /// Why a check with this requirement cannot run here, or `None` when it can.

@@ -26,7 +26,7 @@ mod runner;
 mod setup;
 pub mod validate;
 
-pub use context::{CheckContext, MockClock, Target};
+pub use context::{CheckContext, DEFAULT_CHECK_TIMEOUT, MockClock, Target};
 pub use outcome::{CheckResult, Context, Failure, Outcome, ensure, fail};
 pub use registry::{Check, CheckFuture, Requirement, all_checks, select};
 pub use report::{CheckReport, Report};

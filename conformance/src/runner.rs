@@ -1,6 +1,9 @@
 //! Runs checks against a target, one at a time, and collects the report.
 
+use std::any::Any;
 use std::time::Instant;
+
+use tracing::Instrument as _;
 
 use crate::context::CheckContext;
 use crate::outcome::Outcome;
@@ -9,6 +12,12 @@ use crate::report::{CheckReport, Report};
 
 /// Runs `checks` in order against `context` and reports each verdict. A check that its
 /// target cannot serve is reported as skipped, never as passed.
+///
+/// Each check runs in its own tokio task, so one check cannot take the run down with it: a
+/// check that panics is reported as failed with the panic's message, one that runs longer
+/// than [`CheckContext::check_timeout`] is stopped and reported as failed, and the run goes on
+/// with the next check either way. Must be called inside a tokio runtime with its timer
+/// enabled.
 pub async fn run_checks(checks: &[Check], context: &CheckContext) -> Report {
     let started = Instant::now();
     let mut results = Vec::with_capacity(checks.len());
@@ -16,13 +25,7 @@ pub async fn run_checks(checks: &[Check], context: &CheckContext) -> Report {
         let check_started = Instant::now();
         let outcome = match context.unavailable_reason(check.requirement) {
             Some(reason) => Outcome::Skip(reason),
-            None => {
-                tracing::debug!(check = check.name, "running");
-                match (check.run)(context).await {
-                    Ok(message) => Outcome::Pass(message),
-                    Err(failure) => Outcome::Fail(failure.0),
-                }
-            }
+            None => run_one(*check, context).await,
         };
         tracing::info!(check = check.name, result = outcome.label(), "finished");
         results.push(CheckReport {
@@ -37,5 +40,46 @@ pub async fn run_checks(checks: &[Check], context: &CheckContext) -> Report {
         target: context.describe(),
         checks: results,
         duration: started.elapsed(),
+    }
+}
+
+/// One check in its own task, under the context's timeout.
+async fn run_one(check: Check, context: &CheckContext) -> Outcome {
+    tracing::debug!(check = check.name, "running");
+    let timeout = context.check_timeout();
+    let cx = context.clone();
+    let task = tokio::spawn(
+        async move { (check.run)(&cx).await }
+            .instrument(tracing::info_span!("check", name = check.name)),
+    );
+    let abort = task.abort_handle();
+    match tokio::time::timeout(timeout, task).await {
+        Ok(Ok(Ok(message))) => Outcome::Pass(message),
+        Ok(Ok(Err(failure))) => Outcome::Fail(failure.0),
+        Ok(Err(join_error)) if join_error.is_panic() => Outcome::Fail(format!(
+            "the check panicked: {}",
+            panic_message(join_error.into_panic().as_ref())
+        )),
+        Ok(Err(join_error)) => Outcome::Fail(format!("the check's task ended: {join_error}")),
+        Err(_elapsed) => {
+            // Dropping the handle would leave the task running: stop it, so a hung check
+            // holds no server, session or fixture past its verdict.
+            abort.abort();
+            Outcome::Fail(format!(
+                "the check did not finish within {} s and was stopped",
+                timeout.as_secs_f64()
+            ))
+        }
+    }
+}
+
+/// The text of a panic payload (`panic!` gives a `&str` or a `String`).
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".to_owned()
     }
 }

@@ -1,15 +1,18 @@
 //! The conformance suite runs as part of `cargo test --workspace`: offline, against fresh
 //! embedded mocks, and in `--server` mode against a mock with and without its control API.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use tableau_auth::PersonalAccessTokenProvider;
 use tableau_auth_core::StaticEnv;
 use tableau_conformance::control::ControlClient;
 use tableau_conformance::{
-    CheckContext, Outcome, Report, Requirement, all_checks, run_checks, select,
+    Check, CheckContext, CheckFuture, DEFAULT_CHECK_TIMEOUT, Outcome, Report, Requirement,
+    all_checks, run_checks, select,
 };
 use tableau_mock_server::MockServer;
+use tokio::sync::Notify;
 
 fn failures(report: &Report) -> Vec<String> {
     report
@@ -280,4 +283,89 @@ async fn set_up_refuses_plain_http_to_another_host() {
     assert!(err.0.contains("tableau.example.invalid"), "{err}");
     assert!(err.0.contains("https://"), "{err}");
     assert!(!err.0.contains("pat-secret-value"), "{err}");
+}
+
+/// A check that panics.
+fn panics(_: &CheckContext) -> CheckFuture<'_> {
+    Box::pin(async { panic!("the vault answered nonsense") })
+}
+
+/// Told when the hanging check's future is dropped (the runner stopped it).
+static HUNG_CHECK_STOPPED: LazyLock<Notify> = LazyLock::new(Notify::new);
+
+struct NotifyOnDrop;
+
+impl Drop for NotifyOnDrop {
+    fn drop(&mut self) {
+        HUNG_CHECK_STOPPED.notify_one();
+    }
+}
+
+/// A check that never finishes.
+fn hangs(_: &CheckContext) -> CheckFuture<'_> {
+    Box::pin(async {
+        let _guard = NotifyOnDrop;
+        std::future::pending::<()>().await;
+        Ok("unreachable".into())
+    })
+}
+
+fn third_party(name: &'static str, run: for<'a> fn(&'a CheckContext) -> CheckFuture<'a>) -> Check {
+    Check {
+        name,
+        group: "vault",
+        proves: "a downstream crate's own check",
+        requirement: Requirement::Offline,
+        run,
+    }
+}
+
+/// A check that panics or hangs fails, and the run goes on. The clock is paused, so the
+/// 30-second timeout passes as soon as nothing else can run.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_or_hanging_check_fails_and_the_run_goes_on() {
+    let mut checks = vec![
+        third_party("vault.panics", panics),
+        third_party("vault.hangs", hangs),
+    ];
+    checks.extend(select(Some("wire.")));
+    let context = CheckContext::offline();
+    assert_eq!(context.check_timeout(), DEFAULT_CHECK_TIMEOUT);
+    let report = run_checks(&checks, &context).await;
+
+    assert_eq!(report.checks.len(), checks.len());
+    let panicked = &report.checks[0].outcome;
+    assert!(
+        matches!(panicked, Outcome::Fail(m) if m.contains("panicked") && m.contains("the vault answered nonsense")),
+        "{panicked:?}"
+    );
+    let hung = &report.checks[1].outcome;
+    assert!(
+        matches!(hung, Outcome::Fail(m) if m.contains("did not finish within 30 s")),
+        "{hung:?}"
+    );
+    assert!(
+        report.checks[2..]
+            .iter()
+            .all(|c| matches!(c.outcome, Outcome::Pass(_))),
+        "{}",
+        report.to_table()
+    );
+    assert_eq!(report.failed(), 2);
+    assert_eq!(report.exit_code(), 1);
+    tokio::time::timeout(Duration::from_secs(60), HUNG_CHECK_STOPPED.notified())
+        .await
+        .expect("the hung check's task was stopped, not left running");
+}
+
+/// The timeout is the context's: a shorter one stops a hang sooner.
+#[tokio::test(start_paused = true)]
+async fn the_check_timeout_is_configurable() {
+    let context = CheckContext::offline().with_check_timeout(Duration::from_secs(2));
+    let report = run_checks(&[third_party("vault.hangs", hangs)], &context).await;
+    assert!(
+        matches!(&report.checks[0].outcome, Outcome::Fail(m) if m.contains("within 2 s")),
+        "{:?}",
+        report.checks[0].outcome
+    );
 }
