@@ -28,7 +28,7 @@ pub mod validate;
 
 pub use context::{CheckContext, DEFAULT_CHECK_TIMEOUT, MockClock, Target};
 pub use outcome::{CheckResult, Context, Failure, Outcome, ensure, fail};
-pub use registry::{Check, CheckFuture, Requirement, all_checks, select};
+pub use registry::{Check, CheckFuture, PROVIDERS, Requirement, all_checks, select};
 pub use report::{CheckReport, Report};
 pub use runner::run_checks;
 pub use setup::SetupError;

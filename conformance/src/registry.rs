@@ -37,8 +37,14 @@ impl Requirement {
 pub struct Check {
     /// Dotted name, for example `signin.pat.xml`.
     pub name: &'static str,
-    /// The group the report shows it under (usually the provider).
+    /// The area of the suite it belongs to (`wire`, `server`, `session`, `rejections`, …; the
+    /// JSON report's `group` and the JUnit test suite).
     pub group: &'static str,
+    /// The provider it exercises, which the table report groups by: one of [`PROVIDERS`] for
+    /// the workspace's checks (`password`, `pat`, `connected-app`, `env`, `chain`), or a
+    /// label for checks that exercise no particular provider (`server`: the configured one;
+    /// `wire`, `session`, `transport`, `mock`).
+    pub provider: &'static str,
     /// What passing proves.
     pub proves: &'static str,
     /// What it needs.
@@ -52,6 +58,7 @@ impl std::fmt::Debug for Check {
         f.debug_struct("Check")
             .field("name", &self.name)
             .field("group", &self.group)
+            .field("provider", &self.provider)
             .field("requirement", &self.requirement)
             .finish()
     }
@@ -61,16 +68,40 @@ impl std::fmt::Debug for Check {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! check {
-    ($name:literal, $group:literal, $requirement:ident, $proves:literal, $function:path) => {
+    (
+        $name:literal,
+        $group:literal,
+        provider = $provider:literal,
+        $requirement:ident,
+        $proves:literal,
+        $function:path
+    ) => {
         $crate::Check {
             name: $name,
             group: $group,
+            provider: $provider,
             proves: $proves,
             requirement: $crate::Requirement::$requirement,
             run: |cx| Box::pin($function(cx)),
         }
     };
 }
+
+/// The provider labels of the table report, in its order: the providers first, then the
+/// labels of checks that exercise no particular provider. A label not listed here (a
+/// third-party check's) comes after these, in run order.
+pub const PROVIDERS: &[&str] = &[
+    "password",
+    "pat",
+    "connected-app",
+    "env",
+    "chain",
+    "server",
+    "session",
+    "transport",
+    "wire",
+    "mock",
+];
 
 /// Every check, in report order.
 pub fn all_checks() -> Vec<Check> {

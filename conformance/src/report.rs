@@ -11,8 +11,11 @@ use crate::registry::Requirement;
 pub struct CheckReport {
     /// The check's name.
     pub name: &'static str,
-    /// Its group.
+    /// Its group (the area of the suite).
     pub group: &'static str,
+    /// The provider it exercises (see [`Check::provider`](crate::Check::provider)); the table
+    /// groups by it.
+    pub provider: &'static str,
     /// What it needed.
     pub requirement: Requirement,
     /// The verdict.
@@ -70,7 +73,9 @@ impl Report {
         )
     }
 
-    /// A table grouped by provider, then the summary line.
+    /// A table grouped by the provider each check exercises (in the order of
+    /// [`PROVIDERS`](crate::PROVIDERS), then any other label in run order; checks in run order
+    /// within a provider), then the summary line.
     pub fn to_table(&self) -> String {
         let name_width = self
             .checks
@@ -81,20 +86,14 @@ impl Report {
             .max(5);
         let mut out = String::new();
         let _ = writeln!(out, "tableau-conformance against {}", self.target);
-        let mut groups: Vec<&str> = Vec::new();
-        for check in &self.checks {
-            if !groups.contains(&check.group) {
-                groups.push(check.group);
-            }
-        }
-        for group in groups {
-            let _ = writeln!(out, "\n[{group}]");
+        for provider in self.providers() {
+            let _ = writeln!(out, "\n[{provider}]");
             let _ = writeln!(
                 out,
                 "  {:<name_width$}  {:<6}  {:>8}  message",
                 "check", "result", "time"
             );
-            for check in self.checks.iter().filter(|c| c.group == group) {
+            for check in self.checks.iter().filter(|c| c.provider == provider) {
                 let _ = writeln!(
                     out,
                     "  {:<name_width$}  {:<6}  {:>6}ms  {}",
@@ -110,6 +109,21 @@ impl Report {
         out
     }
 
+    /// The provider labels present in this report, in table order.
+    fn providers(&self) -> Vec<&'static str> {
+        let mut providers: Vec<&'static str> = crate::registry::PROVIDERS
+            .iter()
+            .copied()
+            .filter(|p| self.checks.iter().any(|c| c.provider == *p))
+            .collect();
+        for check in &self.checks {
+            if !providers.contains(&check.provider) {
+                providers.push(check.provider);
+            }
+        }
+        providers
+    }
+
     /// One JSON object with the target, the counts and every check.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
@@ -123,6 +137,7 @@ impl Report {
             "checks": self.checks.iter().map(|c| serde_json::json!({
                 "name": c.name,
                 "group": c.group,
+                "provider": c.provider,
                 "requirement": c.requirement.label(),
                 "result": c.outcome.label(),
                 "message": c.outcome.message(),
@@ -131,7 +146,8 @@ impl Report {
         })
     }
 
-    /// A JUnit XML report: one test suite per group.
+    /// A JUnit XML report: one test suite per group, each test case with a `provider`
+    /// property.
     pub fn to_junit(&self) -> Result<String, quick_junit::SerializeError> {
         use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
         let mut report = quick_junit::Report::new("tableau-conformance");
@@ -154,6 +170,7 @@ impl Report {
             let mut case = TestCase::new(check.name, status);
             case.set_time(check.duration);
             case.set_classname(check.group);
+            case.add_property(quick_junit::Property::new("provider", check.provider));
             match suites.iter_mut().find(|s| s.name.as_str() == check.group) {
                 Some(suite) => {
                     suite.add_test_case(case);

@@ -31,6 +31,7 @@ pub async fn run_checks(checks: &[Check], context: &CheckContext) -> Report {
         results.push(CheckReport {
             name: check.name,
             group: check.group,
+            provider: check.provider,
             requirement: check.requirement,
             outcome,
             duration: check_started.elapsed(),

@@ -8,8 +8,8 @@ use tableau_auth::PersonalAccessTokenProvider;
 use tableau_auth_core::StaticEnv;
 use tableau_conformance::control::ControlClient;
 use tableau_conformance::{
-    Check, CheckContext, CheckFuture, DEFAULT_CHECK_TIMEOUT, Outcome, Report, Requirement,
-    all_checks, run_checks, select,
+    Check, CheckContext, CheckFuture, DEFAULT_CHECK_TIMEOUT, Outcome, PROVIDERS, Report,
+    Requirement, all_checks, run_checks, select,
 };
 use tableau_mock_server::MockServer;
 use tokio::sync::Notify;
@@ -314,6 +314,7 @@ fn third_party(name: &'static str, run: for<'a> fn(&'a CheckContext) -> CheckFut
     Check {
         name,
         group: "vault",
+        provider: "vault",
         proves: "a downstream crate's own check",
         requirement: Requirement::Offline,
         run,
@@ -367,5 +368,92 @@ async fn the_check_timeout_is_configurable() {
         matches!(&report.checks[0].outcome, Outcome::Fail(m) if m.contains("within 2 s")),
         "{:?}",
         report.checks[0].outcome
+    );
+}
+
+/// The table groups by the provider a check exercises: a PAT or JWT rejection sits with its
+/// provider, whatever its name's prefix or its group.
+#[tokio::test]
+async fn the_table_groups_checks_by_provider() {
+    let checks = all_checks();
+    for check in &checks {
+        assert!(
+            PROVIDERS.contains(&check.provider),
+            "{}: unknown provider {}",
+            check.name,
+            check.provider
+        );
+    }
+    let report = run_checks(&checks, &CheckContext::offline()).await;
+    let table = report.to_table();
+    let mut section = "";
+    let mut sections = Vec::new();
+    let mut shown_under = std::collections::BTreeMap::new();
+    for line in table.lines() {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name;
+            sections.push(name);
+        } else if let Some(check) = checks
+            .iter()
+            .find(|c| line.trim_start().starts_with(&format!("{} ", c.name)))
+        {
+            assert!(
+                shown_under.insert(check.name, section).is_none(),
+                "{} shown twice",
+                check.name
+            );
+        }
+    }
+    assert_eq!(shown_under.len(), checks.len(), "{table}");
+    for check in &checks {
+        assert_eq!(shown_under[check.name], check.provider, "{}", check.name);
+    }
+    // Providers first, in a fixed order, each once.
+    assert_eq!(sections, PROVIDERS, "{table}");
+    for (name, provider) in [
+        ("pat.expired", "pat"),
+        ("session.pat.superseded", "pat"),
+        ("session.revoked-pat-stops", "pat"),
+        ("version.pat-gate", "pat"),
+        ("wire.pat.xml", "pat"),
+        ("jwt.replayed", "connected-app"),
+        ("version.jwt-gate", "connected-app"),
+        ("wire.jwt.json", "connected-app"),
+        ("signin.wrong-password", "password"),
+        ("signin.env-pat.xml", "env"),
+        ("chain.stops-on-misconfiguration", "chain"),
+        ("server.signin.xml", "server"),
+        ("transport.429-retry-after", "transport"),
+        ("mock.oversize", "mock"),
+    ] {
+        assert_eq!(shown_under[name], provider, "{name}");
+    }
+
+    // JSON keeps every field and adds the provider; JUnit keeps its suites and adds it too.
+    let json = report.to_json();
+    let pat_expired = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "pat.expired")
+        .unwrap();
+    for field in [
+        "name",
+        "group",
+        "provider",
+        "requirement",
+        "result",
+        "message",
+        "durationMs",
+    ] {
+        assert!(pat_expired.get(field).is_some(), "{field} in {pat_expired}");
+    }
+    assert_eq!(pat_expired["group"], "rejections");
+    assert_eq!(pat_expired["provider"], "pat");
+    let junit = report.to_junit().unwrap();
+    assert!(junit.contains(r#"<testsuite name="rejections""#), "{junit}");
+    assert!(
+        junit.contains(r#"<property name="provider" value="connected-app"/>"#),
+        "{junit}"
     );
 }

@@ -11,6 +11,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.unknown-path",
             "mock",
+            provider = "mock",
             MockControl,
             "an unknown path gets 404003",
             unknown_path
@@ -18,6 +19,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.version-too-new",
             "mock",
+            provider = "mock",
             MockControl,
             "a version above the server's gets 404003",
             version_too_new
@@ -25,6 +27,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.version-malformed",
             "mock",
+            provider = "mock",
             MockControl,
             "a version that is not digits.digits gets 404003",
             version_malformed
@@ -32,6 +35,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.wrong-method",
             "mock",
+            provider = "mock",
             MockControl,
             "GET on auth/signin gets 405000",
             wrong_method
@@ -39,6 +43,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.missing-auth",
             "mock",
+            provider = "mock",
             MockControl,
             "sessions/current without X-Tableau-Auth gets 401000",
             missing_auth
@@ -46,6 +51,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.malformed-body",
             "mock",
+            provider = "mock",
             MockControl,
             "an unclosed XML body gets 400000",
             malformed_body
@@ -53,6 +59,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.doctype",
             "mock",
+            provider = "mock",
             MockControl,
             "a body with a DOCTYPE (entity expansion) gets 400000",
             doctype
@@ -60,6 +67,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.two-families",
             "mock",
+            provider = "mock",
             MockControl,
             "a body with two credential families gets 400000",
             two_families
@@ -67,6 +75,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.pre-release-fields",
             "mock",
+            provider = "mock",
             MockControl,
             "the never-shipped clientId/personalAccessToken fields get 400000",
             pre_release
@@ -74,6 +83,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.content-type",
             "mock",
+            provider = "mock",
             MockControl,
             "a media type other than XML or JSON gets 400000",
             content_type
@@ -81,6 +91,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "mock.oversize",
             "mock",
+            provider = "mock",
             MockControl,
             "a body over 64 KiB gets 413000",
             oversize

@@ -18,6 +18,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.password.xml",
             "password",
+            provider = "password",
             MockControl,
             "password sign-in in XML; body spec-correct; session works; sign-out ends it",
             password_xml
@@ -25,6 +26,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.password.json",
             "password",
+            provider = "password",
             MockControl,
             "password sign-in in JSON; body spec-correct; session works; sign-out ends it",
             password_json
@@ -32,6 +34,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.password.escaping",
             "password",
+            provider = "password",
             MockControl,
             "a password with & < > \" ' TAB LF CR and non-ASCII signs in with XML and JSON",
             password_escaping
@@ -39,6 +42,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.pat.xml",
             "pat",
+            provider = "pat",
             MockControl,
             "PAT sign-in in XML; body spec-correct; session works; sign-out ends it",
             pat_xml
@@ -46,6 +50,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.pat.json",
             "pat",
+            provider = "pat",
             MockControl,
             "PAT sign-in in JSON; body spec-correct; session works; sign-out ends it",
             pat_json
@@ -53,6 +58,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.jwt.xml",
             "connected-app",
+            provider = "connected-app",
             MockControl,
             "connected-app JWT sign-in in XML; session works; sign-out ends it",
             jwt_xml
@@ -60,6 +66,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.jwt.json",
             "connected-app",
+            provider = "connected-app",
             MockControl,
             "connected-app JWT sign-in in JSON; session works; sign-out ends it",
             jwt_json
@@ -67,6 +74,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.jwt.escaping",
             "connected-app",
+            provider = "connected-app",
             MockControl,
             "a connected-app secret with & < > \" ' and non-ASCII signs (the key is never decoded)",
             jwt_escaping
@@ -74,6 +82,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.env-pat.xml",
             "env",
+            provider = "env",
             MockControl,
             "the environment provider in PAT mode signs in with XML",
             env_pat_xml
@@ -81,6 +90,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.env-pat.json",
             "env",
+            provider = "env",
             MockControl,
             "the environment provider in PAT mode signs in with JSON",
             env_pat_json
@@ -88,6 +98,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.env-password.xml",
             "env",
+            provider = "env",
             MockControl,
             "the environment provider in password mode signs in with XML",
             env_password_xml
@@ -95,6 +106,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.env-password.json",
             "env",
+            provider = "env",
             MockControl,
             "the environment provider in password mode signs in with JSON",
             env_password_json
@@ -102,6 +114,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.env-connected-app.xml",
             "env",
+            provider = "env",
             MockControl,
             "the environment provider in connected-app mode signs in with XML",
             env_jwt_xml
@@ -109,6 +122,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.env-connected-app.json",
             "env",
+            provider = "env",
             MockControl,
             "the environment provider in connected-app mode signs in with JSON",
             env_jwt_json
@@ -116,6 +130,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.chain.xml",
             "chain",
+            provider = "chain",
             MockControl,
             "a chain falls through an unconfigured environment to a PAT and signs in with XML",
             chain_xml
@@ -123,6 +138,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.chain.json",
             "chain",
+            provider = "chain",
             MockControl,
             "a chain falls through an unconfigured environment to a PAT and signs in with JSON",
             chain_json
@@ -130,6 +146,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "chain.stops-on-misconfiguration",
             "chain",
+            provider = "chain",
             MockControl,
             "a half-configured environment stops the chain before any request",
             chain_stops

@@ -17,6 +17,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.wrong-password",
             "rejections",
+            provider = "password",
             MockControl,
             "a wrong password gets 401001 and a hint",
             wrong_password
@@ -24,6 +25,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "signin.wrong-site",
             "rejections",
+            provider = "password",
             MockControl,
             "an unknown site content URL gets 401001 and a hint about content URLs",
             wrong_site
@@ -31,6 +33,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "pat.revoked",
             "rejections",
+            provider = "pat",
             MockControl,
             "a revoked PAT gets 401001",
             pat_revoked
@@ -38,6 +41,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "pat.expired",
             "rejections",
+            provider = "pat",
             MockControl,
             "a PAT past its lifetime (mock clock) gets 401001",
             pat_expired
@@ -45,6 +49,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "pat.idle-expired",
             "rejections",
+            provider = "pat",
             MockControl,
             "a PAT unused for over 15 days gets 401001",
             pat_idle_expired
@@ -52,6 +57,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "version.pat-gate",
             "rejections",
+            provider = "pat",
             MockControl,
             "PAT sign-in against a 3.5 server fails in the client, before any sign-in is sent",
             version_pat_gate
@@ -59,6 +65,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "version.jwt-gate",
             "rejections",
+            provider = "connected-app",
             MockControl,
             "JWT sign-in against a 3.16 server fails in the client, before any sign-in is sent",
             version_jwt_gate
@@ -66,6 +73,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "jwt.expired",
             "rejections",
+            provider = "connected-app",
             MockControl,
             "a JWT whose exp has passed gets 401001",
             jwt_expired
@@ -73,6 +81,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "jwt.wrong-secret",
             "rejections",
+            provider = "connected-app",
             MockControl,
             "a JWT signed with another secret gets 401001",
             jwt_wrong_secret
@@ -80,6 +89,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "jwt.wrong-audience",
             "rejections",
+            provider = "connected-app",
             MockControl,
             "a JWT with aud other than \"tableau\" gets 401001",
             jwt_wrong_audience
@@ -87,6 +97,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "jwt.replayed",
             "rejections",
+            provider = "connected-app",
             MockControl,
             "a JWT sent twice (same jti) is refused the second time",
             jwt_replayed

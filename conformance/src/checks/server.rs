@@ -15,6 +15,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "server.serverinfo",
             "server",
+            provider = "server",
             Server,
             "serverinfo answers without a token and the client uses the pinned version, or else negotiates min(server, newest known)",
             server_info
@@ -22,6 +23,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "server.signin.xml",
             "server",
+            provider = "server",
             Server,
             "the configured provider signs in with XML, the session works, sign-out ends it",
             signin_xml
@@ -29,6 +31,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "server.signin.json",
             "server",
+            provider = "server",
             Server,
             "the configured provider signs in with JSON, the session works, sign-out ends it",
             signin_json
@@ -36,6 +39,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "server.manager.recovers",
             "server",
+            provider = "server",
             Server,
             "the session manager signs in lazily, and after its session ends signs in again once and the call succeeds",
             manager_recovers
@@ -43,6 +47,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "server.signin.wrong-credentials",
             "server",
+            provider = "server",
             Server,
             "a wrong sign-in gets 401001 and an error with a hint (the run's only wrong sign-in)",
             wrong_credentials

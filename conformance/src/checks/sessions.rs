@@ -18,6 +18,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "session.impersonation",
             "session",
+            provider = "password",
             MockControl,
             "an administrator's sign-in with <user id> gets a session of that user",
             impersonation
@@ -25,6 +26,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "session.impersonation-unknown-user",
             "session",
+            provider = "password",
             MockControl,
             "impersonating an unknown user id gets 404002",
             impersonation_unknown
@@ -32,6 +34,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "session.switch-site",
             "session",
+            provider = "session",
             MockControl,
             "switch site gives a new token for the other site; the old token dies",
             switch_site
@@ -39,6 +42,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "session.switch-site-same",
             "session",
+            provider = "session",
             MockControl,
             "switching to the current site (403070) counts as success",
             switch_site_same
@@ -46,6 +50,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "session.switch-site-unknown",
             "session",
+            provider = "session",
             MockControl,
             "switching to an unknown site gets 401003",
             switch_site_unknown
@@ -53,6 +58,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "session.pat.superseded",
             "session",
+            provider = "pat",
             MockControl,
             "a second sign-in with the same PAT kills the first session (401002) and the manager recovers",
             pat_superseded
@@ -60,6 +66,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "session.idle-expiry",
             "session",
+            provider = "session",
             MockControl,
             "a session idle past its limit gets 401002 and the manager signs in again",
             idle_expiry
@@ -67,6 +74,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "session.revoked-pat-stops",
             "session",
+            provider = "pat",
             MockControl,
             "after a PAT is revoked the manager returns a typed error after one sign-in attempt",
             revoked_pat_stops

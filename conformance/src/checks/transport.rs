@@ -14,6 +14,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "transport.503-then-success",
             "transport",
+            provider = "transport",
             MockControl,
             "a 503 on sign-in is retried and the sign-in succeeds",
             unavailable_then_success
@@ -21,6 +22,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "transport.429-retry-after",
             "transport",
+            provider = "transport",
             MockControl,
             "a 429 with Retry-After: 1 is honoured and the call succeeds",
             too_many_requests
@@ -28,6 +30,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "transport.dropped-connection",
             "transport",
+            provider = "transport",
             MockControl,
             "a dropped connection on serverinfo is retried and succeeds",
             dropped_connection

@@ -13,6 +13,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "wire.password.xml",
             "wire",
+            provider = "password",
             Offline,
             "a password body renders as spec-correct XML with escaping",
             password_xml
@@ -20,6 +21,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "wire.password.json",
             "wire",
+            provider = "password",
             Offline,
             "a password body renders as spec-correct JSON",
             password_json
@@ -27,6 +29,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "wire.pat.xml",
             "wire",
+            provider = "pat",
             Offline,
             "a PAT body renders as spec-correct XML without pre-release fields",
             pat_xml
@@ -34,6 +37,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "wire.pat.json",
             "wire",
+            provider = "pat",
             Offline,
             "a PAT body renders as spec-correct JSON without pre-release fields",
             pat_json
@@ -41,6 +45,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "wire.jwt.xml",
             "wire",
+            provider = "connected-app",
             Offline,
             "a JWT body (with isUat) renders as spec-correct XML",
             jwt_xml
@@ -48,6 +53,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "wire.jwt.json",
             "wire",
+            provider = "connected-app",
             Offline,
             "a JWT body (with isUat) renders as spec-correct JSON",
             jwt_json
@@ -55,6 +61,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "wire.impersonation",
             "wire",
+            provider = "wire",
             Offline,
             "impersonation adds exactly one user id in both formats",
             impersonation
@@ -62,6 +69,7 @@ pub(crate) fn checks() -> Vec<Check> {
         check!(
             "wire.xml-unrepresentable",
             "wire",
+            provider = "wire",
             Offline,
             "characters XML cannot carry give a typed error, and JSON carries them",
             unrepresentable
