@@ -261,7 +261,7 @@ impl Target {
     /// A client for this target with short timeouts, pinned to [`Target::pinned_version`]
     /// when the run is pinned.
     pub fn client(&self) -> Result<Client, Failure> {
-        client_builder(&self.url, self.api_version)
+        client_builder(&self.url, self.api_version, self.control.is_some())
             .build()
             .map_err(|e| Failure(format!("cannot build the client: {e}")))
     }
@@ -270,7 +270,7 @@ impl Target {
     /// for the checks that prove the negotiation itself (version gates, a retried
     /// `serverinfo`), which a pinned client would skip.
     pub fn negotiating_client(&self) -> Result<Client, Failure> {
-        client_builder(&self.url, None)
+        client_builder(&self.url, None, self.control.is_some())
             .build()
             .map_err(|e| Failure(format!("cannot build the client: {e}")))
     }
@@ -286,11 +286,18 @@ impl Target {
 /// The one place the runner configures its clients, so set-up (which builds a client for
 /// `--server` before any request) and the checks apply the same URL rules: plain http only
 /// for loopback, like any user of the client.
-pub(crate) fn client_builder(url: &str, pinned: Option<ApiVersion>) -> ClientBuilder {
+/// The client settings of every check. Plain http is allowed only towards a mock server (it
+/// has no TLS, and its credentials are fixtures), which set-up proved with `/_mock/health`.
+pub(crate) fn client_builder(
+    url: &str,
+    pinned: Option<ApiVersion>,
+    mock_server: bool,
+) -> ClientBuilder {
     let builder = Client::builder()
         .server_url(url)
         .timeout(Duration::from_secs(5))
-        .connect_timeout(Duration::from_secs(2));
+        .connect_timeout(Duration::from_secs(2))
+        .allow_insecure_http(mock_server);
     match pinned {
         Some(version) => builder.api_version(version),
         None => builder,

@@ -31,10 +31,11 @@ impl CheckContext {
     ///
     /// In order, and stopping at the first problem: the environment provider alone (no chain,
     /// no fallback); the client for `url` with the pinned `TABLEAU_API_VERSION`, built with
-    /// the same rules the checks use (so a URL the client would refuse, such as plain http to
-    /// another machine, fails here and not in every check); then the first request, one
-    /// `GET URL/_mock/health` to learn whether the mock's control API is there, and when it
-    /// is, one control call to prove `TABLEAU_MOCK_CONTROL_TOKEN` is accepted.
+    /// the same rules the checks use (so a URL the client would refuse fails here and not in
+    /// every check); then the first request, one `GET URL/_mock/health` without credentials
+    /// to learn whether the mock's control API is there, and when it is, one control call to
+    /// prove `TABLEAU_MOCK_CONTROL_TOKEN` is accepted. Plain http to another machine is
+    /// refused unless that probe found a mock server.
     pub async fn for_server(url: &str, env: &dyn Env) -> Result<CheckContext, SetupError> {
         let provider = EnvironmentProvider::from_source(env).map_err(|err| {
             SetupError(match err {
@@ -47,16 +48,28 @@ impl CheckContext {
             })
         })?;
         let api_version = provider.api_version();
-        client_builder(url, api_version)
-            .build()
-            .map_err(|err| SetupError(server_url_problem(&err)))?;
+        // Judged without the network first; plain http to another machine is the one refusal
+        // that depends on what answers there.
+        let plain_http_elsewhere = match client_builder(url, api_version, false).build() {
+            Ok(_) => None,
+            Err(err @ Error::InsecureUrl { .. }) => Some(err),
+            Err(err) => return Err(SetupError(server_url_problem(&err))),
+        };
 
         let token = env
             .var_os("TABLEAU_MOCK_CONTROL_TOKEN")
             .and_then(|t| t.into_string().ok())
             .filter(|t| !t.trim().is_empty());
         let control = ControlClient::new(url, token);
-        let control = if control.healthy().await {
+        // The probe carries no credential, so it may go over plain http: a mock server in
+        // another container (`http://mock:8080`) has no TLS, and its credentials are fixtures.
+        let healthy = control.healthy().await;
+        if let Some(err) = plain_http_elsewhere {
+            if !healthy {
+                return Err(SetupError(server_url_problem(&err)));
+            }
+        }
+        let control = if healthy {
             // /_mock/health needs no token; every other control call may. Fail set-up now
             // rather than report every control check as failed.
             control.clock_offset().await.map_err(|e| {
@@ -83,10 +96,11 @@ impl CheckContext {
 fn server_url_problem(err: &Error) -> String {
     match err {
         Error::InsecureUrl { host } => format!(
-            "--server: refusing plain http:// to `{host}`, which is not this machine: the \
-             credentials and session tokens would cross the network unencrypted. Use the \
-             server's https:// URL (plain http is accepted only for a loopback host such as \
-             127.0.0.1 or localhost, where a mock server runs)"
+            "--server: refusing plain http:// to `{host}`, which is not this machine and not a \
+             mock server (`/_mock/health` did not answer): the credentials and session tokens \
+             would cross the network unencrypted. Use the server's https:// URL (plain http is \
+             accepted only for a loopback host such as 127.0.0.1 or localhost, or for a \
+             tableau-mock-server)"
         ),
         other => format!("--server: {other}"),
     }
