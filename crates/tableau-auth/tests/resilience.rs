@@ -200,7 +200,7 @@ async fn server_info_follows_a_redirect_to_another_server() {
     for path in ["serverinfo", "auth/signin"] {
         entry
             .inject_fault(
-                Fault::new(&format!("/{path}"))
+                Fault::new(format!("/{path}"))
                     .status(301)
                     .header("Location", format!("{}/api/3.27/{path}", pod.uri())),
             )
