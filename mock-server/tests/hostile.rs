@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use common::*;
 use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
 
 /// Outer hang detector: "quickly" means well under this.
 const HANG: Duration = Duration::from_secs(10);
@@ -111,6 +112,16 @@ fn check(answer: &Answer) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The settings of every property test here: `cases` cases, and a failing input is saved next
+/// to this file (`hostile.regressions`) and replayed first on the next run.
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..ProptestConfig::default()
+    }
+}
+
 fn content_type() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
         Just(None),
@@ -121,67 +132,221 @@ fn content_type() -> impl Strategy<Value = Option<String>> {
     ]
 }
 
-fn body() -> impl Strategy<Value = Vec<u8>> {
+/// A request body: arbitrary bytes, or a switch-site body written in the format the request's
+/// `Content-Type` names (so it can get past the parser), possibly with one byte changed.
+#[derive(Debug, Clone)]
+enum FuzzBody {
+    Raw(Vec<u8>),
+    Switch {
+        site: &'static str,
+        mutation: Option<(proptest::sample::Index, u8)>,
+    },
+}
+
+impl FuzzBody {
+    fn render(&self, content_type: Option<&str>) -> Vec<u8> {
+        match self {
+            Self::Raw(bytes) => bytes.clone(),
+            Self::Switch { site, mutation } => {
+                let json = content_type.is_some_and(|ct| ct.to_ascii_lowercase().contains("json"));
+                let mut bytes = if json {
+                    serde_json::json!({"site": {"contentUrl": site}}).to_string()
+                } else {
+                    format!(r#"<tsRequest><site contentUrl="{site}"/></tsRequest>"#)
+                }
+                .into_bytes();
+                if let Some((at, byte)) = mutation {
+                    let at = at.index(bytes.len());
+                    bytes[at] = *byte;
+                }
+                bytes
+            }
+        }
+    }
+}
+
+fn body() -> impl Strategy<Value = FuzzBody> {
     let valid_xml = password_xml("admin", "admin", "");
     let valid_json = password_json("admin", "admin", "");
     prop_oneof![
-        proptest::collection::vec(any::<u8>(), 0..512),
-        "[ -~]{0,256}".prop_map(String::into_bytes),
-        (0..valid_xml.len(), any::<u8>()).prop_map(move |(at, byte)| {
+        1 => proptest::collection::vec(any::<u8>(), 0..512).prop_map(FuzzBody::Raw),
+        1 => "[ -~]{0,256}".prop_map(|s| FuzzBody::Raw(s.into_bytes())),
+        1 => (0..valid_xml.len(), any::<u8>()).prop_map(move |(at, byte)| {
             let mut b = valid_xml.clone().into_bytes();
             b[at] = byte;
-            b
+            FuzzBody::Raw(b)
         }),
-        (0..valid_json.len(), 0..valid_json.len()).prop_map(move |(a, b)| {
+        1 => (0..valid_json.len(), 0..valid_json.len()).prop_map(move |(a, b)| {
             let mut bytes = valid_json.clone().into_bytes();
             bytes.truncate(a.max(b));
             bytes.drain(..a.min(b));
-            bytes
+            FuzzBody::Raw(bytes)
         }),
+        4 => (
+            prop_oneof![
+                Just(""),
+                Just("analytics"),
+                Just("ANALYTICS"),
+                Just("lonely"),
+                Just("nowhere"),
+            ],
+            proptest::option::of((any::<proptest::sample::Index>(), any::<u8>())),
+        )
+            .prop_map(|(site, mutation)| FuzzBody::Switch { site, mutation }),
     ]
+}
+
+/// Which `X-Tableau-Auth` a fuzz case sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenChoice {
+    None,
+    /// A live token: the shared one for sign-in and switch site, a throwaway one for sign-out
+    /// (so sign-out never kills the token the switch-site cases need).
+    Live,
+    /// A token that was signed out before the run.
+    Dead,
+}
+
+/// What the switch-site cases reached, to prove they got past authentication.
+#[derive(Debug, Default)]
+struct SwitchCoverage {
+    /// Switch-site cases at 3.27 with the live shared token.
+    live: u32,
+    /// ... of which the answer came from after the auth check (anything but 401000/401002).
+    past_auth: u32,
+    /// ... of which the parser accepted the body and the handler decided (200, 401003, 403070).
+    parsed: u32,
 }
 
 fn fuzz_auth_endpoints(cases: u32) {
     let rt = runtime();
     let state = state();
     let app = app(&state);
-    let token = rt.block_on(sign_in_admin(&app));
-    let config = ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
-    proptest!(config, |(
-        endpoint in prop_oneof![Just("auth/signin"), Just("auth/switchSite"), Just("auth/signout")],
-        version in prop_oneof![Just("3.27".to_owned()), Just("2.4".to_owned()), "[0-9.a-z]{0,6}"],
+    let shared = std::cell::RefCell::new(rt.block_on(sign_in_password(&app, "admin", "admin", "")));
+    let dead = rt.block_on(async {
+        let token = sign_in_password(&app, "admin", "admin", "").await;
+        let out = call(
+            &app,
+            "POST",
+            "/api/3.27/auth/signout",
+            &[("x-tableau-auth", token.as_str())],
+            "",
+        )
+        .await;
+        assert_eq!(out.status, 204, "{}", out.body);
+        token
+    });
+    let coverage = std::cell::RefCell::new(SwitchCoverage::default());
+    proptest!(config(cases), |(
+        endpoint in prop_oneof![
+            2 => Just("auth/signin"),
+            3 => Just("auth/switchSite"),
+            1 => Just("auth/signout"),
+        ],
+        version in prop_oneof![
+            4 => Just("3.27".to_owned()),
+            1 => Just("2.4".to_owned()),
+            1 => "[0-9.a-z]{0,6}",
+        ],
         content_type in content_type(),
         accept in prop_oneof![Just(None), Just(Some("application/json")), Just(Some("*/*"))],
-        with_token in any::<bool>(),
+        token_choice in prop_oneof![
+            1 => Just(TokenChoice::None),
+            4 => Just(TokenChoice::Live),
+            1 => Just(TokenChoice::Dead),
+        ],
         body in body(),
     )| {
+        let path = format!("/api/{version}/{endpoint}");
+        if path.parse::<http::Uri>().is_err() {
+            return Ok(());
+        }
+        let content_type = content_type.filter(|ct| http::HeaderValue::from_str(ct).is_ok());
+        let token = match token_choice {
+            TokenChoice::None => None,
+            TokenChoice::Dead => Some(dead.clone()),
+            TokenChoice::Live if endpoint == "auth/signout" => {
+                Some(rt.block_on(sign_in_password(&app, "admin", "admin", "")))
+            }
+            TokenChoice::Live => Some(shared.borrow().clone()),
+        };
         let mut headers: Vec<(&str, &str)> = Vec::new();
         if let Some(ct) = &content_type {
-            if http::HeaderValue::from_str(ct).is_ok() {
-                headers.push(("content-type", ct));
-            }
+            headers.push(("content-type", ct));
         }
         if let Some(accept) = accept {
             headers.push(("accept", accept));
         }
-        if with_token {
-            headers.push(("x-tableau-auth", &token));
+        if let Some(token) = &token {
+            headers.push(("x-tableau-auth", token));
         }
-        let path = format!("/api/{version}/{endpoint}");
-        if path.parse::<http::Uri>().is_ok() {
-            let answer = rt.block_on(async { tokio::time::timeout(HANG, call(&app, "POST", &path, &headers, body)).await.expect("no hang") });
-            check(&answer)?;
+        let body = body.render(content_type.as_deref());
+        let answer = rt.block_on(async {
+            tokio::time::timeout(HANG, call(&app, "POST", &path, &headers, body))
+                .await
+                .expect("no hang")
+        });
+        check(&answer)?;
+        let code = tableau_error_code(&answer);
+        let served = version == "3.27";
+        if served && endpoint != "auth/signin" {
+            // Authentication comes before everything these endpoints read.
+            match token_choice {
+                TokenChoice::None => {
+                    prop_assert_eq!(code.as_deref(), Some("401000"), "{}", answer.body);
+                }
+                TokenChoice::Dead => {
+                    prop_assert_eq!(code.as_deref(), Some("401002"), "{}", answer.body);
+                }
+                TokenChoice::Live if endpoint == "auth/signout" => {
+                    prop_assert_eq!(answer.status.as_u16(), 204, "{}", answer.body);
+                }
+                TokenChoice::Live => {}
+            }
+        }
+        if endpoint == "auth/switchSite" && token_choice == TokenChoice::Live && served {
+            let mut coverage = coverage.borrow_mut();
+            coverage.live += 1;
+            if !matches!(code.as_deref(), Some("401000" | "401002")) {
+                coverage.past_auth += 1;
+            }
+            if answer.status == 200 || matches!(code.as_deref(), Some("401003" | "403070")) {
+                coverage.parsed += 1;
+            }
+        }
+        if endpoint == "auth/switchSite" && token.is_some() && answer.status == 200 {
+            // A switch ends the old session: it must be dead now, and the cases after this
+            // one need a live token again.
+            let old = token.unwrap_or_default();
+            let auth = [("x-tableau-auth", old.as_str())];
+            let current = rt.block_on(call(&app, "GET", "/api/3.27/sessions/current", &auth, ""));
+            let current = tableau_error_code(&current);
+            prop_assert_eq!(current.as_deref(), Some("401002"), "the switched-from token works");
+            *shared.borrow_mut() = rt.block_on(sign_in_password(&app, "admin", "admin", ""));
         }
     });
+    let coverage = coverage.into_inner();
+    eprintln!("switch-site coverage over {cases} cases: {coverage:?}");
+    // These shares are far below what the weights above give (about 1/5 of the cases are
+    // live switch-site cases, and about 1/20 reach the handler), so they hold for any seed.
+    assert!(
+        coverage.live >= cases / 20,
+        "too few switch-site cases with a live token: {coverage:?} of {cases}"
+    );
+    assert_eq!(
+        coverage.past_auth, coverage.live,
+        "switch-site cases with the live token stopped at the auth check (the token died?): \
+         {coverage:?}"
+    );
+    assert!(
+        coverage.parsed >= cases / 200,
+        "too few switch-site bodies reached the handler: {coverage:?} of {cases}"
+    );
 }
 
 #[test]
 fn arbitrary_bodies_and_headers_on_auth_endpoints() {
-    fuzz_auth_endpoints(256);
+    fuzz_auth_endpoints(1024);
 }
 
 #[test]
@@ -190,12 +355,7 @@ fn arbitrary_paths_under_api() {
     let state = state();
     let app = app(&state);
     let token = rt.block_on(sign_in_admin(&app));
-    let config = ProptestConfig {
-        cases: 256,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
-    proptest!(config, |(
+    proptest!(config(256), |(
         segments in proptest::collection::vec("[a-zA-Z0-9._~%-]{0,12}|serverinfo|auth|sessions|sites|users|current|signin|3\\.27", 0..6),
         method in prop_oneof![Just("GET"), Just("POST"), Just("DELETE"), Just("PUT"), Just("HEAD")],
         with_token in any::<bool>(),
@@ -217,12 +377,7 @@ fn fuzz_control_api(cases: u32) {
     let rt = runtime();
     let state = state();
     let app = app(&state);
-    let config = ProptestConfig {
-        cases,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    };
-    proptest!(config, |(
+    proptest!(config(cases), |(
         route in prop_oneof![Just("sites"), Just("users"), Just("tokens"), Just("tokens/revoke"), Just("connected-apps"), Just("clock/advance"), Just("faults")],
         body in prop_oneof![
             proptest::collection::vec(any::<u8>(), 0..256),
