@@ -488,3 +488,66 @@ async fn dropping_the_server_closes_the_listener() {
     }
     assert!(refused, "listener still open after drop");
 }
+
+/// Spec section 6, one session per PAT, under a race: 20 sign-ins with the same PAT at once all
+/// succeed with distinct tokens, and exactly one of those sessions survives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_sign_ins_with_one_pat_leave_exactly_one_session() {
+    const TASKS: usize = 20;
+    let mock = std::sync::Arc::new(MockServer::start().await);
+    let creds = mock.default_credentials();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(TASKS));
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let mock = std::sync::Arc::clone(&mock);
+            let barrier = std::sync::Arc::clone(&barrier);
+            let body = pat_xml(&creds.pat_name, &creds.pat_secret, "");
+            tokio::spawn(async move {
+                // Each task its own client (so its own connection), all released together.
+                let client = client();
+                let request = client
+                    .post(format!("{}/api/3.27/auth/signin", mock.uri()))
+                    .header("content-type", "application/xml")
+                    .body(body);
+                barrier.wait().await;
+                send(request).await
+            })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(token(&task.await.unwrap()));
+    }
+    let distinct: std::collections::HashSet<&String> = tokens.iter().collect();
+    assert_eq!(distinct.len(), TASKS, "every sign-in got its own token");
+    let mut accepted = Vec::new();
+    for token in &tokens {
+        let reply = send(
+            client()
+                .get(format!("{}/api/3.27/sessions/current", mock.uri()))
+                .header("x-tableau-auth", token),
+        )
+        .await;
+        if reply.status == StatusCode::OK {
+            accepted.push(token.clone());
+        } else {
+            assert_eq!(
+                (reply.status, code(&reply).as_str()),
+                (StatusCode::UNAUTHORIZED, "401002"),
+                "{}",
+                reply.body
+            );
+        }
+    }
+    assert_eq!(accepted.len(), 1, "exactly one session of the PAT survives");
+    assert_eq!(
+        mock.state().session_count(),
+        1,
+        "no superseded session lingers in the store"
+    );
+    // The PAT's link points at the survivor: the next sign-in with the PAT ends it.
+    let next = token(&sign_in(&mock, pat_xml(&creds.pat_name, &creds.pat_secret, "")).await);
+    assert_eq!(current(&mock, &accepted[0]).await, 401);
+    assert_eq!(current(&mock, &next).await, 200);
+    assert_eq!(mock.state().session_count(), 1);
+}
