@@ -17,6 +17,24 @@ fn conformance(args: &[&str], env: &[(&str, &str)]) -> Output {
     command.output().expect("the binary runs")
 }
 
+/// Runs the binary with every http request sent through `proxy` (no `NO_PROXY` exceptions).
+fn conformance_via_proxy(args: &[&str], env: &[(&str, &str)], proxy: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tableau-conformance"));
+    command.args(args);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("TABLEAU_") || key.eq_ignore_ascii_case("no_proxy") {
+            command.env_remove(key);
+        }
+    }
+    command.envs(env.iter().copied());
+    command.envs([
+        ("HTTP_PROXY", proxy),
+        ("http_proxy", proxy),
+        ("ALL_PROXY", proxy),
+    ]);
+    command.output().expect("the binary runs")
+}
+
 #[test]
 fn list_names_every_check_and_exits_0() {
     let output = conformance(&["--list"], &[]);
@@ -144,25 +162,16 @@ async fn server_mode_accepts_plain_http_to_a_mock_server_on_another_host() {
     let mock = MockServer::start().await;
     let proxy = mock.uri();
     let output = tokio::task::spawn_blocking(move || {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_tableau-conformance"));
-        command.args([
-            "--server",
-            "http://tableau-mock.example.invalid",
-            "--filter",
-            "server.",
-        ]);
-        for (key, _) in std::env::vars() {
-            if key.starts_with("TABLEAU_") || key.eq_ignore_ascii_case("no_proxy") {
-                command.env_remove(key);
-            }
-        }
-        command.envs([
-            ("TABLEAU_USERNAME", "admin"),
-            ("TABLEAU_PASSWORD", "admin"),
-            ("HTTP_PROXY", proxy.as_str()),
-            ("http_proxy", proxy.as_str()),
-        ]);
-        command.output().expect("the binary runs")
+        conformance_via_proxy(
+            &[
+                "--server",
+                "http://tableau-mock.example.invalid",
+                "--filter",
+                "server.",
+            ],
+            &[("TABLEAU_USERNAME", "admin"), ("TABLEAU_PASSWORD", "admin")],
+            &proxy,
+        )
     })
     .await
     .unwrap();
@@ -224,21 +233,14 @@ fn server_over_plain_http_to_another_host_exits_2_before_any_credential_is_sent(
             );
         }
     });
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tableau-conformance"));
-    command.args(["--server", "http://tableau.example.invalid"]);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("TABLEAU_") || key.eq_ignore_ascii_case("no_proxy") {
-            command.env_remove(key);
-        }
-    }
-    command.envs([
-        ("TABLEAU_PAT_NAME", "ci"),
-        ("TABLEAU_PAT_SECRET", "pat-secret-value"),
-        ("HTTP_PROXY", proxy_url.as_str()),
-        ("http_proxy", proxy_url.as_str()),
-        ("ALL_PROXY", proxy_url.as_str()),
-    ]);
-    let output = command.output().expect("the binary runs");
+    let output = conformance_via_proxy(
+        &["--server", "http://tableau.example.invalid"],
+        &[
+            ("TABLEAU_PAT_NAME", "ci"),
+            ("TABLEAU_PAT_SECRET", "pat-secret-value"),
+        ],
+        &proxy_url,
+    );
 
     assert_eq!(output.status.code(), Some(2));
     assert!(output.stdout.is_empty());
