@@ -50,6 +50,10 @@ async fn read_body(mut body: Body, parts: &Parts) -> Buffered {
             return Buffered::TooLarge(usize::try_from(length).unwrap_or(usize::MAX));
         }
     }
+    if body.is_end_stream() {
+        // No body (a GET): nothing to wait for, and no timer to register.
+        return Buffered::Bytes(Bytes::new());
+    }
     let read = async {
         let mut collected: Vec<u8> = Vec::new();
         loop {
