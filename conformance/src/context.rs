@@ -284,10 +284,9 @@ impl Target {
 }
 
 /// The one place the runner configures its clients, so set-up (which builds a client for
-/// `--server` before any request) and the checks apply the same URL rules: plain http only
-/// for loopback, like any user of the client.
-/// The client settings of every check. Plain http is allowed only towards a mock server (it
-/// has no TLS, and its credentials are fixtures), which set-up proved with `/_mock/health`.
+/// `--server` before any credential is sent) and the checks apply the same URL rules: plain
+/// http for loopback, like any user of the client, and towards a mock server (it has no TLS,
+/// and its credentials are fixtures), which set-up proved with `/_mock/health`.
 pub(crate) fn client_builder(
     url: &str,
     pinned: Option<ApiVersion>,
