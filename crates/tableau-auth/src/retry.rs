@@ -77,6 +77,10 @@ impl RetryPolicy {
     }
 
     /// No retry is started if its wait would end later than this after the first attempt.
+    ///
+    /// The deadline governs the retries, not an attempt already under way: each attempt is
+    /// bounded by the client's own timeout ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)),
+    /// so the worst case is the deadline plus one timeout.
     #[must_use]
     pub fn total_deadline(mut self, deadline: Duration) -> Self {
         self.total_deadline = deadline;
