@@ -19,6 +19,68 @@ fn snap(answer: &Answer) -> String {
     )
 }
 
+/// Status, every response header (sorted) and the body: for the 204 answers, whose headers
+/// are all there is to see (no `Content-Type`, no body in either format). The
+/// `content-length: 0` seen here is axum's; hyper drops it from a 204 on the wire (RFC 9110
+/// section 8.6), which `binary.rs` checks.
+fn snap_with_headers(answer: &Answer) -> String {
+    let mut headers: Vec<String> = answer
+        .headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap()))
+        .collect();
+    headers.sort();
+    if headers.is_empty() {
+        headers.push("[no headers]".to_owned());
+    }
+    format!(
+        "{}\n{}\n[body: {} bytes]\n{}",
+        answer.status.as_u16(),
+        headers.join("\n"),
+        answer.body.len(),
+        answer.redacted()
+    )
+}
+
+/// The same request twice: as given (no `Accept`, so an XML answer) and with
+/// `Accept: application/json`. Only for requests that change no state.
+async fn call_both(
+    app: &axum::Router,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (Answer, Answer) {
+    let xml = call(app, method, path, headers, body.to_owned()).await;
+    let mut json_headers = headers.to_vec();
+    json_headers.push(("accept", "application/json"));
+    let json = call(app, method, path, &json_headers, body.to_owned()).await;
+    (xml, json)
+}
+
+/// Asserts the error `code` in both answers of [`call_both`] and snapshots them as
+/// `{name}_xml` and `{name}_json`.
+fn snapshot_error_pair(name: &str, (xml, json): &(Answer, Answer), code: &str) {
+    assert_tableau_error(xml, code);
+    assert!(
+        xml.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/xml"),
+        "{name}: XML by default"
+    );
+    insta::assert_snapshot!(format!("{name}_xml"), snap(xml));
+    assert_tableau_error(json, code);
+    assert!(
+        json.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"),
+        "{name}: JSON when asked"
+    );
+    insta::assert_snapshot!(format!("{name}_json"), snap(json));
+}
+
 const SIGNIN: &str = "/api/3.27/auth/signin";
 const XML_OUT: &[(&str, &str)] = &[("content-type", "application/xml")];
 const JSON_OUT: &[(&str, &str)] = &[
@@ -101,6 +163,118 @@ async fn sign_in_answers() {
     );
     let a = call(&app, "POST", SIGNIN, XML, body).await;
     insta::assert_snapshot!("signin_impersonation_xml", snap(&a));
+    let body = serde_json::json!({"credentials": {"name": "admin", "password": "admin",
+        "site": {"contentUrl": ""}, "user": {"id": VIEWER_ID}}})
+    .to_string();
+    let a = call(&app, "POST", SIGNIN, JSON, body).await;
+    assert_eq!(a.json()["credentials"]["user"]["id"], VIEWER_ID);
+    insta::assert_snapshot!("signin_impersonation_json", snap(&a));
+}
+
+/// Connected-app sign-in (spec section 9) in both formats, each JWT minted against the fixed
+/// start instant with a fixed `jti`. No `estimatedTimeToExpiration`: that is for PATs only.
+#[tokio::test]
+async fn jwt_sign_in_answers() {
+    let state = state();
+    let app = app(&state);
+    let xml_jwt = connected_app_jwt("admin", START, "jti-handlers-xml");
+    let xml = call(&app, "POST", SIGNIN, XML, jwt_xml(&xml_jwt, "")).await;
+    assert_eq!(xml.status, 200, "{}", xml.body);
+    assert!(attr(&xml.body, "estimatedTimeToExpiration").is_none());
+    insta::assert_snapshot!("signin_jwt_xml", snap(&xml));
+    let json_jwt = connected_app_jwt("viewer", START, "jti-handlers-json");
+    let json = call(&app, "POST", SIGNIN, JSON, jwt_json(&json_jwt, "")).await;
+    assert_eq!(json.status, 200, "{}", json.body);
+    assert!(
+        json.json()["credentials"]
+            .get("estimatedTimeToExpiration")
+            .is_none()
+    );
+    insta::assert_snapshot!("signin_jwt_json", snap(&json));
+    for (answer, jwt, user) in [(&xml, &xml_jwt, ADMIN_ID), (&json, &json_jwt, VIEWER_ID)] {
+        assert!(!answer.body.contains(jwt.as_str()), "the JWT is not echoed");
+        assert!(!answer.body.contains(JWT_SECRET));
+        let current = call(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[
+                ("x-tableau-auth", answer.token().as_str()),
+                ("accept", "application/json"),
+            ],
+            "",
+        )
+        .await;
+        assert_eq!(current.json()["session"]["user"]["id"], user);
+    }
+}
+
+/// Spec sections 1 and 6: the URL's version never blocks a sign-in. A 3.27 server accepts a
+/// JWT sign-in at `/api/2.4/` (where the Python client signs in first) and at 3.16 (below
+/// JWT's own "since"); only the server's version gates JWT.
+#[tokio::test]
+async fn jwt_sign_in_is_served_at_every_url_version() {
+    let state = state();
+    let app = app(&state);
+    for version in ["2.4", "3.16", "3.27"] {
+        let jwt = connected_app_jwt("admin", START, &format!("jti-url-{version}"));
+        let answer = call(
+            &app,
+            "POST",
+            &format!("/api/{version}/auth/signin"),
+            XML,
+            jwt_xml(&jwt, ""),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{version}: {}", answer.body);
+        let current = call(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", answer.token().as_str())],
+            "",
+        )
+        .await;
+        assert_eq!(current.status, 200, "{version}: {}", current.body);
+    }
+}
+
+/// Throttling (the 429 row of spec section 5) as fault injection produces it: a Tableau error
+/// body in the asked format plus `Retry-After`; the request never reaches the handler.
+#[tokio::test]
+async fn throttling_in_both_formats() {
+    let state = state();
+    let app = app(&state);
+    let fault = call(
+        &app,
+        "POST",
+        "/_mock/faults",
+        &[("content-type", "application/json")],
+        r#"{"path":"/auth/signin","status":429,"retryAfter":2,"times":2}"#,
+    )
+    .await;
+    assert_eq!(fault.status, 201, "{}", fault.body);
+    let pair = call_both(
+        &app,
+        "POST",
+        SIGNIN,
+        XML,
+        &password_xml("admin", "admin", ""),
+    )
+    .await;
+    for answer in [&pair.0, &pair.1] {
+        assert_eq!(answer.headers["retry-after"], "2");
+    }
+    snapshot_error_pair("throttled", &pair, "429000");
+    let after = call(
+        &app,
+        "POST",
+        SIGNIN,
+        XML,
+        password_xml("admin", "admin", ""),
+    )
+    .await;
+    assert_eq!(after.status, 200, "two uses only: {}", after.body);
 }
 
 #[tokio::test]
@@ -146,13 +320,17 @@ async fn sign_in_errors_in_both_formats() {
     )
     .await;
     assert_tableau_error(&json_body_as_xml, "400000");
-    let get = call(&app, "GET", SIGNIN, &[("accept", "application/json")], "").await;
-    assert_tableau_error(&get, "405000");
-    insta::assert_snapshot!("signin_get_json", snap(&get));
+    snapshot_error_pair(
+        "signin_get",
+        &call_both(&app, "GET", SIGNIN, &[], "").await,
+        "405000",
+    );
     let big = format!("<tsRequest>{}</tsRequest>", " ".repeat(70 * 1024));
-    let too_large = call(&app, "POST", SIGNIN, XML, big).await;
-    assert_tableau_error(&too_large, "413000");
-    insta::assert_snapshot!("signin_too_large_xml", snap(&too_large));
+    snapshot_error_pair(
+        "signin_too_large",
+        &call_both(&app, "POST", SIGNIN, XML, &big).await,
+        "413000",
+    );
     let too_new = call(
         &app,
         "POST",
@@ -162,9 +340,11 @@ async fn sign_in_errors_in_both_formats() {
     )
     .await;
     assert_tableau_error(&too_new, "404003");
-    let not_a_version = call(&app, "POST", "/api/latest/auth/signin", XML, "").await;
-    assert_tableau_error(&not_a_version, "404003");
-    insta::assert_snapshot!("unknown_version_xml", snap(&not_a_version));
+    snapshot_error_pair(
+        "unknown_version",
+        &call_both(&app, "POST", "/api/latest/auth/signin", XML, "").await,
+        "404003",
+    );
 }
 
 #[tokio::test]
@@ -241,37 +421,41 @@ async fn authenticated_endpoints() {
     let user = call(&app, "GET", &user_path, &auth_json, "").await;
     insta::assert_snapshot!("user_lookup_json", snap(&user));
     let unknown_user = format!("/api/3.27/sites/{DEFAULT_SITE}/users/nobody");
-    let a = call(&app, "GET", &unknown_user, &auth_json, "").await;
-    assert_tableau_error(&a, "404002");
-    insta::assert_snapshot!("user_lookup_unknown_json", snap(&a));
+    snapshot_error_pair(
+        "user_lookup_unknown",
+        &call_both(&app, "GET", &unknown_user, &auth, "").await,
+        "404002",
+    );
     let other_site = format!("/api/3.27/sites/{ANALYTICS_SITE}/users/{VIEWER_ID}");
-    let a = call(&app, "GET", &other_site, &auth, "").await;
-    assert_tableau_error(&a, "403004");
-    insta::assert_snapshot!("user_lookup_other_site_xml", snap(&a));
-    let a = call(
-        &app,
-        "GET",
-        &format!("/api/3.27/sites/nope/users/{VIEWER_ID}"),
-        &auth,
-        "",
-    )
-    .await;
-    assert_tableau_error(&a, "404000");
-    insta::assert_snapshot!("user_lookup_unknown_site_xml", snap(&a));
+    snapshot_error_pair(
+        "user_lookup_other_site",
+        &call_both(&app, "GET", &other_site, &auth, "").await,
+        "403004",
+    );
+    let unknown_site = format!("/api/3.27/sites/nope/users/{VIEWER_ID}");
+    snapshot_error_pair(
+        "user_lookup_unknown_site",
+        &call_both(&app, "GET", &unknown_site, &auth, "").await,
+        "404000",
+    );
 
-    let missing = call(&app, "GET", "/api/3.27/sessions/current", &[], "").await;
-    assert_tableau_error(&missing, "401000");
-    insta::assert_snapshot!("missing_token_xml", snap(&missing));
-    let bogus = call(
-        &app,
-        "GET",
-        "/api/3.27/sessions/current",
-        &[("x-tableau-auth", "bogus"), ("accept", "application/json")],
-        "",
-    )
-    .await;
-    assert_tableau_error(&bogus, "401002");
-    insta::assert_snapshot!("invalid_token_json", snap(&bogus));
+    snapshot_error_pair(
+        "missing_token",
+        &call_both(&app, "GET", "/api/3.27/sessions/current", &[], "").await,
+        "401000",
+    );
+    snapshot_error_pair(
+        "invalid_token",
+        &call_both(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", "bogus")],
+            "",
+        )
+        .await,
+        "401002",
+    );
     assert_tableau_error(
         &call(&app, "GET", "/api/3.0/sessions/current", &auth, "").await,
         "404003",
@@ -281,9 +465,28 @@ async fn authenticated_endpoints() {
         "405000",
     );
 
+    // A second session, signed out with `Accept: application/json`: the 204 is the same.
+    let other = sign_in_password(&app, "admin", "admin", "").await;
     let out = call(&app, "POST", "/api/3.27/auth/signout", &auth, "").await;
     assert_eq!(out.status, 204);
     assert!(out.body.is_empty());
+    assert!(
+        out.headers.get("content-type").is_none(),
+        "no body, no type"
+    );
+    insta::assert_snapshot!("signout_no_content", snap_with_headers(&out));
+    let out_json = call(
+        &app,
+        "POST",
+        "/api/3.27/auth/signout",
+        &[
+            ("x-tableau-auth", other.as_str()),
+            ("accept", "application/json"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(snap_with_headers(&out_json), snap_with_headers(&out));
     assert_tableau_error(
         &call(&app, "POST", "/api/3.27/auth/signout", &auth, "").await,
         "401002",
@@ -303,41 +506,60 @@ async fn switch_site_answers_and_errors() {
         ("x-tableau-auth", token.as_str()),
         ("content-type", "application/xml"),
     ];
-    let same = call(
-        &app,
-        "POST",
-        "/api/3.27/auth/switchSite",
-        &auth,
-        r#"<tsRequest><site contentUrl=""/></tsRequest>"#,
-    )
-    .await;
-    assert_tableau_error(&same, "403070");
-    insta::assert_snapshot!("switch_same_site_xml", snap(&same));
-    let lonely = call(
-        &app,
-        "POST",
-        "/api/3.27/auth/switchSite",
-        &auth,
-        r#"<tsRequest><site contentUrl="lonely"/></tsRequest>"#,
-    )
-    .await;
-    assert_tableau_error(&lonely, "401003");
-    insta::assert_snapshot!("switch_no_membership_xml", snap(&lonely));
+    let switch = "/api/3.27/auth/switchSite";
+    snapshot_error_pair(
+        "switch_same_site",
+        &call_both(
+            &app,
+            "POST",
+            switch,
+            &auth,
+            r#"<tsRequest><site contentUrl=""/></tsRequest>"#,
+        )
+        .await,
+        "403070",
+    );
+    snapshot_error_pair(
+        "switch_no_membership",
+        &call_both(
+            &app,
+            "POST",
+            switch,
+            &auth,
+            r#"<tsRequest><site contentUrl="lonely"/></tsRequest>"#,
+        )
+        .await,
+        "401003",
+    );
+    snapshot_error_pair(
+        "switch_unknown_site",
+        &call_both(
+            &app,
+            "POST",
+            switch,
+            &auth,
+            r#"<tsRequest><site contentUrl="nowhere"/></tsRequest>"#,
+        )
+        .await,
+        "401003",
+    );
     let json_auth = [
         ("x-tableau-auth", token.as_str()),
         ("content-type", "application/json"),
         ("accept", "application/json"),
     ];
-    let unknown = call(
-        &app,
-        "POST",
-        "/api/3.27/auth/switchSite",
-        &json_auth,
-        r#"{"site":{"contentUrl":"nowhere"}}"#,
-    )
-    .await;
-    assert_tableau_error(&unknown, "401003");
-    insta::assert_snapshot!("switch_unknown_site_json", snap(&unknown));
+    // A JSON body is refused for the same reason as the XML one.
+    assert_tableau_error(
+        &call(
+            &app,
+            "POST",
+            switch,
+            &json_auth,
+            r#"{"site":{"contentUrl":"nowhere"}}"#,
+        )
+        .await,
+        "401003",
+    );
     assert_tableau_error(
         &call(&app, "POST", "/api/2.5/auth/switchSite", &auth, "").await,
         "404003",
@@ -345,7 +567,7 @@ async fn switch_site_answers_and_errors() {
     let switched = call(
         &app,
         "POST",
-        "/api/3.27/auth/switchSite",
+        switch,
         &json_auth,
         r#"{"site":{"contentUrl":"Analytics"}}"#,
     )
@@ -358,6 +580,63 @@ async fn switch_site_answers_and_errors() {
         &call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await,
         "401002",
     );
+
+    // And back to the Default site, XML in and out.
+    let back = call(
+        &app,
+        "POST",
+        switch,
+        &[
+            ("x-tableau-auth", new_token.as_str()),
+            ("content-type", "application/xml"),
+        ],
+        r#"<tsRequest><site contentUrl=""/></tsRequest>"#,
+    )
+    .await;
+    assert_eq!(back.status, 200, "{}", back.body);
+    insta::assert_snapshot!("switch_ok_xml", snap(&back));
+    let third = back.token();
+    assert_ne!(third, new_token);
+    assert!(third.ends_with(DEFAULT_SITE));
+    assert!(
+        attr(&back.body, "estimatedTimeToExpiration").is_none(),
+        "a password session has no PAT to expire"
+    );
+    assert_tableau_error(
+        &call(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", new_token.as_str())],
+            "",
+        )
+        .await,
+        "401002",
+    );
+    let current = call(
+        &app,
+        "GET",
+        "/api/3.27/sessions/current",
+        &[
+            ("x-tableau-auth", third.as_str()),
+            ("accept", "application/json"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(current.json()["session"]["user"]["id"], ADMIN_ID);
+}
+
+async fn session_id(app: &axum::Router, token: &str) -> String {
+    let current = call(
+        app,
+        "GET",
+        "/api/3.27/sessions/current",
+        &[("x-tableau-auth", token), ("accept", "application/json")],
+        "",
+    )
+    .await;
+    current.json()["session"]["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -366,44 +645,32 @@ async fn admin_calls() {
     let app = app(&state);
     let admin = sign_in_password(&app, "admin", "admin", "").await;
     let viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
-    let viewer_session = call(
-        &app,
-        "GET",
-        "/api/3.27/sessions/current",
-        &[
-            ("x-tableau-auth", viewer.as_str()),
-            ("accept", "application/json"),
-        ],
-        "",
-    )
-    .await;
-    let viewer_session_id = viewer_session.json()["session"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let viewer_session_id = session_id(&app, &viewer).await;
     let path = format!("/api/3.27/sessions/{viewer_session_id}");
-    let forbidden = call(
-        &app,
-        "DELETE",
-        &path,
-        &[("x-tableau-auth", viewer.as_str())],
-        "",
-    )
-    .await;
-    assert_tableau_error(&forbidden, "403004");
-    insta::assert_snapshot!("delete_session_forbidden_xml", snap(&forbidden));
-    assert_eq!(
-        call(
+    snapshot_error_pair(
+        "delete_session_forbidden",
+        &call_both(
             &app,
             "DELETE",
             &path,
-            &[("x-tableau-auth", admin.as_str())],
-            ""
+            &[("x-tableau-auth", viewer.as_str())],
+            "",
         )
-        .await
-        .status,
-        204
+        .await,
+        "403004",
     );
+    let deleted = call(
+        &app,
+        "DELETE",
+        &path,
+        &[("x-tableau-auth", admin.as_str())],
+        "",
+    )
+    .await;
+    assert_eq!(deleted.status, 204);
+    assert!(deleted.body.is_empty());
+    assert!(deleted.headers.get("content-type").is_none());
+    insta::assert_snapshot!("delete_session_no_content", snap_with_headers(&deleted));
     assert_tableau_error(
         &call(
             &app,
@@ -415,8 +682,30 @@ async fn admin_calls() {
         .await,
         "401002",
     );
-    assert_tableau_error(
-        &call(
+    // The same 204 when JSON is asked for.
+    let second_viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
+    let second_path = format!(
+        "/api/3.27/sessions/{}",
+        session_id(&app, &second_viewer).await
+    );
+    let deleted_json = call(
+        &app,
+        "DELETE",
+        &second_path,
+        &[
+            ("x-tableau-auth", admin.as_str()),
+            ("accept", "application/json"),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(
+        snap_with_headers(&deleted_json),
+        snap_with_headers(&deleted)
+    );
+    snapshot_error_pair(
+        "delete_session_unknown",
+        &call_both(
             &app,
             "DELETE",
             &path,
@@ -439,58 +728,44 @@ async fn admin_calls() {
     );
 
     let viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
-    assert_tableau_error(
-        &call(
-            &app,
+    for (method, path, name) in [
+        (
             "POST",
             "/api/3.27/auth/revokeAllServerAdminTokens",
-            &[("x-tableau-auth", viewer.as_str())],
-            "",
-        )
-        .await,
-        "403004",
-    );
-    let pat_session = sign_in_admin(&app).await;
-    let revoked = call(
-        &app,
-        "DELETE",
-        "/api/3.27/auth/serverAdminAccessTokens",
-        &[("x-tableau-auth", admin.as_str())],
-        "",
-    )
-    .await;
-    assert_eq!(revoked.status, 204);
-    assert_tableau_error(
-        &call(
-            &app,
-            "GET",
-            "/api/3.27/sessions/current",
-            &[("x-tableau-auth", pat_session.as_str())],
-            "",
-        )
-        .await,
-        "401002",
-    );
-    assert_tableau_error(
-        &call(
+            "revoke_all_admin_tokens_forbidden",
+        ),
+        (
+            "DELETE",
+            "/api/3.27/auth/serverAdminAccessTokens",
+            "delete_admin_tokens_forbidden",
+        ),
+    ] {
+        snapshot_error_pair(
+            name,
+            &call_both(
+                &app,
+                method,
+                path,
+                &[("x-tableau-auth", viewer.as_str())],
+                "",
+            )
+            .await,
+            "403004",
+        );
+    }
+    assert_eq!(
+        call(
             &app,
             "POST",
             SIGNIN,
             XML,
             pat_xml("admin-pat", PAT_SECRET, ""),
         )
-        .await,
-        "401001",
+        .await
+        .status,
+        200,
+        "a refused revoke revokes nothing"
     );
-    let viewer_pat = call(
-        &app,
-        "POST",
-        SIGNIN,
-        XML,
-        pat_xml("viewer-pat", "pat-secret-of-viewer", ""),
-    )
-    .await;
-    assert_eq!(viewer_pat.status, 200, "non-admin PATs survive");
     assert_tableau_error(
         &call(
             &app,
@@ -502,6 +777,214 @@ async fn admin_calls() {
         .await,
         "405000",
     );
+}
+
+/// Both spellings of "revoke admin PATs" (spec section 1), each on a fresh server: 204 with no
+/// body in either format, the admin's PAT session ends and the PAT is dead, other PATs survive.
+#[tokio::test]
+async fn revoke_admin_tokens_in_both_spellings() {
+    for (method, path, name) in [
+        (
+            "DELETE",
+            "/api/3.27/auth/serverAdminAccessTokens",
+            "delete_admin_tokens_no_content",
+        ),
+        (
+            "POST",
+            "/api/3.27/auth/revokeAllServerAdminTokens",
+            "revoke_all_admin_tokens_no_content",
+        ),
+    ] {
+        let mut answers = Vec::new();
+        for accept in ["application/xml", "application/json"] {
+            let state = state();
+            let app = app(&state);
+            let admin = sign_in_password(&app, "admin", "admin", "").await;
+            let pat_session = sign_in_admin(&app).await;
+            let revoked = call(
+                &app,
+                method,
+                path,
+                &[("x-tableau-auth", admin.as_str()), ("accept", accept)],
+                "",
+            )
+            .await;
+            assert_eq!(revoked.status, 204, "{name} {accept}: {}", revoked.body);
+            assert!(revoked.body.is_empty());
+            assert!(revoked.headers.get("content-type").is_none());
+            answers.push(snap_with_headers(&revoked));
+            assert_tableau_error(
+                &call(
+                    &app,
+                    "GET",
+                    "/api/3.27/sessions/current",
+                    &[("x-tableau-auth", pat_session.as_str())],
+                    "",
+                )
+                .await,
+                "401002",
+            );
+            assert_tableau_error(
+                &call(
+                    &app,
+                    "POST",
+                    SIGNIN,
+                    XML,
+                    pat_xml("admin-pat", PAT_SECRET, ""),
+                )
+                .await,
+                "401001",
+            );
+            let viewer_pat = call(
+                &app,
+                "POST",
+                SIGNIN,
+                XML,
+                pat_xml("viewer-pat", "pat-secret-of-viewer", ""),
+            )
+            .await;
+            assert_eq!(viewer_pat.status, 200, "non-admin PATs survive");
+            let still = call(
+                &app,
+                "GET",
+                "/api/3.27/sessions/current",
+                &[("x-tableau-auth", admin.as_str())],
+                "",
+            )
+            .await;
+            assert_eq!(still.status, 200, "a password session is not a PAT session");
+        }
+        assert_eq!(
+            answers[0], answers[1],
+            "{name}: the same 204 in both formats"
+        );
+        insta::assert_snapshot!(name, answers[0].clone());
+    }
+}
+
+/// Spec section 1: the revoke calls exist since 3.10. On a server whose newest version is 3.9
+/// they are unknown at every URL version (below "since", or above the server); on 3.10 they
+/// work. `DELETE sessions/{id}` (since 3.9) is served on the 3.9 server.
+#[tokio::test]
+async fn revoke_admin_tokens_needs_a_3_10_server() {
+    let old = builder().api_version("3.9").build_state().unwrap();
+    let app = app(&old);
+    let signin = call(
+        &app,
+        "POST",
+        "/api/3.9/auth/signin",
+        XML,
+        password_xml("admin", "admin", ""),
+    )
+    .await;
+    assert_eq!(signin.status, 200, "{}", signin.body);
+    let admin = signin.token();
+    let auth = [("x-tableau-auth", admin.as_str())];
+    for (method, path) in [
+        ("DELETE", "/api/3.9/auth/serverAdminAccessTokens"),
+        ("POST", "/api/3.9/auth/revokeAllServerAdminTokens"),
+        ("DELETE", "/api/3.10/auth/serverAdminAccessTokens"),
+        ("POST", "/api/3.10/auth/revokeAllServerAdminTokens"),
+        ("DELETE", "/api/3.27/auth/serverAdminAccessTokens"),
+    ] {
+        assert_tableau_error(&call(&app, method, path, &auth, "").await, "404003");
+    }
+    snapshot_error_pair(
+        "revoke_all_admin_tokens_on_3_9",
+        &call_both(
+            &app,
+            "POST",
+            "/api/3.9/auth/revokeAllServerAdminTokens",
+            &auth,
+            "",
+        )
+        .await,
+        "404003",
+    );
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/3.9/auth/signin",
+            XML,
+            pat_xml("admin-pat", PAT_SECRET, ""),
+        )
+        .await
+        .status,
+        200,
+        "the 404s revoked nothing"
+    );
+    let viewer = call(
+        &app,
+        "POST",
+        "/api/3.9/auth/signin",
+        XML,
+        password_xml("viewer", "viewer-pw", ""),
+    )
+    .await
+    .token();
+    let current = call(
+        &app,
+        "GET",
+        "/api/3.9/sessions/current",
+        &[
+            ("x-tableau-auth", viewer.as_str()),
+            ("accept", "application/json"),
+        ],
+        "",
+    )
+    .await;
+    let id = current.json()["session"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(
+            &app,
+            "DELETE",
+            &format!("/api/3.9/sessions/{id}"),
+            &auth,
+            ""
+        )
+        .await
+        .status,
+        204,
+        "DELETE sessions/{{id}} is a 3.9 call"
+    );
+
+    for (method, spelling) in [
+        ("DELETE", "serverAdminAccessTokens"),
+        ("POST", "revokeAllServerAdminTokens"),
+    ] {
+        let new = builder().api_version("3.10").build_state().unwrap();
+        let app = app_of(&new);
+        let admin = call(
+            &app,
+            "POST",
+            "/api/3.10/auth/signin",
+            XML,
+            password_xml("admin", "admin", ""),
+        )
+        .await
+        .token();
+        let revoked = call(
+            &app,
+            method,
+            &format!("/api/3.10/auth/{spelling}"),
+            &[("x-tableau-auth", admin.as_str())],
+            "",
+        )
+        .await;
+        assert_eq!(revoked.status, 204, "{spelling}: {}", revoked.body);
+        assert_tableau_error(
+            &call(
+                &app,
+                "POST",
+                "/api/3.10/auth/signin",
+                XML,
+                pat_xml("admin-pat", PAT_SECRET, ""),
+            )
+            .await,
+            "401001",
+        );
+    }
 }
 
 /// Every axum rejection and fallback answers a Tableau (or control-API) error body.

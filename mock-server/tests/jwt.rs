@@ -1,31 +1,14 @@
 //! Connected-app JWT sign-in over a real socket: acceptance and every rejection reason of spec
-//! section 9. JWTs are minted here by hand so each claim can be broken on purpose.
+//! section 9. JWTs are minted by hand (`common::mint_jwt`) so each claim can be broken on purpose.
 
 mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{SEED, START, attr};
-use jsonwebtoken::{Algorithm, EncodingKey};
+use common::{JWT_SECRET as SECRET, SEED, START, attr, mint_jwt as mint};
+use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use tableau_mock_server::{ConnectedApp, MockServer};
-
-const SECRET: &str = "c2VjcmV0LXZhbHVl";
-
-fn mint(header: &Value, claims: &Value, secret: &str, alg: Algorithm) -> String {
-    let message = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
-    let signature = jsonwebtoken::crypto::sign(
-        message.as_bytes(),
-        &EncodingKey::from_secret(secret.as_bytes()),
-        alg,
-    )
-    .unwrap();
-    format!("{message}.{signature}")
-}
 
 fn header() -> Value {
     json!({"alg": "HS256", "typ": "JWT", "kid": "kid-1", "iss": "client-1"})

@@ -268,3 +268,59 @@ pub fn tableau_error_code(answer: &Answer) -> Option<String> {
         Some(error.attribute("code")?.to_owned())
     }
 }
+
+/// The secret value of the seeded connected app `client-1` / `kid-1` (a fixed test value).
+pub const JWT_SECRET: &str = "c2VjcmV0LXZhbHVl";
+
+/// Signs `header.claims` by hand (so a test can break any claim on purpose). The key is the
+/// UTF-8 bytes of `secret`, never base64-decoded (spec section 9).
+pub fn mint_jwt(
+    header: &serde_json::Value,
+    claims: &serde_json::Value,
+    secret: &str,
+    alg: jsonwebtoken::Algorithm,
+) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let message = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature = jsonwebtoken::crypto::sign(
+        message.as_bytes(),
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        alg,
+    )
+    .unwrap();
+    format!("{message}.{signature}")
+}
+
+/// A valid JWT of the seeded connected app for `sub`, expiring 5 minutes after `now`, with
+/// the given `jti` (fixed per test, so nothing in it depends on the wall clock).
+pub fn connected_app_jwt(sub: &str, now: time::OffsetDateTime, jti: &str) -> String {
+    mint_jwt(
+        &serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": "kid-1", "iss": "client-1"}),
+        &serde_json::json!({
+            "iss": "client-1",
+            "sub": sub,
+            "aud": "tableau",
+            "exp": now.unix_timestamp() + 300,
+            "jti": jti,
+            "scp": ["tableau:content:read"],
+        }),
+        JWT_SECRET,
+        jsonwebtoken::Algorithm::HS256,
+    )
+}
+
+pub fn jwt_xml(jwt: &str, site: &str) -> String {
+    format!(
+        r#"<tsRequest><credentials jwt="{jwt}" isUat="false"><site contentUrl="{site}"/></credentials></tsRequest>"#
+    )
+}
+
+pub fn jwt_json(jwt: &str, site: &str) -> String {
+    serde_json::json!({"credentials": {"jwt": jwt, "isUat": false, "site": {"contentUrl": site}}})
+        .to_string()
+}
