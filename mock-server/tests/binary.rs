@@ -1,12 +1,141 @@
 //! The binary's contract (contracts section 1): the first stdout line, the credentials after
-//! it, logs on stderr, graceful shutdown on SIGTERM.
+//! it, logs on stderr, graceful shutdown on SIGTERM, and that each flag reaches the server
+//! (`--session-idle-minutes`, `--request-log`, `--max-sessions`, a wildcard `--bind`). Raw
+//! HTTP/1.1 over loopback; the virtual clock moves through `/_mock/clock/advance`, never by
+//! sleeping.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tableau-mock-server");
+
+/// Contracts section 1: the server stops within 5 seconds of SIGINT/SIGTERM. The hang
+/// detector waits exactly that long; it is the contract's bound, not a benchmark.
+const SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
+
+/// A running binary, killed (by its own pid) when dropped, so a failing test leaves nothing.
+struct Running {
+    child: Child,
+    port: u16,
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Running {
+    /// Starts the binary with `args` (stderr discarded) and reads the first stdout line, which
+    /// must be `tableau-mock-server listening on http://127.0.0.1:PORT`.
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        let port = first
+            .strip_suffix('\n')
+            .and_then(|line| {
+                line.strip_prefix("tableau-mock-server listening on http://127.0.0.1:")
+            })
+            .and_then(|port| port.parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("unexpected first line: {first:?}"));
+        assert_ne!(port, 0, "the real port, not 0");
+        Self {
+            child,
+            port,
+            _stdout: stdout,
+        }
+    }
+
+    /// One request on its own connection (`Connection: close`); returns the status, the
+    /// header block (lower-cased) and the body.
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Raw {
+        raw_request(self.port, method, path, headers, body)
+    }
+
+    fn advance_clock(&self, seconds: u64) {
+        let answer = self.request(
+            "POST",
+            "/_mock/clock/advance",
+            &[("content-type", "application/json")],
+            &format!(r#"{{"seconds":{seconds}}}"#),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+
+    /// A password sign-in as the default data set's `admin` on the Default site; the token.
+    fn sign_in(&self) -> String {
+        let answer = self.request(
+            "POST",
+            "/api/3.27/auth/signin",
+            &[("content-type", "application/xml")],
+            r#"<tsRequest><credentials name="admin" password="admin"><site contentUrl=""/></credentials></tsRequest>"#,
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let start = answer.body.find(" token=\"").expect("a token") + 8;
+        let end = answer.body[start..].find('"').unwrap() + start;
+        answer.body[start..end].to_owned()
+    }
+
+    /// `GET sessions/current` with `token`: the status and the Tableau error code, if any.
+    fn current(&self, token: &str) -> (u16, Option<String>) {
+        let answer = self.request(
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", token), ("accept", "application/json")],
+            "",
+        );
+        let code = serde_json::from_str::<serde_json::Value>(&answer.body)
+            .ok()
+            .and_then(|v| v["error"]["code"].as_str().map(str::to_owned));
+        (answer.status, code)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Raw {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+fn raw_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Raw {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end: {answer:?}"));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status: {head:?}"));
+    Raw {
+        status,
+        head: head.to_ascii_lowercase(),
+        body: body.to_owned(),
+    }
+}
 
 #[test]
 fn first_stdout_line_names_the_url_and_sigterm_stops_it() {
@@ -54,8 +183,8 @@ fn first_stdout_line_names_the_url_and_sigterm_stops_it() {
         let _ = sender.send(child.wait());
     });
     let exit = receiver
-        .recv_timeout(Duration::from_secs(10))
-        .expect("exited after SIGTERM")
+        .recv_timeout(SHUTDOWN_BOUND)
+        .expect("exited within the contract's 5 s of SIGTERM")
         .unwrap();
     assert!(exit.success(), "{exit:?}");
 
@@ -118,4 +247,101 @@ fn logs_are_json_on_stderr_and_invalid_flags_exit_2() {
         !stderr.contains("\"tok\""),
         "the control token is not logged"
     );
+}
+
+/// `--session-idle-minutes 10`: still valid 590 s after the last use (a use slides it), gone
+/// 601 s after (401002), far below the 240-minute default. The real time that passes during the
+/// test only adds to the idle time, so the first check has 10 s of slack and the second none
+/// needed.
+#[test]
+fn session_idle_minutes_sets_the_idle_limit() {
+    let mock = Running::start(&["--bind", "127.0.0.1:0", "--session-idle-minutes", "10"]);
+    let token = mock.sign_in();
+    mock.advance_clock(590);
+    assert_eq!(mock.current(&token), (200, None), "just under the limit");
+    mock.advance_clock(601);
+    assert_eq!(
+        mock.current(&token),
+        (401, Some("401002".to_owned())),
+        "idle past 10 minutes"
+    );
+    let fresh = mock.sign_in();
+    assert_eq!(
+        mock.current(&fresh).0,
+        200,
+        "signing in again is the remedy"
+    );
+}
+
+/// `--request-log 3` keeps only the last three requests, oldest first; `--request-log 0` keeps
+/// none.
+#[test]
+fn request_log_keeps_the_last_n() {
+    let mock = Running::start(&["--bind", "127.0.0.1:0", "--request-log", "3"]);
+    for minor in 4..=8 {
+        let answer = mock.request("GET", &format!("/api/2.{minor}/serverinfo"), &[], "");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+    let log = mock.request("GET", "/_mock/requests", &[], "");
+    assert_eq!(log.status, 200);
+    let entries: serde_json::Value = serde_json::from_str(&log.body).unwrap();
+    let paths: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/2.6/serverinfo",
+            "/api/2.7/serverinfo",
+            "/api/2.8/serverinfo"
+        ]
+    );
+
+    let off = Running::start(&["--bind", "127.0.0.1:0", "--request-log", "0"]);
+    assert_eq!(
+        off.request("GET", "/api/3.27/serverinfo", &[], "").status,
+        200
+    );
+    let log = off.request("GET", "/_mock/requests", &[], "");
+    assert_eq!(log.status, 200);
+    assert_eq!(log.body.trim(), "[]");
+}
+
+/// `--max-sessions 2`: a third session evicts the least recently used one (not the oldest:
+/// `a` was created first but used since), whose token then gets 401002.
+#[test]
+fn max_sessions_evicts_the_least_recently_used() {
+    let mock = Running::start(&["--bind", "127.0.0.1:0", "--max-sessions", "2"]);
+    let a = mock.sign_in();
+    let b = mock.sign_in();
+    assert_eq!(mock.current(&a).0, 200);
+    let c = mock.sign_in();
+    assert_eq!(mock.current(&b), (401, Some("401002".to_owned())));
+    assert_eq!(mock.current(&a).0, 200);
+    assert_eq!(mock.current(&c).0, 200);
+
+    // On the wire, sign-out's 204 carries neither a body nor Content-Type/Content-Length.
+    let out = mock.request(
+        "POST",
+        "/api/3.27/auth/signout",
+        &[("x-tableau-auth", &c)],
+        "",
+    );
+    assert_eq!(out.status, 204, "{}", out.body);
+    assert!(out.body.is_empty(), "{:?}", out.body);
+    assert!(!out.head.contains("\r\ncontent-type:"), "{}", out.head);
+    assert!(!out.head.contains("\r\ncontent-length:"), "{}", out.head);
+}
+
+/// `--bind 0.0.0.0:0`: the first line names `127.0.0.1` (contracts section 1: a wildcard bind
+/// prints 127.0.0.1) with the real port, and that URL answers.
+#[test]
+fn a_wildcard_bind_prints_a_connectable_loopback_url() {
+    let mock = Running::start(&["--bind", "0.0.0.0:0"]);
+    let health = mock.request("GET", "/_mock/health", &[], "");
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body, r#"{"status":"ok"}"#);
 }
