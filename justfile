@@ -32,6 +32,12 @@ deny:
 # Exactly what CI runs.
 ci: lint doc deny test
     cargo run --release -p tableau-conformance -- --junit target/conformance-junit.xml
+    just official-clients
+
+# Tableau's own clients (tableauserverclient 0.42 and tabcmd 2.0.21, from PyPI) against the mock binary.
+official-clients:
+    cargo build --release -p tableau-mock-server
+    bash mock-server/official-clients/run.sh "${CARGO_TARGET_DIR:-target}"
 
 # Long-running fuzz and soak tests (ignored by `cargo test`).
 soak:

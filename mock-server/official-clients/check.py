@@ -1,0 +1,307 @@
+"""Tableau's own clients against the release mock server binary, unchanged.
+
+The mock must behave like a real Tableau Server for the official clients: the Python client
+(tableauserverclient, "TSC") and tabcmd. This script starts the binary on a free loopback port,
+drives each client through sign-in, the user look-up, switch site and sign-out (plus the
+rejections a real server gives), and then reads the mock's request log to prove which requests
+the client really sent and what the mock answered.
+
+Run it through `just official-clients`, which builds the binary and installs the clients into
+virtual environments under target/. It needs TSC importable (run it with that venv's python):
+
+    python check.py --mock target/release/tableau-mock-server --tabcmd PATH/TO/tabcmd
+
+The last line is "official clients: N passed, M failed"; the exit status is 1 when a check failed.
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.request
+import uuid
+
+import tableauserverclient as TSC
+
+JWT_SECRET = "c2VjcmV0LXZhbHVl+/=="  # looks like base64 and must never be decoded
+
+
+class Mock:
+    """The mock server binary, started on a free port; its URL and default credentials."""
+
+    def __init__(self, binary):
+        self.proc = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1:0"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        first = self.proc.stdout.readline().strip()
+        match = re.fullmatch(r"tableau-mock-server listening on (http://127\.0\.0\.1:\d+)", first)
+        if not match:
+            raise SystemExit(f"unexpected first stdout line: {first!r}")
+        self.url = match.group(1)
+        self.credentials = {}
+        for _ in range(6):
+            line = self.proc.stdout.readline()
+            if ":" in line:
+                key, value = line.split(":", 1)
+                self.credentials[key.strip()] = value.strip()
+        self.pat_name = self.credentials["PAT name"]
+        self.pat_secret = self.credentials["PAT secret"]
+
+    def control(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            raw = response.read()
+            return json.loads(raw) if raw else None
+
+    def reset(self):
+        self.control("POST", "/_mock/reset")
+
+    def requests(self):
+        """The request log as (method, path with LUIDs as {id}, status, headers) tuples."""
+        log = self.control("GET", "/_mock/requests")
+        luid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+        return [(r["method"], luid.sub("{id}", r["path"]), r["status"], r["headers"]) for r in log]
+
+    def stop(self):
+        self.proc.terminate()
+        return self.proc.wait(timeout=10)
+
+
+def expect_log(mock, expected):
+    """The request log is exactly `expected`: (method, path, status) in order."""
+    seen = [(m, p, s) for (m, p, s, _) in mock.requests()]
+    if seen != expected:
+        lines = "\n".join(f"      {m} {p} -> {s}" for (m, p, s) in seen)
+        raise AssertionError(f"request log differs from the expected one; it was:\n{lines}")
+
+
+def expect_tableau_error(call, code):
+    """`call` raises the client's error for Tableau error `code`."""
+    try:
+        call()
+    except (TSC.ServerResponseError, TSC.NotSignedInError) as error:
+        got = getattr(error, "code", None)
+        if got != code:
+            raise AssertionError(f"expected Tableau error {code}, got {got}: {error}")
+        return
+    raise AssertionError(f"expected Tableau error {code}, the call succeeded")
+
+
+def mint_jwt(client_id, secret_id, secret_value, user):
+    def b64(raw):
+        return base64.urlsafe_b64encode(raw).rstrip(b"=")
+
+    header = {"alg": "HS256", "typ": "JWT", "kid": secret_id, "iss": client_id}
+    claims = {
+        "iss": client_id,
+        "sub": user,
+        "aud": "tableau",
+        "exp": int(time.time()) + 300,
+        "jti": str(uuid.uuid4()),
+        "scp": ["tableau:content:read"],
+    }
+    signing_input = b64(json.dumps(header).encode()) + b"." + b64(json.dumps(claims).encode())
+    signature = hmac.new(secret_value.encode(), signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + b64(signature)).decode()
+
+
+# --- Tableau Server Client -------------------------------------------------------------------
+
+
+def tsc_password(mock):
+    """Password sign-in at the client's default /api/2.4/, then serverInfo, look-up, switch, out."""
+    server = TSC.Server(mock.url)
+    with server.auth.sign_in(TSC.TableauAuth("admin", "admin", site_id="")):
+        server.use_server_version()
+        assert server.version == "3.27", server.version
+        user = server.users.get_by_id(server.user_id)
+        assert (user.name, user.site_role) == ("admin", "ServerAdministrator"), user
+        default_site = server.site_id
+        server.auth.switch_site(TSC.SiteItem("analytics", "analytics"))
+        assert server.site_id != default_site
+        assert server.users.get_by_id(server.user_id).name == "admin"
+    expect_log(
+        mock,
+        [
+            ("POST", "/api/2.4/auth/signin", 200),
+            ("GET", "/api/2.4/serverInfo", 200),
+            ("GET", "/api/3.27/sites/{id}/users/{id}", 200),
+            ("POST", "/api/3.27/auth/switchSite", 200),
+            ("GET", "/api/3.27/sites/{id}/users/{id}", 200),
+            ("POST", "/api/3.27/auth/signout", 204),
+        ],
+    )
+    bodies = [r for r in mock.requests() if r[1].endswith("/auth/signin")]
+    assert bodies[0][3].get("content-type") == "text/xml", bodies[0][3]
+
+
+def tsc_pat(mock):
+    """PAT sign-in; the answer's estimatedTimeToExpiration does not confuse the client."""
+    server = TSC.Server(mock.url, use_server_version=True)
+    with server.auth.sign_in(TSC.PersonalAccessTokenAuth(mock.pat_name, mock.pat_secret, site_id="")):
+        assert server.users.get_by_id(server.user_id).name == "admin"
+    expect_log(
+        mock,
+        [
+            ("POST", "/api/2.4/auth/signin", 200),
+            ("GET", "/api/2.4/serverInfo", 200),
+            ("GET", "/api/3.27/sites/{id}/users/{id}", 200),
+            ("POST", "/api/3.27/auth/signout", 204),
+        ],
+    )
+
+
+def tsc_connected_app(mock):
+    """A connected-app JWT minted as Tableau's samples do; the client sends isUat="false"."""
+    mock.control(
+        "POST",
+        "/_mock/connected-apps",
+        {"site": "", "clientId": "cid-1", "secretId": "sid-1", "secretValue": JWT_SECRET, "enabled": True},
+    )
+    server = TSC.Server(mock.url, use_server_version=True)
+    with server.auth.sign_in(TSC.JWTAuth(mint_jwt("cid-1", "sid-1", JWT_SECRET, "admin"), site_id="")):
+        assert server.users.get_by_id(server.user_id).name == "admin"
+    statuses = [s for (_, p, s, _) in mock.requests() if not p.startswith("/_mock")]
+    assert statuses[0] == 200 and statuses[-1] == 204 and all(s < 400 for s in statuses), statuses
+
+
+def tsc_pat_superseded(mock):
+    """One session per PAT: a second sign-in with the same PAT kills the first session (401002)."""
+    first = TSC.Server(mock.url, use_server_version=True)
+    first.auth.sign_in(TSC.PersonalAccessTokenAuth(mock.pat_name, mock.pat_secret, site_id=""))
+    second = TSC.Server(mock.url, use_server_version=True)
+    second.auth.sign_in(TSC.PersonalAccessTokenAuth(mock.pat_name, mock.pat_secret, site_id=""))
+    expect_tableau_error(lambda: first.users.get_by_id(first.user_id), "401002")
+    assert second.users.get_by_id(second.user_id).name == "admin"
+    second.auth.sign_out()
+
+
+def tsc_wrong_password(mock):
+    """A wrong password is 401001, and nothing else was sent."""
+    server = TSC.Server(mock.url)
+    expect_tableau_error(lambda: server.auth.sign_in(TSC.TableauAuth("admin", "wrong", site_id="")), "401001")
+    expect_log(mock, [("POST", "/api/2.4/auth/signin", 401)])
+
+
+def tsc_revoked_pat(mock):
+    """A revoked PAT is refused with 401001."""
+    mock.control("POST", "/_mock/tokens/revoke", {"site": "", "user": "admin", "name": mock.pat_name})
+    server = TSC.Server(mock.url)
+    auth = TSC.PersonalAccessTokenAuth(mock.pat_name, mock.pat_secret, site_id="")
+    expect_tableau_error(lambda: server.auth.sign_in(auth), "401001")
+
+
+# --- tabcmd ----------------------------------------------------------------------------------
+
+
+def run_tabcmd(tabcmd, home, *args):
+    env = dict(os.environ, HOME=home)
+    done = subprocess.run(
+        [tabcmd, *args],
+        env=env,
+        cwd=home,  # tabcmd writes tabcmd.log into its working directory
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"tabcmd {' '.join(args[:1])} exited {done.returncode}:\n{done.stdout}{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def tabcmd_flow(mock, tabcmd, login_args):
+    with tempfile.TemporaryDirectory() as home:
+        output = run_tabcmd(tabcmd, home, "login", "-s", mock.url, *login_args)
+        assert "Succeeded" in output, output
+        output = run_tabcmd(tabcmd, home, "logout")
+        assert "Signed out" in output, output
+    log = mock.requests()
+    expect_log(
+        mock,
+        [
+            ("GET", "/api/2.4/serverInfo", 200),
+            ("POST", "/api/3.27/auth/signin", 200),
+            ("GET", "/api/3.27/sites/{id}/users/{id}", 200),
+        ],
+    )
+    signin_headers = log[1][3]
+    assert "content-type" not in signin_headers, signin_headers  # tabcmd sends none
+
+
+def tabcmd_password(mock, tabcmd):
+    """tabcmd login with a password (no Content-Type on its sign-in), then logout."""
+    tabcmd_flow(mock, tabcmd, ["-u", "admin", "-p", "admin"])
+
+
+def tabcmd_pat(mock, tabcmd):
+    """tabcmd login with a personal access token."""
+    tabcmd_flow(mock, tabcmd, ["--token-name", mock.pat_name, "--token-value", mock.pat_secret])
+
+
+def tabcmd_site_and_case(mock, tabcmd):
+    """tabcmd login to a named site, site and user name in another case than stored."""
+    tabcmd_flow(mock, tabcmd, ["-t", "ANALYTICS", "-u", "ADMIN", "-p", "admin"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mock", required=True, help="path of the tableau-mock-server binary")
+    parser.add_argument("--tabcmd", help="path of the tabcmd executable (its checks are skipped without it)")
+    args = parser.parse_args()
+
+    checks = [
+        ("tsc.password", tsc_password),
+        ("tsc.pat", tsc_pat),
+        ("tsc.connected-app", tsc_connected_app),
+        ("tsc.pat-superseded", tsc_pat_superseded),
+        ("tsc.wrong-password", tsc_wrong_password),
+        ("tsc.revoked-pat", tsc_revoked_pat),
+    ]
+    if args.tabcmd:
+        checks += [
+            ("tabcmd.password", lambda m: tabcmd_password(m, args.tabcmd)),
+            ("tabcmd.pat", lambda m: tabcmd_pat(m, args.tabcmd)),
+            ("tabcmd.site-and-case", lambda m: tabcmd_site_and_case(m, args.tabcmd)),
+        ]
+
+    mock = Mock(args.mock)
+    passed = failed = 0
+    try:
+        for name, check in checks:
+            mock.reset()
+            try:
+                check(mock)
+            except Exception as error:  # a failed check is reported, the others still run
+                failed += 1
+                detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+                print(f"FAIL {name}\n    {detail}")
+            else:
+                passed += 1
+                print(f"PASS {name}")
+    finally:
+        status = mock.stop()
+    if status != 0:
+        failed += 1
+        print(f"FAIL shutdown: the mock exited {status} on SIGTERM")
+    print(f"official clients: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

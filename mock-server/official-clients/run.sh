@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs Tableau's own clients into virtual environments under the cargo target folder and runs
+# check.py with them against the release mock server binary. `just official-clients` calls it.
+#
+# The versions are pinned: tableauserverclient 0.42 (the Python client the spec was checked
+# against) and tabcmd 2.0.21 (which bundles its own, older, tableauserverclient, hence two venvs).
+# When PyPI cannot be reached the run says so and is skipped (exit 0): the check is about the mock,
+# not about the registry. A client that fails against the mock fails the run (exit 1).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+target="$(cd "${1:-target}" && pwd)"
+mock="$target/release/tableau-mock-server"
+venvs="$target/official-clients"
+[ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server" >&2; exit 2; }
+
+install() { # venv, requirement
+    local venv="$venvs/$1"
+    if [ ! -f "$venv/.installed-$2" ]; then
+        rm -rf "$venv"
+        python3 -m venv "$venv" || return 1
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$2" || return 1
+        touch "$venv/.installed-$2"
+    fi
+}
+
+if ! install tsc "tableauserverclient==0.42" || ! install tabcmd "tabcmd==2.0.21"; then
+    echo "official clients: skipped, the clients could not be installed from PyPI (see above)"
+    exit 0
+fi
+exec "$venvs/tsc/bin/python" "$here/check.py" --mock "$mock" --tabcmd "$venvs/tabcmd/bin/tabcmd"
