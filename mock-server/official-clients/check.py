@@ -176,8 +176,10 @@ def tsc_connected_app(mock):
     server = TSC.Server(mock.url, use_server_version=True)
     with server.auth.sign_in(TSC.JWTAuth(mint_jwt("cid-1", "sid-1", JWT_SECRET, "admin"), site_id="")):
         assert server.users.get_by_id(server.user_id).name == "admin"
-    statuses = [s for (_, p, s, _) in mock.requests() if not p.startswith("/_mock")]
+    statuses = [s for (_, p, s, _) in mock.requests()]
     assert statuses[0] == 200 and statuses[-1] == 204 and all(s < 400 for s in statuses), statuses
+    log = mock.control("GET", "/_mock/requests")
+    assert 'jwt="[redacted]" isUat="false"' in log[0]["body"], log[0]["body"]
 
 
 def tsc_pat_superseded(mock):
