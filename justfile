@@ -29,8 +29,13 @@ conformance *ARGS:
 deny:
     cargo deny check licenses bans sources
 
+# The client crate builds, lint-clean, with no provider and with each one alone.
+features:
+    cargo clippy -p tableau-auth --no-default-features -- -D warnings
+    for f in password pat jwt env; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
+
 # Exactly what CI runs.
-ci: lint doc deny test
+ci: lint doc deny features test
     cargo run --release -p tableau-conformance -- --junit target/conformance-junit.xml
     just official-clients
 
