@@ -11,7 +11,7 @@ virtual environments under target/. It needs TSC importable (run it with that ve
 
     python check.py --mock target/release/tableau-mock-server --tabcmd PATH/TO/tabcmd
 
-The last line is "official clients: N passed, M failed"; the exit status is 1 when a check failed.
+The last line is "official-clients: N passed, M failed"; the exit status is 1 when a check failed.
 """
 
 import argparse
@@ -301,7 +301,7 @@ def main():
     if status != 0:
         failed += 1
         print(f"FAIL shutdown: the mock exited {status} on SIGTERM")
-    print(f"official clients: {passed} passed, {failed} failed")
+    print(f"official-clients: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
 

@@ -24,7 +24,7 @@ install() { # venv, requirement
 }
 
 if ! install tsc "tableauserverclient==0.42" || ! install tabcmd "tabcmd==2.0.21"; then
-    echo "official clients: skipped, the clients could not be installed from PyPI (see above)"
+    echo "official-clients: skipped, the clients could not be installed from PyPI (see above)"
     exit 0
 fi
 exec "$venvs/tsc/bin/python" "$here/check.py" --mock "$mock" --tabcmd "$venvs/tabcmd/bin/tabcmd"
