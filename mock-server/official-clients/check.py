@@ -182,6 +182,19 @@ def tsc_connected_app(mock):
     assert 'jwt="[redacted]" isUat="false"' in log[0]["body"], log[0]["body"]
 
 
+def tsc_impersonation(mock):
+    """A server administrator's PAT impersonates another user: the session is that user's."""
+    ana = mock.control("POST", "/_mock/users", {"site": "", "name": "ana", "siteRole": "Viewer"})
+    server = TSC.Server(mock.url, use_server_version=True)
+    auth = TSC.PersonalAccessTokenAuth(mock.pat_name, mock.pat_secret, site_id="", user_id_to_impersonate=ana["id"])
+    with server.auth.sign_in(auth):
+        assert server.user_id == ana["id"], server.user_id
+        user = server.users.get_by_id(server.user_id)
+        assert (user.name, user.site_role) == ("ana", "Viewer"), user
+    log = mock.control("GET", "/_mock/requests")
+    assert f'<user id="{ana["id"]}"' in log[0]["body"], log[0]["body"]
+
+
 def tsc_pat_superseded(mock):
     """One session per PAT: a second sign-in with the same PAT kills the first session (401002)."""
     first = TSC.Server(mock.url, use_server_version=True)
@@ -271,6 +284,7 @@ def main():
         ("tsc.password", tsc_password),
         ("tsc.pat", tsc_pat),
         ("tsc.connected-app", tsc_connected_app),
+        ("tsc.impersonation", tsc_impersonation),
         ("tsc.pat-superseded", tsc_pat_superseded),
         ("tsc.wrong-password", tsc_wrong_password),
         ("tsc.revoked-pat", tsc_revoked_pat),
