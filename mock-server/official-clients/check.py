@@ -123,6 +123,20 @@ def mint_jwt(client_id, secret_id, secret_value, user):
 # --- Tableau Server Client -------------------------------------------------------------------
 
 
+USER_LOOKUP = ("GET", "/api/3.27/sites/{id}/users/{id}", 200)
+
+
+def tsc_session(*calls):
+    """What the Python client sends for one session: sign-in at its default /api/2.4/, then
+    serverInfo to learn the version, the calls at that version, and sign-out."""
+    return [
+        ("POST", "/api/2.4/auth/signin", 200),
+        ("GET", "/api/2.4/serverInfo", 200),
+        *calls,
+        ("POST", "/api/3.27/auth/signout", 204),
+    ]
+
+
 def tsc_password(mock):
     """Password sign-in at the client's default /api/2.4/, then serverInfo, look-up, switch, out."""
     server = TSC.Server(mock.url)
@@ -135,17 +149,7 @@ def tsc_password(mock):
         server.auth.switch_site(TSC.SiteItem("analytics", "analytics"))
         assert server.site_id != default_site
         assert server.users.get_by_id(server.user_id).name == "admin"
-    expect_log(
-        mock,
-        [
-            ("POST", "/api/2.4/auth/signin", 200),
-            ("GET", "/api/2.4/serverInfo", 200),
-            ("GET", "/api/3.27/sites/{id}/users/{id}", 200),
-            ("POST", "/api/3.27/auth/switchSite", 200),
-            ("GET", "/api/3.27/sites/{id}/users/{id}", 200),
-            ("POST", "/api/3.27/auth/signout", 204),
-        ],
-    )
+    expect_log(mock, tsc_session(USER_LOOKUP, ("POST", "/api/3.27/auth/switchSite", 200), USER_LOOKUP))
     bodies = [r for r in mock.requests() if r[1].endswith("/auth/signin")]
     assert bodies[0][3].get("content-type") == "text/xml", bodies[0][3]
 
@@ -155,15 +159,7 @@ def tsc_pat(mock):
     server = TSC.Server(mock.url, use_server_version=True)
     with server.auth.sign_in(TSC.PersonalAccessTokenAuth(mock.pat_name, mock.pat_secret, site_id="")):
         assert server.users.get_by_id(server.user_id).name == "admin"
-    expect_log(
-        mock,
-        [
-            ("POST", "/api/2.4/auth/signin", 200),
-            ("GET", "/api/2.4/serverInfo", 200),
-            ("GET", "/api/3.27/sites/{id}/users/{id}", 200),
-            ("POST", "/api/3.27/auth/signout", 204),
-        ],
-    )
+    expect_log(mock, tsc_session(USER_LOOKUP))
 
 
 def tsc_connected_app(mock):
@@ -176,8 +172,7 @@ def tsc_connected_app(mock):
     server = TSC.Server(mock.url, use_server_version=True)
     with server.auth.sign_in(TSC.JWTAuth(mint_jwt("cid-1", "sid-1", JWT_SECRET, "admin"), site_id="")):
         assert server.users.get_by_id(server.user_id).name == "admin"
-    statuses = [s for (_, p, s, _) in mock.requests()]
-    assert statuses[0] == 200 and statuses[-1] == 204 and all(s < 400 for s in statuses), statuses
+    expect_log(mock, tsc_session(USER_LOOKUP))
     log = mock.control("GET", "/_mock/requests")
     assert 'jwt="[redacted]" isUat="false"' in log[0]["body"], log[0]["body"]
 
@@ -191,6 +186,7 @@ def tsc_impersonation(mock):
         assert server.user_id == ana["id"], server.user_id
         user = server.users.get_by_id(server.user_id)
         assert (user.name, user.site_role) == ("ana", "Viewer"), user
+    expect_log(mock, tsc_session(USER_LOOKUP))
     log = mock.control("GET", "/_mock/requests")
     assert f'<user id="{ana["id"]}"' in log[0]["body"], log[0]["body"]
 
