@@ -153,7 +153,11 @@ fn run(args: &Args) -> Result<(), String> {
             "mock throughput (wrk -t1 -c{} -d{}s after {}s warm-up)…",
             args.connections, args.duration, args.warmup
         );
-        let throughput = mock::throughput(&bench, &runtime, &scratch);
+        let throughput = mock::throughput(&bench, &runtime, &scratch).and_then(|mut found| {
+            eprintln!("mock sign-in with a full session table…");
+            found.extend(mock::at_cap(&bench, &scratch)?);
+            Ok(found)
+        });
         let _ = std::fs::remove_dir_all(&scratch);
         rows.extend(throughput?);
         eprintln!("mock memory ({} sign-ins)…", args.sessions);

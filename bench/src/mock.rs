@@ -1,5 +1,6 @@
-//! The mock server's rows: throughput and p99 against a bare axum handler, resident memory
-//! of 100,000 live sessions, and start-up time. All against the release binary, on loopback.
+//! The mock server's rows: throughput and p99 against a bare axum handler, sign-in with a
+//! full session table, resident memory of 100,000 live sessions, and start-up time. All
+//! against the release binary, on loopback.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -265,6 +266,58 @@ pub fn throughput(
         ));
     }
     Ok(rows)
+}
+
+/// The `--max-sessions` of the at-cap row: small enough that the warm-up alone fills it.
+const SMALL_CAP: &str = "20000";
+
+/// Password sign-ins to a mock whose session table is full (every sign-in evicts the least
+/// recently used session) against the same load on a mock far below its cap. Password
+/// sign-ins do not supersede each other, so every one adds a session.
+pub fn at_cap(bench: &MockBench, scratch: &Path) -> Result<Vec<Row>, String> {
+    let script = write_script(
+        scratch,
+        "password.lua",
+        &format!(
+            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/xml\"\nwrk.body = {}\n",
+            lua_string(&password_body("admin", "admin"))
+        ),
+    )?;
+    let mut results = Vec::new();
+    for cap in [None, Some(SMALL_CAP)] {
+        let mut args = mock_args(bench);
+        if let Some(cap) = cap {
+            args.extend(["--max-sessions", cap]);
+        }
+        let mock = Server::start(&bench.mock_bin, &args, MOCK_PREFIX, MOCK_EXTRA_LINES)?;
+        eprintln!(
+            "  wrk: password sign-in, --max-sessions {}",
+            cap.unwrap_or("default")
+        );
+        results.push(wrk::run(
+            bench.load,
+            &script,
+            &format!("{}{SIGN_IN_PATH}", mock.url),
+        )?);
+    }
+    let (below, full) = (&results[0], &results[1]);
+    let ratio = full.requests_per_sec / below.requests_per_sec;
+    Ok(vec![
+        Row::info(
+            "password sign-in, far below the session cap",
+            describe(below),
+        ),
+        Row::info(
+            format!("password sign-in, table full (--max-sessions {SMALL_CAP}): each evicts one"),
+            describe(full),
+        ),
+        Row::new(
+            "sign-in at the cap / below it",
+            format!("{ratio:.2}×"),
+            "≥ 0.5× (ours)",
+            Verdict::from_bool(ratio >= 0.5 && clean(below) && clean(full)),
+        ),
+    ])
 }
 
 /// Resident memory added by `bench.sessions` live password sessions.

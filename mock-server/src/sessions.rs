@@ -8,10 +8,10 @@
 //! directory's own `Arc<str>`s, so they cost nothing per session.
 
 use std::borrow::Borrow;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use uuid::Uuid;
 
@@ -156,6 +156,9 @@ struct Table {
     by_id: HashSet<ById>,
     /// PAT id → its one live session.
     by_pat: HashMap<Arc<str>, Arc<Session>>,
+    /// Eviction candidates from the last scan past the cap, least recently used first, each
+    /// with the use sequence it had then (see `SessionStore::make_room`).
+    victims: VecDeque<(u64, Weak<Session>)>,
 }
 
 impl Table {
@@ -228,18 +231,24 @@ impl SessionStore {
     }
 
     /// Validates a token at `now_nanos` and slides its expiry. Expired sessions are removed.
+    ///
+    /// The last-use time and sequence change only under the read lock, so nothing moves them
+    /// while `insert` holds the write lock.
     pub fn validate(&self, token: &str, now_nanos: i64) -> Option<Arc<Session>> {
-        let found = self.read().get(token).cloned()?;
-        if self.expired(&found, now_nanos) {
-            self.write().remove_token(token);
-            return None;
+        {
+            let table = self.read();
+            let found = table.get(token)?;
+            if !self.expired(found, now_nanos) {
+                found
+                    .last_used_nanos
+                    .fetch_max(now_nanos, Ordering::Relaxed);
+                let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
+                found.last_use_sequence.store(sequence, Ordering::Relaxed);
+                return Some(Arc::clone(found));
+            }
         }
-        found
-            .last_used_nanos
-            .fetch_max(now_nanos, Ordering::Relaxed);
-        let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
-        found.last_use_sequence.store(sequence, Ordering::Relaxed);
-        Some(found)
+        self.write().remove_token(token);
+        None
     }
 
     /// Looks a session up without sliding it (no expiry check).
@@ -261,30 +270,7 @@ impl SessionStore {
         if let Some(old) = superseded {
             table.remove_token(&old.token);
         }
-        if table.by_token.len() >= self.max_sessions {
-            let expired: Vec<Arc<Session>> = table
-                .by_token
-                .iter()
-                .filter(|e| self.expired(&e.0, now_nanos))
-                .map(|e| Arc::clone(&e.0))
-                .collect();
-            for old in expired {
-                table.remove_token(&old.token);
-            }
-        }
-        while table.by_token.len() >= self.max_sessions {
-            let victim = table
-                .by_token
-                .iter()
-                .min_by_key(|e| e.0.last_use_sequence.load(Ordering::Relaxed))
-                .map(|e| Arc::clone(&e.0));
-            match victim {
-                Some(old) => {
-                    table.remove_token(&old.token);
-                }
-                None => break,
-            }
-        }
+        self.make_room(&mut table, now_nanos);
         table.by_id.replace(ById(Arc::clone(&session)));
         if let Some(pat_id) = &session.pat_id {
             table
@@ -293,6 +279,65 @@ impl SessionStore {
         }
         table.by_token.replace(ByToken(Arc::clone(&session)));
         session
+    }
+
+    /// Past the cap, evicts the least recently used sessions until one more fits.
+    ///
+    /// Finding the least recently used session takes a look at every session, and at the cap
+    /// every sign-in needs one: done each time, 1,000,000 sessions brought sign-ins down to about
+    /// a thousand a second, each holding the write lock for a millisecond. So a scan purges the
+    /// expired sessions and keeps the `cap / 64` (at least as many as must go) least recently
+    /// used ones in `victims`, oldest first, with the use sequence each had; the following
+    /// inserts take them in order, skipping any that was used or ended since. A candidate
+    /// still unused is the least recently used session of all: every use and insert after the
+    /// scan drew a higher sequence than any before it, and the sessions not kept had higher
+    /// ones too. Eviction stays exact, and a scan is paid once per `cap / 64` evictions.
+    fn make_room(&self, table: &mut Table, now_nanos: i64) {
+        while table.by_token.len() >= self.max_sessions {
+            match table.victims.pop_front() {
+                Some((sequence, candidate)) => {
+                    if let Some(session) = candidate.upgrade() {
+                        if session.last_use_sequence.load(Ordering::Relaxed) == sequence {
+                            table.remove_token(&session.token);
+                        }
+                    }
+                }
+                None => self.scan_for_victims(table, now_nanos),
+            }
+        }
+    }
+
+    /// Purges the expired sessions and, if the table is still full, refills `victims`.
+    fn scan_for_victims(&self, table: &mut Table, now_nanos: i64) {
+        let expired: Vec<Arc<Session>> = table
+            .by_token
+            .iter()
+            .filter(|e| self.expired(&e.0, now_nanos))
+            .map(|e| Arc::clone(&e.0))
+            .collect();
+        for old in expired {
+            table.remove_token(&old.token);
+        }
+        let len = table.by_token.len();
+        if len < self.max_sessions {
+            return;
+        }
+        let keep = (len + 1 - self.max_sessions)
+            .max(self.max_sessions / 64)
+            .min(len);
+        let mut candidates: Vec<(u64, &Arc<Session>)> = table
+            .by_token
+            .iter()
+            .map(|e| (e.0.last_use_sequence.load(Ordering::Relaxed), &e.0))
+            .collect();
+        candidates.select_nth_unstable_by_key(keep - 1, |c| c.0);
+        candidates.truncate(keep);
+        candidates.sort_unstable_by_key(|c| c.0);
+        let victims = candidates
+            .into_iter()
+            .map(|(sequence, session)| (sequence, Arc::downgrade(session)))
+            .collect();
+        table.victims = victims;
     }
 
     /// Ends the session of `token`.
@@ -382,6 +427,101 @@ mod tests {
         let second = store.remove_token("token2").unwrap();
         assert!(store.remove_by_id(&second.id.to_string()).is_none());
         assert_eq!(store.len(), 0);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert,
+        Use(usize),
+        End(usize),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            3 => Just(Op::Insert),
+            3 => (0usize..400).prop_map(Op::Use),
+            1 => (0usize..400).prop_map(Op::End),
+        ]
+    }
+
+    proptest::proptest! {
+        /// Batched eviction is still exact LRU: after every step the live tokens are those of
+        /// a model that evicts the least recently used session one at a time. A cap of 130
+        /// keeps two candidates per scan, so candidates get used, ended and skipped.
+        #[test]
+        fn eviction_matches_an_exact_lru_model(ops in proptest::collection::vec(op(), 1..1500)) {
+            const CAP: usize = 130;
+            let store = SessionStore::new(Duration::from_secs(60), CAP);
+            // The model: token number → last use (a step counter), in insertion order.
+            let mut model: Vec<(u32, u64)> = Vec::new();
+            let mut next = 0u32;
+            for (step, op) in (0u64..).zip(ops) {
+                match op {
+                    Op::Insert => {
+                        if model.len() >= CAP {
+                            let lru = (0..model.len()).min_by_key(|&i| model[i].1).unwrap();
+                            model.remove(lru);
+                        }
+                        store.insert(session(next, None), 0);
+                        model.push((next, step));
+                        next += 1;
+                    }
+                    Op::Use(i) if !model.is_empty() => {
+                        let i = i % model.len();
+                        model[i].1 = step;
+                        let used = store.validate(&format!("token{}", model[i].0), 0);
+                        proptest::prop_assert!(used.is_some());
+                    }
+                    Op::End(i) if !model.is_empty() => {
+                        let (n, _) = model.remove(i % model.len());
+                        let ended = store.remove_token(&format!("token{}", n));
+                        proptest::prop_assert!(ended.is_some());
+                    }
+                    _ => {}
+                }
+                proptest::prop_assert_eq!(store.len(), model.len());
+            }
+            for (n, _) in &model {
+                let live = store.peek(&format!("token{}", n));
+                proptest::prop_assert!(live.is_some(), "token{} was evicted", n);
+            }
+        }
+    }
+
+    #[test]
+    fn a_full_table_is_scanned_once_per_batch() {
+        let store = SessionStore::new(Duration::from_secs(60), 640);
+        for n in 0..640 {
+            store.insert(session(n, None), 0);
+        }
+        store.insert(session(640, None), 0);
+        // One scan kept the ten least recently used; one was evicted, nine wait.
+        assert_eq!(store.read().victims.len(), 9);
+        assert!(store.peek("token0").is_none());
+        assert!(store.peek("token1").is_some());
+        for n in 641..650 {
+            store.insert(session(n, None), 0);
+        }
+        assert!(store.read().victims.is_empty());
+        assert!((0..10).all(|n| store.peek(&format!("token{n}")).is_none()));
+        assert!(store.peek("token10").is_some());
+        assert_eq!(store.len(), 640);
+    }
+
+    #[test]
+    fn expired_sessions_go_before_any_live_one() {
+        let second = 1_000_000_000;
+        let store = SessionStore::new(Duration::from_secs(60), 3);
+        store.insert(session(1, None), 0);
+        store.insert(session(2, None), 0);
+        store.insert(session(3, None), 0);
+        assert!(store.validate("token1", 50 * second).is_some());
+        assert!(store.validate("token2", 50 * second).is_some());
+        // At 100 s, token3 (last used at 0) has expired; token1 and token2 have not.
+        store.insert(session(4, None), 100 * second);
+        assert!(store.peek("token3").is_none());
+        assert!(store.peek("token1").is_some() && store.peek("token2").is_some());
     }
 
     #[test]
