@@ -1,5 +1,6 @@
 //! The one error type of the client and the session manager, and the hints it carries.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use tableau_auth_core::{
@@ -118,8 +119,10 @@ pub enum Error {
     #[error(transparent)]
     UnexpectedResponse(#[from] ParseError),
 
-    /// The server could not be reached, or the connection failed.
-    #[error("could not talk to the Tableau server: {0}")]
+    /// The server could not be reached, or the connection failed. When the TLS handshake
+    /// failed (an untrusted or mismatched certificate, or no TLS on that port), the text ends
+    /// with a hint saying so and what to do.
+    #[error("could not talk to the Tableau server: {}{}", .0, hint_suffix(&transport_hint(.0)))]
     Transport(#[source] reqwest::Error),
 
     /// A request hit the client's per-request timeout and no retry was left.
@@ -145,9 +148,9 @@ pub enum Error {
     },
 }
 
-fn hint_suffix(hint: &Option<String>) -> String {
+fn hint_suffix(hint: &Option<impl AsRef<str>>) -> String {
     match hint {
-        Some(hint) => format!("; hint: {hint}"),
+        Some(hint) => format!("; hint: {}", hint.as_ref()),
         None => String::new(),
     }
 }
@@ -168,10 +171,13 @@ impl Error {
         self.tableau_error().map(|e| e.code)
     }
 
-    /// The hint naming the likely cause, if any.
-    pub fn hint(&self) -> Option<&str> {
+    /// The hint naming the likely cause, if any (the text `Display` ends with after `hint:`).
+    pub fn hint(&self) -> Option<Cow<'_, str>> {
         match self {
-            Error::Tableau { hint, .. } | Error::SessionExpired { hint, .. } => hint.as_deref(),
+            Error::Tableau { hint, .. } | Error::SessionExpired { hint, .. } => {
+                hint.as_deref().map(Cow::Borrowed)
+            }
+            Error::Transport(error) => transport_hint(error).map(Cow::Owned),
             _ => None,
         }
     }
@@ -268,6 +274,33 @@ pub(crate) const PAT_USED_ELSEWHERE: &str = "the personal access token was proba
 pub(crate) const METHOD_NOT_ALLOWED_HINT: &str = "a redirect probably turned the POST into a GET: \
      use an https:// URL (not http://), and for Tableau Cloud include the pod in the URL \
      (https://10ay.online.tableau.com, not https://online.tableau.com)";
+
+/// The hint for a connection whose TLS handshake failed, found by the rustls error in the
+/// chain (hyper wraps it in I/O errors, whose `source` skips what they wrap, so each one's
+/// payload is looked into too).
+fn transport_hint(error: &reqwest::Error) -> Option<String> {
+    let tls = tls_error(std::error::Error::source(error)?)?;
+    let advice = match tls {
+        rustls::Error::InvalidCertificate(_) => {
+            "if a private certificate authority signed the server's certificate, trust it with \
+             ClientBuilder::add_root_certificate; the host in the URL must be one the \
+             certificate names"
+        }
+        _ => "check that the URL's host and port serve HTTPS, not plain http",
+    };
+    Some(format!("the TLS handshake failed ({tls}): {advice}"))
+}
+
+fn tls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let wrapped = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        .and_then(|inner| tls_error(inner));
+    wrapped.or_else(|| tls_error(error.source()?))
+}
 
 /// The hint for 401001 on sign-in, mentioning a LUID-looking site when there is one.
 pub(crate) fn sign_in_hint(site: &str) -> String {
