@@ -124,21 +124,25 @@ async fn a_private_root_certificate_makes_https_work() {
     );
 }
 
+/// A PAT sign-in to `url` with the default trust store and no retries, which must fail.
+async fn failed_sign_in(mock: &MockServer, url: &str) -> Error {
+    let client = Clock::new()
+        .builder(mock)
+        .server_url(url)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    client
+        .sign_in(&pat(mock))
+        .await
+        .expect_err("the TLS handshake must fail")
+}
+
 #[tokio::test]
 async fn an_untrusted_certificate_is_refused_with_a_hint_and_sends_nothing() {
     let mock = MockServer::start().await;
     let front = tls_front(&mock).await;
-    let client = Clock::new()
-        .builder(&mock)
-        .server_url(&front.url)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-
-    let error = client
-        .sign_in(&pat(&mock))
-        .await
-        .expect_err("a certificate from an unknown CA must be refused");
+    let error = failed_sign_in(&mock, &front.url).await;
     assert!(matches!(error, Error::Transport(_)), "{error:?}");
     let text = error.to_string();
     let hint = error.hint().expect("a hint for the untrusted certificate");
@@ -161,17 +165,7 @@ async fn an_untrusted_certificate_is_refused_with_a_hint_and_sends_nothing() {
 #[tokio::test]
 async fn https_to_a_plain_http_port_says_so() {
     let mock = MockServer::start().await;
-    let url = mock.uri().replacen("http://", "https://", 1);
-    let client = Clock::new()
-        .builder(&mock)
-        .server_url(&url)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client");
-    let error = client
-        .sign_in(&pat(&mock))
-        .await
-        .expect_err("TLS to a plain-http port must fail");
+    let error = failed_sign_in(&mock, &mock.uri().replacen("http://", "https://", 1)).await;
     let hint = error.hint().expect("a hint for the failed handshake");
     assert!(hint.contains("TLS handshake failed"), "{error}");
     assert!(hint.contains("serve HTTPS"), "{error}");
