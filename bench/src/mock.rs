@@ -122,6 +122,18 @@ fn write_script(dir: &Path, name: &str, lua: &str) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// A wrk script that POSTs `body` as XML (a sign-in).
+fn post_xml_script(dir: &Path, name: &str, body: &str) -> Result<PathBuf, String> {
+    write_script(
+        dir,
+        name,
+        &format!(
+            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/xml\"\nwrk.body = {}\n",
+            lua_string(body)
+        ),
+    )
+}
+
 fn describe(result: &WrkResult) -> String {
     let mut text = format!(
         "{:.0} req/s, p99 {}",
@@ -191,14 +203,7 @@ pub fn throughput(
             lua_string(&token)
         ),
     )?;
-    let post_script = write_script(
-        scratch,
-        "post.lua",
-        &format!(
-            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/xml\"\nwrk.body = {}\n",
-            lua_string(&pat_request)
-        ),
-    )?;
+    let post_script = post_xml_script(scratch, "post.lua", &pat_request)?;
 
     eprintln!("  wrk: mock GET sessions/current");
     let mock_get = wrk::run(load, &get_script, &format!("{}{CURRENT_PATH}", mock.url))?;
@@ -275,14 +280,7 @@ const SMALL_CAP: &str = "20000";
 /// recently used session) against the same load on a mock far below its cap. Password
 /// sign-ins do not supersede each other, so every one adds a session.
 pub fn at_cap(bench: &MockBench, scratch: &Path) -> Result<Vec<Row>, String> {
-    let script = write_script(
-        scratch,
-        "password.lua",
-        &format!(
-            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/xml\"\nwrk.body = {}\n",
-            lua_string(&password_body("admin", "admin"))
-        ),
-    )?;
+    let script = post_xml_script(scratch, "password.lua", &password_body("admin", "admin"))?;
     let mut results = Vec::new();
     for cap in [None, Some(SMALL_CAP)] {
         let mut args = mock_args(bench);
