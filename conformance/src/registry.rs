@@ -41,7 +41,7 @@ pub struct Check {
     /// JSON report's `group` and the JUnit test suite).
     pub group: &'static str,
     /// The provider it exercises, which the table report groups by: one of [`PROVIDERS`] for
-    /// the workspace's checks (`password`, `pat`, `connected-app`, `env`, `chain`), or a
+    /// the workspace's checks (`password`, `pat`, `connected-app`, `uat`, `env`, `chain`), or a
     /// label for checks that exercise no particular provider (`server`: the configured one;
     /// `wire`, `session`, `transport`, `mock`).
     pub provider: &'static str,
@@ -94,6 +94,7 @@ pub const PROVIDERS: &[&str] = &[
     "password",
     "pat",
     "connected-app",
+    "uat",
     "env",
     "chain",
     "server",

@@ -328,7 +328,7 @@ async fn jwt_wrong_audience(cx: &CheckContext) -> CheckResult {
         .unwrap_or_default();
     let now = now.saturating_add_signed(offset);
     let token = hand_minted(&client_id, &secret_id, "aud-secret-value", &user.name, now)?;
-    let provider = Fixed(Credentials::jwt(token));
+    let provider = Fixed(Credentials::connected_app(token));
     expect_code(
         target.client()?.sign_in(&provider).await,
         401_001,

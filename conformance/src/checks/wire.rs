@@ -1,7 +1,7 @@
 //! Offline checks: every family's body, rendered by core in both formats, is re-validated by
 //! the independent spec validator and carries exactly the values it was given.
 
-use tableau_auth_core::{CredentialFamily, Credentials, SignInRequest, WireFormat};
+use tableau_auth_core::{Credentials, SignInRequest, WireFormat};
 
 use crate::context::CheckContext;
 use crate::outcome::{CheckResult, Context, ensure};
@@ -43,20 +43,36 @@ pub(crate) fn checks() -> Vec<Check> {
             pat_json
         ),
         check!(
-            "wire.jwt.xml",
+            "wire.connected-app.xml",
             "wire",
             provider = "connected-app",
             Offline,
-            "a JWT body (with isUat) renders as spec-correct XML",
-            jwt_xml
+            "a connected-app JWT body (no isUat) renders as spec-correct XML",
+            connected_app_xml
         ),
         check!(
-            "wire.jwt.json",
+            "wire.connected-app.json",
             "wire",
             provider = "connected-app",
             Offline,
-            "a JWT body (with isUat) renders as spec-correct JSON",
-            jwt_json
+            "a connected-app JWT body (no isUat) renders as spec-correct JSON",
+            connected_app_json
+        ),
+        check!(
+            "wire.uat.xml",
+            "wire",
+            provider = "uat",
+            Offline,
+            "a unified access token body (isUat=\"true\") renders as spec-correct XML",
+            uat_xml
+        ),
+        check!(
+            "wire.uat.json",
+            "wire",
+            provider = "uat",
+            Offline,
+            "a unified access token body (isUat true) renders as spec-correct JSON",
+            uat_json
         ),
         check!(
             "wire.impersonation",
@@ -86,7 +102,7 @@ type Sample = (
     &'static [(&'static str, &'static str)],
 );
 
-fn samples() -> [Sample; 3] {
+fn samples() -> [Sample; 4] {
     [
         (
             "password",
@@ -102,13 +118,14 @@ fn samples() -> [Sample; 3] {
             ],
         ),
         (
-            "jwt",
-            Credentials::new(CredentialFamily::Jwt {
-                token: "eyJ.payload.sig".into(),
-                is_uat: Some(false),
-            })
-            .with_site("finance"),
-            &[("jwt", "eyJ.payload.sig"), ("isUat", "false")],
+            "connected-app",
+            Credentials::connected_app("eyJ.payload.sig").with_site("finance"),
+            &[("jwt", "eyJ.payload.sig")],
+        ),
+        (
+            "uat",
+            Credentials::unified_access_token("eyJ.uat-payload.sig").with_site("finance"),
+            &[("jwt", "eyJ.uat-payload.sig"), ("isUat", "true")],
         ),
     ]
 }
@@ -126,7 +143,12 @@ fn render_and_validate(family: &str, format: WireFormat) -> CheckResult {
         WireFormat::Json => validate_json(body.expose_secret()),
     }
     .context("the rendered body breaks spec section 3")?;
-    ensure(validated.family == family, || {
+    // On the wire, connected apps and unified access tokens are both the `jwt` family.
+    let wire_family = match family {
+        "connected-app" | "uat" => "jwt",
+        other => other,
+    };
+    ensure(validated.family == wire_family, || {
         format!("validator saw family {}", validated.family)
     })?;
     ensure(validated.site == creds.site(), || {
@@ -162,11 +184,17 @@ async fn pat_xml(_: &CheckContext) -> CheckResult {
 async fn pat_json(_: &CheckContext) -> CheckResult {
     render_and_validate("pat", WireFormat::Json)
 }
-async fn jwt_xml(_: &CheckContext) -> CheckResult {
-    render_and_validate("jwt", WireFormat::Xml)
+async fn connected_app_xml(_: &CheckContext) -> CheckResult {
+    render_and_validate("connected-app", WireFormat::Xml)
 }
-async fn jwt_json(_: &CheckContext) -> CheckResult {
-    render_and_validate("jwt", WireFormat::Json)
+async fn connected_app_json(_: &CheckContext) -> CheckResult {
+    render_and_validate("connected-app", WireFormat::Json)
+}
+async fn uat_xml(_: &CheckContext) -> CheckResult {
+    render_and_validate("uat", WireFormat::Xml)
+}
+async fn uat_json(_: &CheckContext) -> CheckResult {
+    render_and_validate("uat", WireFormat::Json)
 }
 
 async fn impersonation(_: &CheckContext) -> CheckResult {

@@ -46,7 +46,10 @@ fn render(c: &mut Criterion) {
             Credentials::personal_access_token("ci-token", "q8HqWtQ2T1ugfXaoAzLmEg==:8fJ3kP0aXc")
                 .with_site("MarketingTeam"),
         ),
-        ("jwt", Credentials::jwt(JWT).with_site("MarketingTeam")),
+        (
+            "connected_app",
+            Credentials::connected_app(JWT).with_site("MarketingTeam"),
+        ),
     ];
     let mut group = c.benchmark_group("render");
     for (family, credentials) in &families {

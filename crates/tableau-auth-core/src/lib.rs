@@ -1,12 +1,19 @@
 //! Core types for signing in to the Tableau REST API.
 //!
-//! This crate has no I/O and no HTTP client. It defines:
+//! This crate has no HTTP client and does no network I/O. Its only contact with the outside
+//! world is through two seams, and only when asked: [`ProcessEnv`] reads environment variables
+//! and the secret files `*_FILE` variables name (the [`Env`] trait; tests use [`StaticEnv`]),
+//! and [`TokioSleep`] waits on tokio's timer (the [`Sleep`] trait; tests use [`ManualSleep`]).
+//! Everything else is pure data. It defines:
 //!
 //! - the [`AuthProvider`] trait that every credential source implements, and
 //!   [`ProviderChain`] to try several in order;
-//! - [`Credentials`]: one sign-in's credential family (password, personal access token or
-//!   connected-app JWT), site and optional impersonation, with secrets held as
-//!   [`secrecy::SecretString`];
+//! - [`Credentials`]: one sign-in's [`CredentialFamily`] (password, personal access token,
+//!   connected app or unified access token) and [`SignInTarget`] (site and optional
+//!   impersonated user), with secrets held as [`secrecy::SecretString`]. `Credentials` is itself
+//!   a provider (static credentials);
+//! - [`CredentialKind`], the one list of credential families, and [`Redacted`], the field
+//!   wrapper that lets types holding secrets derive `Debug`;
 //! - the wire formats: [`SignInRequest`] and [`SwitchSiteRequest`] render the canonical XML
 //!   or JSON body; [`SignInResponse`], [`ServerInfo`], [`CurrentSession`], [`UserDetails`] and
 //!   [`TableauError`] parse what a server answers;
@@ -38,15 +45,19 @@ mod credentials;
 mod env;
 mod expiration;
 mod provider;
+mod redacted;
 mod time;
 mod version;
 pub mod wire;
 
 pub use chain::ProviderChain;
-pub use credentials::{CredentialFamily, CredentialKind, Credentials};
+pub use credentials::{
+    CredentialFamily, CredentialKind, CredentialKindParseError, Credentials, SignInTarget,
+};
 pub use env::{Env, ProcessEnv, StaticEnv};
 pub use expiration::{ExpirationParseError, parse_estimated_time_to_expiration};
 pub use provider::{AuthProvider, ProviderError};
+pub use redacted::{REDACTED, Redacted};
 pub use time::{
     ManualSleep, ManualTimeSource, Sleep, SleepFuture, SystemTimeSource, TimeSource, TokioSleep,
 };
@@ -59,16 +70,3 @@ pub use wire::{
 
 pub use async_trait::async_trait;
 pub use secrecy;
-
-/// What every `Debug` implementation in this workspace prints in place of a secret.
-pub const REDACTED: &str = "[redacted]";
-
-/// Prints [`REDACTED`] in `Debug` output.
-#[derive(Clone, Copy)]
-pub struct Redacted;
-
-impl std::fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(REDACTED)
-    }
-}

@@ -77,11 +77,12 @@ impl<T: AuthProvider + ?Sized> AuthProvider for Box<T> {
 /// [`NotConfigured`](ProviderError::NotConfigured) lets it try the next provider; any other
 /// error stops it, because falling through on a misconfiguration silently signs in as someone
 /// else. Messages never contain a secret value.
-#[derive(Debug, thiserror::Error)]
+///
+/// Cheap to clone (causes are shared), so every task waiting on one sign-in gets the same error.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ProviderError {
     /// The provider found nothing to use (for example: no `TABLEAU_*` variables at all).
-    #[error("{provider} provider is not configured: {reason}")]
     NotConfigured {
         /// The provider's name.
         provider: String,
@@ -90,28 +91,53 @@ pub enum ProviderError {
     },
     /// The provider found a configuration, but it is unusable (half set, contradictory,
     /// unreadable). The message names the settings involved and what to do.
-    #[error("{provider} provider is misconfigured: {message}")]
     InvalidConfiguration {
         /// The provider's name.
         provider: String,
         /// What is wrong and how to fix it.
         message: String,
         /// The underlying cause (an I/O error reading a secret file, say).
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
     /// The provider is configured but failed to produce credentials (signing a JWT failed, a
     /// secret store did not answer).
-    #[error("{provider} provider failed: {message}")]
     Failed {
         /// The provider's name.
         provider: String,
         /// What failed.
         message: String,
         /// The underlying cause.
-        #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     },
+}
+
+impl std::fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProviderError::NotConfigured { provider, reason } => {
+                write!(f, "{provider} provider is not configured: {reason}")
+            }
+            ProviderError::InvalidConfiguration {
+                provider, message, ..
+            } => write!(f, "{provider} provider is misconfigured: {message}"),
+            ProviderError::Failed {
+                provider, message, ..
+            } => write!(f, "{provider} provider failed: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for ProviderError {
+    /// The cause itself (not the `Arc` that shares it), so callers can downcast it.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ProviderError::InvalidConfiguration { source, .. }
+            | ProviderError::Failed { source, .. } => source
+                .as_deref()
+                .map(|cause| cause as &(dyn std::error::Error + 'static)),
+            ProviderError::NotConfigured { .. } => None,
+        }
+    }
 }
 
 impl ProviderError {
@@ -144,6 +170,19 @@ impl ProviderError {
     /// Whether a chain may try the next provider.
     pub fn is_not_configured(&self) -> bool {
         matches!(self, ProviderError::NotConfigured { .. })
+    }
+
+    /// Attaches the underlying cause (an I/O error, a signing error) to an
+    /// [`InvalidConfiguration`](ProviderError::InvalidConfiguration) or
+    /// [`Failed`](ProviderError::Failed) error; `NotConfigured` has none.
+    #[must_use]
+    pub fn with_source(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        match &mut self {
+            ProviderError::InvalidConfiguration { source, .. }
+            | ProviderError::Failed { source, .. } => *source = Some(Arc::new(cause)),
+            ProviderError::NotConfigured { .. } => {}
+        }
+        self
     }
 
     /// The name of the provider that failed.

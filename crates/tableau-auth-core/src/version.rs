@@ -98,7 +98,9 @@ pub enum Feature {
     /// Impersonation with a PAT sign-in (3.11).
     PersonalAccessTokenImpersonation,
     /// Connected-app JWT sign-in (3.17 on Tableau Server 2022.3; Tableau Cloud had it at 3.16).
-    ConnectedAppJwt,
+    ConnectedApp,
+    /// Unified access token sign-in (`isUat="true"`, 3.27, Tableau Cloud only).
+    UnifiedAccessToken,
 }
 
 impl Feature {
@@ -112,7 +114,8 @@ impl Feature {
             Feature::DeleteSession => ApiVersion::new(3, 9),
             Feature::RevokeAdminTokens => ApiVersion::new(3, 10),
             Feature::PersonalAccessTokenImpersonation => ApiVersion::new(3, 11),
-            Feature::ConnectedAppJwt => ApiVersion::new(3, 17),
+            Feature::ConnectedApp => ApiVersion::new(3, 17),
+            Feature::UnifiedAccessToken => ApiVersion::new(3, 27),
         }
     }
 
@@ -126,7 +129,8 @@ impl Feature {
             Feature::DeleteSession => "2020.2",
             Feature::RevokeAdminTokens => "2020.4",
             Feature::PersonalAccessTokenImpersonation => "2021.1",
-            Feature::ConnectedAppJwt => "2022.3",
+            Feature::ConnectedApp => "2022.3",
+            Feature::UnifiedAccessToken => "2025.3 (Tableau Cloud only)",
         }
     }
 }
@@ -176,12 +180,12 @@ mod tests {
         let v = ApiVersion::new;
         assert!(!v(3, 5).supports(Feature::PersonalAccessToken));
         assert!(v(3, 6).supports(Feature::PersonalAccessToken));
-        assert!(!v(3, 16).supports(Feature::ConnectedAppJwt));
-        assert!(v(3, 17).supports(Feature::ConnectedAppJwt));
+        assert!(!v(3, 16).supports(Feature::ConnectedApp));
+        assert!(v(3, 17).supports(Feature::ConnectedApp));
         assert!(!v(3, 0).supports(Feature::CurrentSession));
         assert!(v(3, 1).supports(Feature::CurrentSession));
         assert!(!v(3, 10).supports(Feature::PersonalAccessTokenImpersonation));
         assert!(v(3, 11).supports(Feature::PersonalAccessTokenImpersonation));
-        assert!(ApiVersion::LATEST_KNOWN.supports(Feature::ConnectedAppJwt));
+        assert!(ApiVersion::LATEST_KNOWN.supports(Feature::ConnectedApp));
     }
 }

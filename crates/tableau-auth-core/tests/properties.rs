@@ -102,7 +102,8 @@ proptest! {
         for creds in [
             Credentials::password("jdoe", secret.clone()),
             Credentials::personal_access_token("tok", secret.clone()),
-            Credentials::jwt(secret.clone()),
+            Credentials::connected_app(secret.clone()),
+            Credentials::unified_access_token(secret.clone()),
             Credentials::password("jdoe", with_bad.clone()),
         ] {
             let debug = format!("{creds:?} {:?}", creds.family());

@@ -2,9 +2,7 @@
 //! named sites, with and without impersonation, and a secret full of characters to escape.
 
 use insta::assert_snapshot;
-use tableau_auth_core::{
-    CredentialFamily, Credentials, RenderError, SignInRequest, SwitchSiteRequest, WireFormat,
-};
+use tableau_auth_core::{Credentials, RenderError, SignInRequest, SwitchSiteRequest, WireFormat};
 
 const NASTY: &str = "p&ss<w>rd\"q'\ttab\nlf\rcr é✓😀";
 
@@ -16,16 +14,10 @@ fn families() -> Vec<(&'static str, Credentials)> {
             Credentials::personal_access_token("ci-token", "SECRET"),
         ),
         (
-            "jwt",
-            Credentials::jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.sig"),
+            "connected_app",
+            Credentials::connected_app("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqZG9lIn0.sig"),
         ),
-        (
-            "jwt_is_uat_false",
-            Credentials::new(CredentialFamily::Jwt {
-                token: "eyJ.payload.sig".into(),
-                is_uat: Some(false),
-            }),
-        ),
+        ("uat", Credentials::unified_access_token("eyJ.payload.sig")),
     ]
 }
 
@@ -120,6 +112,6 @@ fn debug_of_a_body_is_redacted() {
     );
     assert_eq!(
         format!("{creds:?}"),
-        r#"Credentials { family: Password { username: "jdoe", password: [redacted] }, site: "", impersonate: None }"#
+        r#"Credentials { family: Password { username: "jdoe", password: [redacted] }, target: SignInTarget { content_url: "", impersonate: None } }"#
     );
 }

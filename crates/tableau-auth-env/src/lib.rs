@@ -128,7 +128,7 @@ impl Inner {
 /// let provider = EnvironmentProvider::from_source(&env)?;
 /// assert_eq!(
 ///     format!("{provider:?}"),
-///     r#"EnvironmentProvider { prefix: "TABLEAU_", kind: Password, server_url: None, site: "", api_version: None, impersonate_user_id: None, provider: PasswordProvider { username: "jdoe", password: [redacted], site: "", impersonate: None } }"#
+///     r#"EnvironmentProvider { prefix: "TABLEAU_", kind: Password, server_url: None, site: "", api_version: None, impersonate_user_id: None, provider: PasswordProvider(Credentials { family: Password { username: "jdoe", password: [redacted] }, target: SignInTarget { content_url: "", impersonate: None } }) }"#
 /// );
 /// # Ok::<(), tableau_auth_core::ProviderError>(())
 /// ```
@@ -237,7 +237,7 @@ impl EnvironmentProvider {
         match self.inner {
             Inner::Password(_) => CredentialKind::Password,
             Inner::Pat(_) => CredentialKind::PersonalAccessToken,
-            Inner::ConnectedApp(_) => CredentialKind::Jwt,
+            Inner::ConnectedApp(_) => CredentialKind::ConnectedApp,
         }
     }
 

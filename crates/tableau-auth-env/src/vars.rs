@@ -89,14 +89,13 @@ impl<'a> Reader<'a> {
             return Ok(None);
         }
         let path = PathBuf::from(self.env.var_os(&file_name).unwrap_or_default());
-        let bytes =
-            self.env
-                .read_file(&path)
-                .map_err(|err| ProviderError::InvalidConfiguration {
-                    provider: NAME.to_owned(),
-                    message: format!("cannot read {file_name} ({}): {err}", path.display()),
-                    source: Some(Box::new(err)),
-                })?;
+        let bytes = self.env.read_file(&path).map_err(|err| {
+            ProviderError::invalid_configuration(
+                NAME,
+                format!("cannot read {file_name} ({}): {err}", path.display()),
+            )
+            .with_source(err)
+        })?;
         let text = String::from_utf8(bytes).map_err(|_| {
             ProviderError::invalid_configuration(
                 NAME,

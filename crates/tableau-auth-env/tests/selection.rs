@@ -46,7 +46,7 @@ fn non_utf8() -> OsString {
 }
 
 fn cases() -> Vec<Case> {
-    use CredentialKind::{Jwt, Password, PersonalAccessToken as Pat};
+    use CredentialKind::{ConnectedApp as Jwt, Password, PersonalAccessToken as Pat};
     use Expect::{Chosen, Invalid, NotConfigured};
     let case = |name, env, expect| Case {
         name,

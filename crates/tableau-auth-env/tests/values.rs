@@ -133,7 +133,7 @@ fn password_bodies() {
 #[test]
 fn connected_app_bodies_with_the_token_redacted() {
     let creds = credentials(&jwt_env());
-    let CredentialFamily::Jwt { token, .. } = creds.family() else {
+    let CredentialFamily::ConnectedApp { jwt: token } = creds.family() else {
         panic!("not a JWT");
     };
     let token = token.expose_secret();
@@ -146,11 +146,11 @@ fn connected_app_bodies_with_the_token_redacted() {
 #[test]
 fn each_connected_app_sign_in_mints_a_new_token() {
     let provider = EnvironmentProvider::from_source(&jwt_env()).unwrap();
-    assert_eq!(provider.kind(), CredentialKind::Jwt);
+    assert_eq!(provider.kind(), CredentialKind::ConnectedApp);
     let first = run(provider.credentials()).unwrap();
     let second = run(provider.credentials()).unwrap();
     let token = |creds: &Credentials| match creds.family() {
-        CredentialFamily::Jwt { token, .. } => token.expose_secret().to_owned(),
+        CredentialFamily::ConnectedApp { jwt: token } => token.expose_secret().to_owned(),
         other => panic!("{other:?}"),
     };
     assert_ne!(token(&first), token(&second));
@@ -161,7 +161,7 @@ fn debug_shows_the_choice_never_the_secret() {
     let provider = EnvironmentProvider::from_source(&pat_env()).unwrap();
     assert_eq!(
         format!("{provider:?}"),
-        r#"EnvironmentProvider { prefix: "TABLEAU_", kind: PersonalAccessToken, server_url: Some("https://tableau.example.com"), site: "MarketingTeam", api_version: None, impersonate_user_id: Some("9f9e9d9c-1111-2222-3333-444455556666"), provider: PersonalAccessTokenProvider { token_name: "ci-token", token_secret: [redacted], site: "MarketingTeam", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") } }"#
+        r#"EnvironmentProvider { prefix: "TABLEAU_", kind: PersonalAccessToken, server_url: Some("https://tableau.example.com"), site: "MarketingTeam", api_version: None, impersonate_user_id: Some("9f9e9d9c-1111-2222-3333-444455556666"), provider: PersonalAccessTokenProvider(Credentials { family: PersonalAccessToken { name: "ci-token", secret: [redacted] }, target: SignInTarget { content_url: "MarketingTeam", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") } }) }"#
     );
     assert_eq!(provider.name(), "env");
 }

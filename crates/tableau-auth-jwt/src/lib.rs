@@ -43,9 +43,9 @@
 //!     .build()?
 //!     .block_on(provider.credentials())?;
 //! assert_eq!(creds.site(), "MarketingTeam");
-//! let CredentialFamily::Jwt { token, .. } = creds.family() else { unreachable!() };
+//! let CredentialFamily::ConnectedApp { jwt } = creds.family() else { unreachable!() };
 //! use secrecy::ExposeSecret;
-//! assert_eq!(token.expose_secret().split('.').count(), 3);
+//! assert_eq!(jwt.expose_secret().split('.').count(), 3);
 //!
 //! // Debug shows the ids and the user, never the secret value.
 //! assert!(!format!("{provider:?}").contains("c2VjcmV0"));
@@ -54,7 +54,6 @@
 
 #![warn(missing_docs)]
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -63,7 +62,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tableau_auth_core::{
-    AuthProvider, Credentials, ProviderError, Redacted, SystemTimeSource, TimeSource,
+    AuthProvider, Credentials, ProviderError, Redacted, SignInTarget, SystemTimeSource, TimeSource,
 };
 
 /// The provider name reported by [`ConnectedAppProvider::name`] and in its errors.
@@ -95,21 +94,20 @@ pub const MIN_LIFETIME: Duration = Duration::from_secs(1);
 /// let provider = ConnectedAppProvider::new("cid", "sid", "c2VjcmV0", "jdoe")?;
 /// assert_eq!(
 ///     format!("{provider:?}"),
-///     r#"ConnectedAppProvider { client_id: "cid", secret_id: "sid", secret_value: [redacted], username: "jdoe", scopes: ["tableau:content:read"], lifetime: 300s, site: "", impersonate: None }"#
+///     r#"ConnectedAppProvider { client_id: "cid", secret_id: "sid", secret_value: [redacted], username: "jdoe", scopes: ["tableau:content:read"], lifetime: 300s, time: SystemTimeSource, target: SignInTarget { content_url: "", impersonate: None } }"#
 /// );
 /// # Ok::<(), tableau_auth_core::ProviderError>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ConnectedAppProvider {
     client_id: String,
     secret_id: String,
-    secret_value: SecretString,
+    secret_value: Redacted<SecretString>,
     username: String,
     scopes: Vec<String>,
     lifetime: Duration,
     time: Arc<dyn TimeSource>,
-    site: String,
-    impersonate: Option<String>,
+    target: SignInTarget,
 }
 
 /// The JWT header: `jsonwebtoken`'s header plus `iss`, which Tableau's samples put there too.
@@ -178,13 +176,12 @@ impl ConnectedAppProvider {
         Ok(ConnectedAppProvider {
             client_id,
             secret_id,
-            secret_value,
+            secret_value: Redacted::new(secret_value),
             username,
             scopes: vec![DEFAULT_SCOPE.to_owned()],
             lifetime: DEFAULT_LIFETIME,
             time: Arc::new(SystemTimeSource),
-            site: String::new(),
-            impersonate: None,
+            target: SignInTarget::default(),
         })
     }
 
@@ -247,14 +244,14 @@ impl ConnectedAppProvider {
     /// `""` is the Default site). Never the site LUID.
     #[must_use]
     pub fn site(mut self, content_url: impl Into<String>) -> Self {
-        self.site = content_url.into();
+        self.target = self.target.with_site(content_url);
         self
     }
 
     /// Impersonates the user with this LUID.
     #[must_use]
     pub fn impersonate(mut self, user_id: impl Into<String>) -> Self {
-        self.impersonate = Some(user_id.into());
+        self.target = self.target.with_impersonation(user_id);
         self
     }
 
@@ -283,14 +280,9 @@ impl ConnectedAppProvider {
         self.lifetime
     }
 
-    /// The site content URL.
-    pub fn site_content_url(&self) -> &str {
-        &self.site
-    }
-
-    /// The LUID of the impersonated user, if any.
-    pub fn impersonated_user_id(&self) -> Option<&str> {
-        self.impersonate.as_deref()
+    /// The site and impersonated user every sign-in asks for.
+    pub fn target(&self) -> &SignInTarget {
+        &self.target
     }
 
     fn check_scopes(&self) -> Result<(), ProviderError> {
@@ -328,27 +320,10 @@ impl ConnectedAppProvider {
         };
         let key = EncodingKey::from_secret(self.secret_value.expose_secret().as_bytes());
         let token = jsonwebtoken::encode(&header(&self.client_id, &self.secret_id), &claims, &key)
-            .map_err(|err| ProviderError::Failed {
-                provider: NAME.to_owned(),
-                message: "signing the JWT failed".to_owned(),
-                source: Some(Box::new(err)),
+            .map_err(|err| {
+                ProviderError::failed(NAME, "signing the JWT failed").with_source(err)
             })?;
         Ok(SecretString::from(token))
-    }
-}
-
-impl fmt::Debug for ConnectedAppProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectedAppProvider")
-            .field("client_id", &self.client_id)
-            .field("secret_id", &self.secret_id)
-            .field("secret_value", &Redacted)
-            .field("username", &self.username)
-            .field("scopes", &self.scopes)
-            .field("lifetime", &self.lifetime)
-            .field("site", &self.site)
-            .field("impersonate", &self.impersonate)
-            .finish()
     }
 }
 
@@ -359,8 +334,6 @@ impl AuthProvider for ConnectedAppProvider {
     }
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
-        Ok(Credentials::jwt(self.mint()?)
-            .with_site(self.site.clone())
-            .with_optional_impersonation(self.impersonate.clone()))
+        Ok(Credentials::connected_app(self.mint()?).with_target(self.target.clone()))
     }
 }

@@ -48,10 +48,8 @@ fn credentials(provider: &ConnectedAppProvider) -> Result<Credentials, ProviderE
 
 fn token(creds: &Credentials) -> String {
     match creds.family() {
-        CredentialFamily::Jwt { token, is_uat } => {
-            assert_eq!(*is_uat, None, "isUat is never sent");
-            token.expose_secret().to_owned()
-        }
+        // A connected app, not a unified access token: isUat is never sent.
+        CredentialFamily::ConnectedApp { jwt } => jwt.expose_secret().to_owned(),
         other => panic!("not a JWT: {other:?}"),
     }
 }
@@ -210,7 +208,7 @@ fn xml_and_json_bodies_with_the_token_redacted() {
         .site("MarketingTeam")
         .impersonate("9f9e9d9c-1111-2222-3333-444455556666");
     let creds = credentials(&provider).unwrap();
-    assert_eq!(creds.kind(), CredentialKind::Jwt);
+    assert_eq!(creds.kind(), CredentialKind::ConnectedApp);
     let token = token(&creds);
     for (name, format) in [
         ("xml_body", WireFormat::Xml),
@@ -228,7 +226,7 @@ fn debug_redacts_the_secret_value() {
     let provider = provider(&clock).site("finance");
     assert_eq!(
         format!("{provider:?}"),
-        r#"ConnectedAppProvider { client_id: "0a1b2c3d-client", secret_id: "9z8y7x6w-secret-id", secret_value: [redacted], username: "Jane.Doe@example.com", scopes: ["tableau:content:read"], lifetime: 300s, site: "finance", impersonate: None }"#
+        r#"ConnectedAppProvider { client_id: "0a1b2c3d-client", secret_id: "9z8y7x6w-secret-id", secret_value: [redacted], username: "Jane.Doe@example.com", scopes: ["tableau:content:read"], lifetime: 300s, time: ManualTimeSource { now: Mutex { data: SystemTime { tv_sec: 1700000000, tv_nsec: 0 }, poisoned: false, .. } }, target: SignInTarget { content_url: "finance", impersonate: None } }"#
     );
     assert_eq!(provider.name(), "connected-app");
 }

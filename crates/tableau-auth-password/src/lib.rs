@@ -34,19 +34,18 @@
 
 #![warn(missing_docs)]
 
-use std::fmt;
-
 use async_trait::async_trait;
 use secrecy::SecretString;
-use tableau_auth_core::{AuthProvider, Credentials, ProviderError, Redacted};
+use tableau_auth_core::{AuthProvider, Credentials, ProviderError};
 
 /// The provider name reported by [`PasswordProvider::name`] and in its errors.
 const NAME: &str = "password";
 
 /// Signs in with a Tableau user name and password.
 ///
-/// The site defaults to the Default site (content URL `""`); set another with
-/// [`site`](PasswordProvider::site). `Debug` prints the user name and site, never the password:
+/// A validated [`Credentials`] value of the password family: the site defaults to the Default
+/// site (content URL `""`); set another with [`site`](PasswordProvider::site). `Debug` prints
+/// the user name and site, never the password:
 ///
 /// ```
 /// use tableau_auth_password::PasswordProvider;
@@ -54,17 +53,12 @@ const NAME: &str = "password";
 /// let provider = PasswordProvider::new("jdoe", "s3cret")?.site("finance");
 /// assert_eq!(
 ///     format!("{provider:?}"),
-///     r#"PasswordProvider { username: "jdoe", password: [redacted], site: "finance", impersonate: None }"#
+///     r#"PasswordProvider(Credentials { family: Password { username: "jdoe", password: [redacted] }, target: SignInTarget { content_url: "finance", impersonate: None } })"#
 /// );
 /// # Ok::<(), tableau_auth_core::ProviderError>(())
 /// ```
-#[derive(Clone)]
-pub struct PasswordProvider {
-    username: String,
-    password: SecretString,
-    site: String,
-    impersonate: Option<String>,
-}
+#[derive(Clone, Debug)]
+pub struct PasswordProvider(Credentials);
 
 impl PasswordProvider {
     /// A provider for this user name and password, on the Default site.
@@ -83,61 +77,26 @@ impl PasswordProvider {
                 "the user name is empty; give the Tableau user name to sign in as",
             ));
         }
-        Ok(PasswordProvider {
-            username,
-            password: password.into(),
-            site: String::new(),
-            impersonate: None,
-        })
+        Ok(PasswordProvider(Credentials::password(username, password)))
     }
 
     /// Signs in to the site with this content URL (the part after `#/site/` in a browser URL;
     /// `""` is the Default site). Never the site LUID.
     #[must_use]
-    pub fn site(mut self, content_url: impl Into<String>) -> Self {
-        self.site = content_url.into();
-        self
+    pub fn site(self, content_url: impl Into<String>) -> Self {
+        PasswordProvider(self.0.with_site(content_url))
     }
 
     /// Impersonates the user with this LUID (the signing-in user must be a server
     /// administrator).
     #[must_use]
-    pub fn impersonate(mut self, user_id: impl Into<String>) -> Self {
-        self.impersonate = Some(user_id.into());
-        self
+    pub fn impersonate(self, user_id: impl Into<String>) -> Self {
+        PasswordProvider(self.0.with_impersonation(user_id))
     }
 
-    /// The user name.
-    pub fn username(&self) -> &str {
-        &self.username
-    }
-
-    /// The site content URL.
-    pub fn site_content_url(&self) -> &str {
-        &self.site
-    }
-
-    /// The LUID of the impersonated user, if any.
-    pub fn impersonated_user_id(&self) -> Option<&str> {
-        self.impersonate.as_deref()
-    }
-
-    /// The credentials for one sign-in (what [`AuthProvider::credentials`] returns).
-    pub fn to_credentials(&self) -> Credentials {
-        Credentials::password(self.username.clone(), self.password.clone())
-            .with_site(self.site.clone())
-            .with_optional_impersonation(self.impersonate.clone())
-    }
-}
-
-impl fmt::Debug for PasswordProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PasswordProvider")
-            .field("username", &self.username)
-            .field("password", &Redacted)
-            .field("site", &self.site)
-            .field("impersonate", &self.impersonate)
-            .finish()
+    /// The credentials every sign-in sends (site and impersonation included).
+    pub fn as_credentials(&self) -> &Credentials {
+        &self.0
     }
 }
 
@@ -148,6 +107,6 @@ impl AuthProvider for PasswordProvider {
     }
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
-        Ok(self.to_credentials())
+        Ok(self.0.clone())
     }
 }

@@ -85,7 +85,7 @@ fn refuses_an_empty_or_blank_user_name() {
 fn debug_redacts_the_password() {
     assert_eq!(
         format!("{:?}", full()),
-        r#"PasswordProvider { username: "jdoe", password: [redacted], site: "finance", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") }"#
+        r#"PasswordProvider(Credentials { family: Password { username: "jdoe", password: [redacted] }, target: SignInTarget { content_url: "finance", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") } })"#
     );
 }
 

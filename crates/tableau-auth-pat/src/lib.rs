@@ -57,19 +57,18 @@
 
 #![warn(missing_docs)]
 
-use std::fmt;
-
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
-use tableau_auth_core::{AuthProvider, Credentials, ProviderError, Redacted};
+use tableau_auth_core::{AuthProvider, Credentials, ProviderError};
 
 /// The provider name reported by [`PersonalAccessTokenProvider::name`] and in its errors.
 const NAME: &str = "pat";
 
 /// Signs in with a personal access token: its name and its secret.
 ///
-/// Read the [crate documentation](crate#one-session-per-pat) before sharing one PAT between
-/// processes. `Debug` prints the token name and site, never the secret:
+/// A validated [`Credentials`] value of the personal-access-token family. Read the
+/// [crate documentation](crate#one-session-per-pat) before sharing one PAT between processes.
+/// `Debug` prints the token name and site, never the secret:
 ///
 /// ```
 /// use tableau_auth_pat::PersonalAccessTokenProvider;
@@ -77,17 +76,12 @@ const NAME: &str = "pat";
 /// let provider = PersonalAccessTokenProvider::new("ci-token", "SECRET")?;
 /// assert_eq!(
 ///     format!("{provider:?}"),
-///     r#"PersonalAccessTokenProvider { token_name: "ci-token", token_secret: [redacted], site: "", impersonate: None }"#
+///     r#"PersonalAccessTokenProvider(Credentials { family: PersonalAccessToken { name: "ci-token", secret: [redacted] }, target: SignInTarget { content_url: "", impersonate: None } })"#
 /// );
 /// # Ok::<(), tableau_auth_core::ProviderError>(())
 /// ```
-#[derive(Clone)]
-pub struct PersonalAccessTokenProvider {
-    token_name: String,
-    token_secret: SecretString,
-    site: String,
-    impersonate: Option<String>,
-}
+#[derive(Clone, Debug)]
+pub struct PersonalAccessTokenProvider(Credentials);
 
 impl PersonalAccessTokenProvider {
     /// A provider for the PAT with this name and secret, on the Default site.
@@ -113,61 +107,28 @@ impl PersonalAccessTokenProvider {
                 format!("the secret of personal access token `{token_name}` is empty"),
             ));
         }
-        Ok(PersonalAccessTokenProvider {
-            token_name,
-            token_secret,
-            site: String::new(),
-            impersonate: None,
-        })
+        Ok(PersonalAccessTokenProvider(
+            Credentials::personal_access_token(token_name, token_secret),
+        ))
     }
 
     /// Signs in to the site with this content URL (the part after `#/site/` in a browser URL;
     /// `""` is the Default site). Never the site LUID.
     #[must_use]
-    pub fn site(mut self, content_url: impl Into<String>) -> Self {
-        self.site = content_url.into();
-        self
+    pub fn site(self, content_url: impl Into<String>) -> Self {
+        PersonalAccessTokenProvider(self.0.with_site(content_url))
     }
 
     /// Impersonates the user with this LUID (needs a server administrator's PAT and REST API
     /// 3.11 or newer).
     #[must_use]
-    pub fn impersonate(mut self, user_id: impl Into<String>) -> Self {
-        self.impersonate = Some(user_id.into());
-        self
+    pub fn impersonate(self, user_id: impl Into<String>) -> Self {
+        PersonalAccessTokenProvider(self.0.with_impersonation(user_id))
     }
 
-    /// The token's name.
-    pub fn token_name(&self) -> &str {
-        &self.token_name
-    }
-
-    /// The site content URL.
-    pub fn site_content_url(&self) -> &str {
-        &self.site
-    }
-
-    /// The LUID of the impersonated user, if any.
-    pub fn impersonated_user_id(&self) -> Option<&str> {
-        self.impersonate.as_deref()
-    }
-
-    /// The credentials for one sign-in (what [`AuthProvider::credentials`] returns).
-    pub fn to_credentials(&self) -> Credentials {
-        Credentials::personal_access_token(self.token_name.clone(), self.token_secret.clone())
-            .with_site(self.site.clone())
-            .with_optional_impersonation(self.impersonate.clone())
-    }
-}
-
-impl fmt::Debug for PersonalAccessTokenProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PersonalAccessTokenProvider")
-            .field("token_name", &self.token_name)
-            .field("token_secret", &Redacted)
-            .field("site", &self.site)
-            .field("impersonate", &self.impersonate)
-            .finish()
+    /// The credentials every sign-in sends (site and impersonation included).
+    pub fn as_credentials(&self) -> &Credentials {
+        &self.0
     }
 }
 
@@ -178,6 +139,6 @@ impl AuthProvider for PersonalAccessTokenProvider {
     }
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
-        Ok(self.to_credentials())
+        Ok(self.0.clone())
     }
 }

@@ -85,7 +85,7 @@ fn refuses_an_empty_name_or_secret() {
 fn debug_redacts_the_secret() {
     assert_eq!(
         format!("{:?}", full()),
-        r#"PersonalAccessTokenProvider { token_name: "ci-token", token_secret: [redacted], site: "MarketingTeam", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") }"#
+        r#"PersonalAccessTokenProvider(Credentials { family: PersonalAccessToken { name: "ci-token", secret: [redacted] }, target: SignInTarget { content_url: "MarketingTeam", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") } })"#
     );
 }
 

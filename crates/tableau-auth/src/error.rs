@@ -260,7 +260,8 @@ fn feature_name(feature: Feature) -> &'static str {
         Feature::DeleteSession => "deleting sessions",
         Feature::RevokeAdminTokens => "revoking administrators' tokens",
         Feature::PersonalAccessTokenImpersonation => "impersonation with a personal access token",
-        Feature::ConnectedAppJwt => "signing in with a connected-app JWT",
+        Feature::ConnectedApp => "signing in with a connected app",
+        Feature::UnifiedAccessToken => "signing in with a unified access token",
         _ => "this feature",
     }
 }

@@ -40,7 +40,7 @@ impl Session {
         server_url: Url,
     ) -> Self {
         Session {
-            token: response.token,
+            token: response.token.into_inner(),
             site_id: response.site_id,
             site_content_url: response.site_content_url,
             user_id: response.user_id,
@@ -114,7 +114,7 @@ impl Session {
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
-            .field("token", &Redacted)
+            .field("token", &Redacted::new(()))
             .field("site_id", &self.site_id)
             .field("site_content_url", &self.site_content_url)
             .field("user_id", &self.user_id)

@@ -65,7 +65,7 @@ impl<P: AuthProvider> AuthProvider for KeepsJwts<P> {
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         let credentials = self.inner.credentials().await?;
-        if let CredentialFamily::Jwt { token, .. } = credentials.family() {
+        if let CredentialFamily::ConnectedApp { jwt: token } = credentials.family() {
             self.minted
                 .lock()
                 .unwrap()

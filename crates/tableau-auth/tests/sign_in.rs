@@ -142,7 +142,7 @@ async fn jwt_on_a_server_older_than_3_17_fails_before_sending() {
     assert!(matches!(
         err,
         Error::UnsupportedByServer {
-            feature: Feature::ConnectedAppJwt,
+            feature: Feature::ConnectedApp,
             ..
         }
     ));

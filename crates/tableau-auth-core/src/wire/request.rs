@@ -1,17 +1,16 @@
 //! Rendering sign-in and switch-site bodies in the canonical compact form (spec section 3).
 
-use std::fmt;
-
 use secrecy::{ExposeSecret, SecretString};
 
 use super::WireFormat;
 use crate::credentials::{CredentialFamily, Credentials};
+use crate::redacted::Redacted;
 
 /// A rendered request body. `Debug` never shows it: a sign-in body carries a secret.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RequestBody {
     format: WireFormat,
-    text: SecretString,
+    text: Redacted<SecretString>,
 }
 
 impl RequestBody {
@@ -28,15 +27,6 @@ impl RequestBody {
     /// The body text. Call this only where the body is written to the wire.
     pub fn expose_secret(&self) -> &str {
         self.text.expose_secret()
-    }
-}
-
-impl fmt::Debug for RequestBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestBody")
-            .field("format", &self.format)
-            .field("text", &crate::Redacted)
-            .finish()
     }
 }
 
@@ -116,16 +106,14 @@ impl<'a> SignInRequest<'a> {
                     secret.expose_secret(),
                 ),
             ],
-            CredentialFamily::Jwt { token, is_uat } => {
-                let mut values = vec![text("jwt", "JWT", token.expose_secret())];
-                if let Some(is_uat) = is_uat {
-                    values.push(Value::Bool {
-                        name: "isUat",
-                        value: *is_uat,
-                    });
-                }
-                values
-            }
+            CredentialFamily::ConnectedApp { jwt } => vec![text("jwt", "JWT", jwt.expose_secret())],
+            CredentialFamily::UnifiedAccessToken { jwt } => vec![
+                text("jwt", "JWT", jwt.expose_secret()),
+                Value::Bool {
+                    name: "isUat",
+                    value: true,
+                },
+            ],
         }
     }
 
@@ -185,7 +173,7 @@ impl<'a> SignInRequest<'a> {
         }
         Ok(RequestBody {
             format,
-            text: SecretString::from(out),
+            text: Redacted::new(SecretString::from(out)),
         })
     }
 }
@@ -228,7 +216,7 @@ impl<'a> SwitchSiteRequest<'a> {
         }
         Ok(RequestBody {
             format,
-            text: SecretString::from(out),
+            text: Redacted::new(SecretString::from(out)),
         })
     }
 }

@@ -3,7 +3,6 @@
 //! JSON read into one element tree, so both formats share one extraction and unknown
 //! attributes or elements are ignored.
 
-use std::fmt;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -12,6 +11,7 @@ use super::error_body::ParseError;
 use super::looks_like_json;
 use super::xml::{self, Element};
 use crate::expiration::parse_estimated_time_to_expiration;
+use crate::redacted::Redacted;
 use crate::version::ApiVersion;
 
 /// Reads a body into the `tsResponse` root, whatever the format.
@@ -102,11 +102,11 @@ fn required_attribute(element: &Element, name: &str, path: &str) -> Result<Strin
 }
 
 /// The answer to a sign-in or a switch site.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SignInResponse {
     /// The session token for `X-Tableau-Auth`. Opaque.
-    pub token: SecretString,
+    pub token: Redacted<SecretString>,
     /// The site LUID (for `/sites/{site-luid}/...` URLs).
     pub site_id: String,
     /// The site content URL.
@@ -116,18 +116,6 @@ pub struct SignInResponse {
     /// How long the **personal access token** has left (`estimatedTimeToExpiration`), when the
     /// server said so in the `D:HH:MM` form; an unreadable value counts as absent.
     pub pat_expires_in: Option<Duration>,
-}
-
-impl fmt::Debug for SignInResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SignInResponse")
-            .field("token", &crate::Redacted)
-            .field("site_id", &self.site_id)
-            .field("site_content_url", &self.site_content_url)
-            .field("user_id", &self.user_id)
-            .field("pat_expires_in", &self.pat_expires_in)
-            .finish()
-    }
 }
 
 impl SignInResponse {
@@ -159,7 +147,7 @@ impl SignInResponse {
             .attribute("estimatedTimeToExpiration")
             .and_then(|value| parse_estimated_time_to_expiration(value).ok());
         Ok(SignInResponse {
-            token: SecretString::from(token),
+            token: Redacted::new(SecretString::from(token)),
             site_id: required_attribute(site, "id", "credentials/site/@id")?,
             site_content_url: site.attribute("contentUrl").unwrap_or_default().to_owned(),
             user_id: required_attribute(user, "id", "credentials/user/@id")?,
