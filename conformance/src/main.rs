@@ -84,7 +84,7 @@ fn main() -> ExitCode {
     };
     let context = match args.server.as_deref() {
         None => CheckContext::embedded(),
-        Some(url) => match runtime.block_on(CheckContext::for_server(url, &ProcessEnv)) {
+        Some(url) => match runtime.block_on(CheckContext::for_server(url, ProcessEnv)) {
             Ok(context) => context,
             Err(message) => {
                 eprintln!("error: {message}");

@@ -36,8 +36,16 @@ impl CheckContext {
     /// to learn whether the mock's control API is there, and when it is, one control call to
     /// prove `TABLEAU_MOCK_CONTROL_TOKEN` is accepted. Plain http to another machine is
     /// refused unless that probe found a mock server.
-    pub async fn for_server(url: &str, env: &dyn Env) -> Result<CheckContext, SetupError> {
-        let provider = EnvironmentProvider::from_source(env).map_err(|err| {
+    pub async fn for_server(
+        url: &str,
+        env: impl Env + 'static,
+    ) -> Result<CheckContext, SetupError> {
+        let token = env
+            .var_os("TABLEAU_MOCK_CONTROL_TOKEN")
+            .and_then(|t| t.into_string().ok())
+            .filter(|t| !t.trim().is_empty());
+        let provider = EnvironmentProvider::from_source(env);
+        provider.check().map_err(|err| {
             SetupError(match err {
                 ProviderError::NotConfigured { .. } => format!(
                     "--server needs credentials in the environment: set TABLEAU_PAT_NAME and \
@@ -56,10 +64,6 @@ impl CheckContext {
             Err(err) => return Err(SetupError(server_url_problem(&err))),
         };
 
-        let token = env
-            .var_os("TABLEAU_MOCK_CONTROL_TOKEN")
-            .and_then(|t| t.into_string().ok())
-            .filter(|t| !t.trim().is_empty());
         let control = ControlClient::new(url, token);
         // The probe carries no credential, so it may go over plain http: a mock server in
         // another container (`http://mock:8080`) has no TLS, and its credentials are fixtures.

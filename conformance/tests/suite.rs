@@ -217,7 +217,7 @@ async fn a_server_run_with_a_pinned_version_passes_and_uses_the_pin() {
         ("TABLEAU_PAT_SECRET", &credentials.pat_secret),
         ("TABLEAU_API_VERSION", "3.19"),
     ]);
-    let context = CheckContext::for_server(&mock.uri(), &env)
+    let context = CheckContext::for_server(&mock.uri(), env.clone())
         .await
         .expect("set-up succeeds");
     let checks = all_checks();
@@ -261,7 +261,9 @@ async fn a_pin_newer_than_the_server_fails_serverinfo() {
         ("TABLEAU_PAT_SECRET", &credentials.pat_secret),
         ("TABLEAU_API_VERSION", "3.21"),
     ]);
-    let context = CheckContext::for_server(&mock.uri(), &env).await.unwrap();
+    let context = CheckContext::for_server(&mock.uri(), env.clone())
+        .await
+        .unwrap();
     let report = run_checks(&select(Some("server.serverinfo")), &context).await;
     assert_eq!(
         failures(&report),

@@ -332,7 +332,8 @@ async fn env(cx: &CheckContext, mode: &str, format: WireFormat) -> CheckResult {
             (env, "jwt")
         }
     };
-    let provider = EnvironmentProvider::from_source(&env).context("environment provider")?;
+    let provider = EnvironmentProvider::from_source(env);
+    provider.check().context("environment provider")?;
     full_session(&target, &target.client()?, &provider, format, family).await
 }
 
@@ -355,30 +356,12 @@ async fn env_jwt_json(cx: &CheckContext) -> CheckResult {
     env(cx, "connected-app", WireFormat::Json).await
 }
 
-/// A provider that defers to the environment at sign-in time, so a chain can hold it even
-/// when the environment is empty.
-#[derive(Debug)]
-struct DeferredEnv(StaticEnv);
-
-#[tableau_auth_core::async_trait]
-impl AuthProvider for DeferredEnv {
-    fn name(&self) -> &str {
-        "env"
-    }
-    async fn credentials(
-        &self,
-    ) -> Result<tableau_auth_core::Credentials, tableau_auth_core::ProviderError> {
-        EnvironmentProvider::from_source(&self.0)?
-            .credentials()
-            .await
-    }
-}
-
 async fn chain(cx: &CheckContext, format: WireFormat) -> CheckResult {
     let target = cx.target().await?;
     let (_, name, secret) = pat_fixture(&target, None).await?;
     let pat = PersonalAccessTokenProvider::new(name, secret).context("provider")?;
-    let chain = ProviderChain::first_try("env", DeferredEnv(StaticEnv::new())).or_else("pat", pat);
+    let chain = ProviderChain::first_try("env", EnvironmentProvider::from_source(StaticEnv::new()))
+        .or_else("pat", pat);
     full_session(&target, &target.client()?, &chain, format, "pat").await
 }
 
@@ -396,7 +379,8 @@ async fn chain_stops(cx: &CheckContext) -> CheckResult {
     let half_set = StaticEnv::from_vars(&[("TABLEAU_PAT_NAME", "only-the-name")]);
     let pat: Arc<dyn AuthProvider> =
         Arc::new(PersonalAccessTokenProvider::new(name, secret).context("provider")?);
-    let chain = ProviderChain::first_try("env", DeferredEnv(half_set)).or_else_shared("pat", pat);
+    let chain = ProviderChain::first_try("env", EnvironmentProvider::from_source(half_set))
+        .or_else_shared("pat", pat);
     let client = target.client()?;
     match client.sign_in(&chain).await {
         Ok(_) => {

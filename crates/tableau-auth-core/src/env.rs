@@ -19,6 +19,17 @@ pub trait Env: Send + Sync + fmt::Debug {
     fn read_file(&self, path: &Path) -> io::Result<Vec<u8>>;
 }
 
+/// A shared environment is an environment (so a test can keep a handle on one it changes).
+impl<T: Env + ?Sized> Env for std::sync::Arc<T> {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        (**self).var_os(name)
+    }
+
+    fn read_file(&self, path: &Path) -> io::Result<Vec<u8>> {
+        (**self).read_file(path)
+    }
+}
+
 /// The real process environment and file system.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ProcessEnv;

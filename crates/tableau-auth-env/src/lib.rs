@@ -1,9 +1,12 @@
 //! Sign in to the Tableau REST API with credentials from `TABLEAU_*` environment variables.
 //!
-//! [`EnvironmentProvider`] reads the variables once, at construction, decides which credential
-//! family they describe and builds the matching provider (password, personal access token or
-//! connected app). It also exposes the server URL, site and pinned API version, so a client can
-//! be configured from the same place.
+//! [`EnvironmentProvider`] reads the variables once, at construction, and decides which credential
+//! family they describe (password, personal access token or connected app). Construction never
+//! fails: "nothing configured" and "misconfigured" are answers of
+//! [`credentials`](AuthProvider::credentials) (and of [`EnvironmentProvider::check`], which
+//! asks before any network call), so the provider sits in a
+//! [`ProviderChain`](tableau_auth_core::ProviderChain) directly. It also exposes the server URL,
+//! site and pinned API version, so a client can be configured from the same place.
 //!
 //! | variable | meaning |
 //! |---|---|
@@ -22,20 +25,20 @@
 //! - Each secret (`TABLEAU_PAT_SECRET`, `TABLEAU_PASSWORD`, `TABLEAU_JWT_SECRET`) may instead be
 //!   given as a `_FILE` variable naming a file (a mounted Docker or Kubernetes secret); the
 //!   file's content less exactly one trailing `\n` or `\r\n` is the secret. Setting both forms,
-//!   an unreadable file and an empty file are configuration errors.
+//!   an unreadable file and an empty file are configuration errors. The file is read when the
+//!   provider is built (to report a problem early) and **again at every sign-in**, so a rotated
+//!   secret is used without a restart.
 //! - A value that is empty or all whitespace counts as unset; any other value is used verbatim,
 //!   never trimmed (passwords may end with a space).
 //! - `TABLEAU_AUTH`, when set, chooses the family, and that family must be complete. Otherwise
 //!   exactly one family must be set, completely. No family at all is
 //!   [`ProviderError::NotConfigured`] (a [`ProviderChain`](tableau_auth_core::ProviderChain)
 //!   then tries its next provider); half a family, or two families, is
-//!   [`ProviderError::InvalidConfiguration`] naming the variables involved.
+//!   [`ProviderError::InvalidConfiguration`] naming the variables involved, which stops a chain.
 //! - A non-UTF-8 value is a configuration error. No error message or `Debug` output ever
 //!   contains a secret value.
 //! - [`EnvironmentProvider::with_prefix`] reads `PROD_TABLEAU_PAT_NAME` and so on instead, for
 //!   people who talk to several servers.
-//!
-//! Secrets are read at construction: build a new provider to pick up a rotated secret file.
 //!
 //! ```
 //! use tableau_auth_core::{AuthProvider, CredentialKind, StaticEnv};
@@ -50,10 +53,10 @@
 //! ])
 //! .with_file("/run/secrets/tableau-pat", "SECRET-from-a-file\n");
 //!
-//! let provider = EnvironmentProvider::from_source(&env)?;
-//! assert_eq!(provider.kind(), CredentialKind::PersonalAccessToken);
+//! let provider = EnvironmentProvider::from_source(env);
+//! assert_eq!(provider.check()?, CredentialKind::PersonalAccessToken);
 //! assert_eq!(provider.server_url(), Some("https://tableau.example.com"));
-//! assert_eq!(provider.site(), "finance");
+//! assert_eq!(provider.target().content_url(), "finance");
 //! assert_eq!(provider.name(), "env");
 //!
 //! let creds = tokio::runtime::Builder::new_current_thread()
@@ -63,7 +66,7 @@
 //! assert!(!format!("{provider:?}").contains("SECRET-from-a-file"));
 //!
 //! // Nothing set: "not configured", so a chain can try something else.
-//! let err = EnvironmentProvider::from_source(&StaticEnv::new()).unwrap_err();
+//! let err = EnvironmentProvider::from_source(StaticEnv::new()).check().unwrap_err();
 //! assert!(err.is_not_configured());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -73,19 +76,19 @@
 mod select;
 mod vars;
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use tableau_auth_core::{
     ApiVersion, AuthProvider, CredentialKind, Credentials, Env, ProcessEnv, ProviderError,
+    SignInTarget, SystemTimeSource, TimeSource,
 };
 use tableau_auth_jwt::ConnectedAppProvider;
 use tableau_auth_password::PasswordProvider;
 use tableau_auth_pat::PersonalAccessTokenProvider;
 
-use crate::select::{Family, select};
-use crate::vars::Reader;
+use crate::select::select;
+use crate::vars::{Reader, SecretSource};
 
 /// The provider name reported by [`EnvironmentProvider::name`] and in its errors.
 const NAME: &str = "env";
@@ -93,78 +96,113 @@ const NAME: &str = "env";
 /// The prefix of the standard variables.
 pub const DEFAULT_PREFIX: &str = "TABLEAU_";
 
-/// The provider the environment described.
-#[derive(Clone)]
-enum Inner {
-    Password(PasswordProvider),
-    Pat(PersonalAccessTokenProvider),
-    ConnectedApp(ConnectedAppProvider),
+/// The credential family the environment chose, with its values; secrets stay where they are
+/// (a value or a file) and are resolved at each sign-in.
+#[derive(Clone, Debug)]
+enum Choice {
+    Password {
+        username: String,
+        password: SecretSource,
+    },
+    PersonalAccessToken {
+        name: String,
+        secret: SecretSource,
+    },
+    ConnectedApp {
+        client_id: String,
+        secret_id: String,
+        secret: SecretSource,
+        username: String,
+        scopes: Option<Vec<String>>,
+    },
 }
 
-impl Inner {
-    fn as_provider(&self) -> &dyn AuthProvider {
+impl Choice {
+    fn kind(&self) -> CredentialKind {
         match self {
-            Inner::Password(provider) => provider,
-            Inner::Pat(provider) => provider,
-            Inner::ConnectedApp(provider) => provider,
+            Choice::Password { .. } => CredentialKind::Password,
+            Choice::PersonalAccessToken { .. } => CredentialKind::PersonalAccessToken,
+            Choice::ConnectedApp { .. } => CredentialKind::ConnectedApp,
         }
     }
 }
 
 /// Signs in with the credential family that `TABLEAU_*` variables describe.
 ///
-/// The family is chosen once, by [`from_env`](Self::from_env),
-/// [`from_source`](Self::from_source) or [`with_prefix`](Self::with_prefix); every sign-in then
-/// asks the provider built from it (the connected-app provider mints a new JWT each time). See
-/// the [crate documentation](crate) for the variables and rules.
+/// The family is chosen once, when the provider is built by [`from_env`](Self::from_env),
+/// [`from_source`](Self::from_source) or [`with_prefix`](Self::with_prefix), which never fail:
+/// an environment with nothing set answers every sign-in with
+/// [`ProviderError::NotConfigured`] and a misconfigured one with
+/// [`ProviderError::InvalidConfiguration`]; [`check`](Self::check) gives that answer before any
+/// network call. Every sign-in then resolves the secrets (re-reading `_FILE` secrets) and asks
+/// the family's provider (the connected-app provider mints a new JWT each time). See the
+/// [crate documentation](crate) for the variables and rules.
 ///
-/// `Debug` prints the choice and the inner provider, never a secret:
+/// `Debug` prints the choice, never a secret:
 ///
 /// ```
 /// use tableau_auth_core::StaticEnv;
 /// use tableau_auth_env::EnvironmentProvider;
 ///
 /// let env = StaticEnv::from_vars(&[("TABLEAU_USERNAME", "jdoe"), ("TABLEAU_PASSWORD", "s3cret ")]);
-/// let provider = EnvironmentProvider::from_source(&env)?;
-/// assert_eq!(
-///     format!("{provider:?}"),
-///     r#"EnvironmentProvider { prefix: "TABLEAU_", kind: Password, server_url: None, site: "", api_version: None, impersonate_user_id: None, provider: PasswordProvider(Credentials { family: Password { username: "jdoe", password: [redacted] }, target: SignInTarget { content_url: "", impersonate: None } }) }"#
-/// );
-/// # Ok::<(), tableau_auth_core::ProviderError>(())
+/// let provider = EnvironmentProvider::from_source(env);
+/// let debug = format!("{provider:?}");
+/// assert!(debug.contains(r#"choice: Ok(Password { username: "jdoe", password: Value([redacted]) })"#), "{debug}");
+/// assert!(!debug.contains("s3cret"));
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct EnvironmentProvider {
     prefix: String,
-    inner: Inner,
     server_url: Option<String>,
-    site: String,
     api_version: Option<ApiVersion>,
-    impersonate: Option<String>,
+    target: SignInTarget,
+    choice: Result<Choice, ProviderError>,
+    env: Arc<dyn Env>,
+    time: Arc<dyn TimeSource>,
 }
 
 impl EnvironmentProvider {
     /// Reads the process environment (`TABLEAU_*`) and the files its `_FILE` variables name.
-    pub fn from_env() -> Result<Self, ProviderError> {
-        Self::from_source(&ProcessEnv)
+    pub fn from_env() -> Self {
+        Self::from_source(ProcessEnv)
     }
 
     /// Reads `TABLEAU_*` variables from `env` (tests pass a
-    /// [`StaticEnv`](tableau_auth_core::StaticEnv)).
-    pub fn from_source(env: &dyn Env) -> Result<Self, ProviderError> {
+    /// [`StaticEnv`](tableau_auth_core::StaticEnv)). The provider keeps `env` to re-read
+    /// `_FILE` secrets at each sign-in.
+    pub fn from_source(env: impl Env + 'static) -> Self {
         Self::with_prefix(DEFAULT_PREFIX, env)
     }
 
     /// Reads variables whose names start with `prefix` instead of `TABLEAU_`: with
-    /// `PROD_TABLEAU_`, the PAT name is `PROD_TABLEAU_PAT_NAME`. An empty prefix is refused.
-    pub fn with_prefix(prefix: &str, env: &dyn Env) -> Result<Self, ProviderError> {
+    /// `PROD_TABLEAU_`, the PAT name is `PROD_TABLEAU_PAT_NAME`. An empty prefix is a
+    /// configuration error.
+    pub fn with_prefix(prefix: &str, env: impl Env + 'static) -> Self {
+        let env: Arc<dyn Env> = Arc::new(env);
+        let reader = Reader::new(&*env, prefix);
+        let mut provider = EnvironmentProvider {
+            prefix: prefix.to_owned(),
+            server_url: None,
+            api_version: None,
+            target: SignInTarget::default(),
+            choice: Err(ProviderError::not_configured(NAME, "")),
+            time: Arc::new(SystemTimeSource),
+            env: Arc::clone(&env),
+        };
+        provider.choice = provider.read(&reader);
+        provider
+    }
+
+    /// Reads everything; the first error becomes the provider's answer.
+    fn read(&mut self, reader: &Reader<'_>) -> Result<Choice, ProviderError> {
+        let prefix = &self.prefix;
         if prefix.trim().is_empty() {
             return Err(ProviderError::invalid_configuration(
                 NAME,
                 "the variable prefix is empty; use TABLEAU_ or a prefix such as PROD_TABLEAU_",
             ));
         }
-        let reader = Reader::new(env, prefix);
-        let Some(family) = select(&reader)? else {
+        let Some(kind) = select(reader)? else {
             return Err(ProviderError::not_configured(
                 NAME,
                 format!(
@@ -175,11 +213,10 @@ impl EnvironmentProvider {
                 ),
             ));
         };
-
-        let server_url = reader.text("SERVER_URL")?;
-        let site = reader.text("SITE")?.unwrap_or_default();
-        let impersonate = reader.text("IMPERSONATE_USER_ID")?;
-        let api_version = match reader.text("API_VERSION")? {
+        self.server_url = reader.text("SERVER_URL")?;
+        self.target = SignInTarget::site(reader.text("SITE")?.unwrap_or_default())
+            .with_optional_impersonation(reader.text("IMPERSONATE_USER_ID")?);
+        self.api_version = match reader.text("API_VERSION")? {
             None => None,
             Some(text) => Some(text.parse::<ApiVersion>().map_err(|_| {
                 ProviderError::invalid_configuration(
@@ -191,54 +228,29 @@ impl EnvironmentProvider {
                 )
             })?),
         };
-
-        let inner = build(&reader, family, &site, impersonate.as_deref())?;
-        Ok(EnvironmentProvider {
-            prefix: prefix.to_owned(),
-            inner,
-            server_url,
-            site,
-            api_version,
-            impersonate,
-        })
+        let choice = choose(reader, kind)?;
+        // Check the values the family's provider checks, now rather than at the first sign-in.
+        self.build(&choice)?;
+        Ok(choice)
     }
 
-    /// For a [`ProviderChain`](tableau_auth_core::ProviderChain): reads like
-    /// [`with_prefix`](Self::with_prefix), but when nothing is configured returns a provider
-    /// whose every sign-in answers [`ProviderError::NotConfigured`], so the chain tries its next
-    /// provider. Any other error (a misconfiguration) is returned at once.
-    ///
-    /// ```
-    /// use tableau_auth_core::{AuthProvider, CredentialKind, ProviderChain, StaticEnv};
-    /// use tableau_auth_env::EnvironmentProvider;
-    /// use tableau_auth_pat::PersonalAccessTokenProvider;
-    ///
-    /// let env = StaticEnv::new(); // nothing set
-    /// let chain = ProviderChain::first_try("env", EnvironmentProvider::chain_link("TABLEAU_", &env)?)
-    ///     .or_else("pat", PersonalAccessTokenProvider::new("ci-token", "SECRET")?);
-    /// let creds = tokio::runtime::Builder::new_current_thread()
-    ///     .build()?
-    ///     .block_on(chain.credentials())?;
-    /// assert_eq!(creds.kind(), CredentialKind::PersonalAccessToken);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn chain_link(prefix: &str, env: &dyn Env) -> Result<Arc<dyn AuthProvider>, ProviderError> {
-        match Self::with_prefix(prefix, env) {
-            Ok(provider) => Ok(Arc::new(provider)),
-            Err(ProviderError::NotConfigured { reason, .. }) => {
-                Ok(Arc::new(NotConfigured { reason }))
-            }
-            Err(other) => Err(other),
-        }
+    /// Uses this clock for the connected app's JWT `exp` (tests pass the mock server's clock).
+    #[must_use]
+    pub fn time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
+        self.time = time;
+        self
     }
 
-    /// The credential family the environment chose.
-    pub fn kind(&self) -> CredentialKind {
-        match self.inner {
-            Inner::Password(_) => CredentialKind::Password,
-            Inner::Pat(_) => CredentialKind::PersonalAccessToken,
-            Inner::ConnectedApp(_) => CredentialKind::ConnectedApp,
-        }
+    /// The family the environment chose, or why there is none: [`ProviderError::NotConfigured`]
+    /// when no credential variable is set, [`ProviderError::InvalidConfiguration`] (naming the
+    /// variables) when they are incomplete or contradictory. Sends nothing.
+    pub fn check(&self) -> Result<CredentialKind, ProviderError> {
+        self.choice.as_ref().map(Choice::kind).map_err(Clone::clone)
+    }
+
+    /// The credential family the environment chose, if it chose one.
+    pub fn kind(&self) -> Option<CredentialKind> {
+        self.check().ok()
     }
 
     /// `TABLEAU_SERVER_URL`, verbatim, if set.
@@ -246,9 +258,9 @@ impl EnvironmentProvider {
         self.server_url.as_deref()
     }
 
-    /// `TABLEAU_SITE`: the site content URL (`""`, the Default site, when unset).
-    pub fn site(&self) -> &str {
-        &self.site
+    /// `TABLEAU_SITE` (`""`, the Default site, when unset) and `TABLEAU_IMPERSONATE_USER_ID`.
+    pub fn target(&self) -> &SignInTarget {
+        &self.target
     }
 
     /// `TABLEAU_API_VERSION`, if set: the REST API version to use instead of negotiating one.
@@ -256,141 +268,138 @@ impl EnvironmentProvider {
         self.api_version
     }
 
-    /// `TABLEAU_IMPERSONATE_USER_ID`, if set.
-    pub fn impersonate_user_id(&self) -> Option<&str> {
-        self.impersonate.as_deref()
-    }
-
     /// The variable prefix (`TABLEAU_` unless [`with_prefix`](Self::with_prefix) chose another).
     pub fn prefix(&self) -> &str {
         &self.prefix
     }
+
+    /// The family's provider, with the secrets as they are now.
+    fn build(&self, choice: &Choice) -> Result<Arc<dyn AuthProvider>, ProviderError> {
+        let env = &*self.env;
+        let site = self.target.content_url();
+        let impersonate = self.target.impersonated_user_id();
+        // The inner constructors name their own fields; report them as this provider's.
+        let rename = |err: ProviderError| match err {
+            ProviderError::InvalidConfiguration {
+                message, source, ..
+            } => ProviderError::InvalidConfiguration {
+                provider: NAME.to_owned(),
+                message,
+                source,
+            },
+            other => other,
+        };
+        let provider: Arc<dyn AuthProvider> = match choice {
+            Choice::Password { username, password } => {
+                let mut provider = PasswordProvider::new(username.clone(), password.resolve(env)?)
+                    .map_err(rename)?
+                    .site(site);
+                if let Some(user_id) = impersonate {
+                    provider = provider.impersonate(user_id);
+                }
+                Arc::new(provider)
+            }
+            Choice::PersonalAccessToken { name, secret } => {
+                let mut provider =
+                    PersonalAccessTokenProvider::new(name.clone(), secret.resolve(env)?)
+                        .map_err(rename)?
+                        .site(site);
+                if let Some(user_id) = impersonate {
+                    provider = provider.impersonate(user_id);
+                }
+                Arc::new(provider)
+            }
+            Choice::ConnectedApp {
+                client_id,
+                secret_id,
+                secret,
+                username,
+                scopes,
+            } => {
+                let mut provider = ConnectedAppProvider::new(
+                    client_id.clone(),
+                    secret_id.clone(),
+                    secret.resolve(env)?,
+                    username.clone(),
+                )
+                .map_err(rename)?
+                .time_source(Arc::clone(&self.time))
+                .site(site);
+                if let Some(scopes) = scopes {
+                    provider = provider.scopes(scopes.iter().cloned());
+                }
+                if let Some(user_id) = impersonate {
+                    provider = provider.impersonate(user_id);
+                }
+                Arc::new(provider)
+            }
+        };
+        Ok(provider)
+    }
 }
 
-/// Builds the chosen family's provider. [`select`] has checked that its variables are set.
-fn build(
-    reader: &Reader<'_>,
-    family: Family,
-    site: &str,
-    impersonate: Option<&str>,
-) -> Result<Inner, ProviderError> {
-    // Errors of the inner constructors name their own fields; re-attribute them to the
-    // variables. They cannot normally happen: blank values count as unset and `select` has
-    // refused a family with a missing variable.
+/// Reads the chosen family's values. [`select`] has checked that its variables are set.
+fn choose(reader: &Reader<'_>, kind: CredentialKind) -> Result<Choice, ProviderError> {
     let plain = |suffix: &str| -> Result<String, ProviderError> {
-        reader.text(suffix)?.ok_or_else(|| missing(reader, suffix))
+        reader.text(suffix)?.ok_or_else(|| {
+            ProviderError::invalid_configuration(
+                NAME,
+                format!("{} is not set", reader.name(suffix)),
+            )
+        })
     };
     let secret = |suffix: &str| {
         reader.secret(suffix)?.ok_or_else(|| {
-            let file = vars::file_suffix(suffix);
             ProviderError::invalid_configuration(
                 NAME,
                 format!(
                     "{} (or {}) is not set",
                     reader.name(suffix),
-                    reader.name(&file)
+                    reader.name(&vars::file_suffix(suffix))
                 ),
             )
         })
     };
-    let rename = |err: ProviderError| match err {
-        ProviderError::InvalidConfiguration {
-            message, source, ..
-        } => ProviderError::InvalidConfiguration {
-            provider: NAME.to_owned(),
-            message,
-            source,
+    Ok(match kind {
+        CredentialKind::Password => Choice::Password {
+            username: plain("USERNAME")?,
+            password: secret("PASSWORD")?,
         },
-        other => other,
+        CredentialKind::PersonalAccessToken => Choice::PersonalAccessToken {
+            name: plain("PAT_NAME")?,
+            secret: secret("PAT_SECRET")?,
+        },
+        _ => Choice::ConnectedApp {
+            client_id: plain("JWT_CLIENT_ID")?,
+            secret_id: plain("JWT_SECRET_ID")?,
+            secret: secret("JWT_SECRET")?,
+            username: plain("JWT_USERNAME")?,
+            scopes: scopes(reader)?,
+        },
+    })
+}
+
+/// `JWT_SCOPES`, separated by spaces or commas; `None` when unset (the provider's default).
+fn scopes(reader: &Reader<'_>) -> Result<Option<Vec<String>>, ProviderError> {
+    let Some(text) = reader.text("JWT_SCOPES")? else {
+        return Ok(None);
     };
-    let inner = match family {
-        Family::Password => {
-            let mut provider = PasswordProvider::new(plain("USERNAME")?, secret("PASSWORD")?)
-                .map_err(rename)?
-                .site(site);
-            if let Some(user_id) = impersonate {
-                provider = provider.impersonate(user_id);
-            }
-            Inner::Password(provider)
-        }
-        Family::Pat => {
-            let mut provider =
-                PersonalAccessTokenProvider::new(plain("PAT_NAME")?, secret("PAT_SECRET")?)
-                    .map_err(rename)?
-                    .site(site);
-            if let Some(user_id) = impersonate {
-                provider = provider.impersonate(user_id);
-            }
-            Inner::Pat(provider)
-        }
-        Family::ConnectedApp => {
-            let client_id = plain("JWT_CLIENT_ID")?;
-            let secret_id = plain("JWT_SECRET_ID")?;
-            let secret_value = secret("JWT_SECRET")?;
-            let username = plain("JWT_USERNAME")?;
-            let mut provider =
-                ConnectedAppProvider::new(client_id, secret_id, secret_value, username)
-                    .map_err(rename)?
-                    .site(site);
-            if let Some(scopes) = reader.text("JWT_SCOPES")? {
-                let scopes: Vec<&str> = scopes
-                    .split(|c: char| c == ',' || c.is_whitespace())
-                    .filter(|scope| !scope.is_empty())
-                    .collect();
-                if scopes.is_empty() {
-                    return Err(ProviderError::invalid_configuration(
-                        NAME,
-                        format!(
-                            "{} lists no scope; list scopes separated by spaces or commas, or \
-                             unset it for the default tableau:content:read",
-                            reader.name("JWT_SCOPES")
-                        ),
-                    ));
-                }
-                provider = provider.scopes(scopes);
-            }
-            if let Some(user_id) = impersonate {
-                provider = provider.impersonate(user_id);
-            }
-            Inner::ConnectedApp(provider)
-        }
-    };
-    Ok(inner)
-}
-
-fn missing(reader: &Reader<'_>, suffix: &str) -> ProviderError {
-    ProviderError::invalid_configuration(NAME, format!("{} is not set", reader.name(suffix)))
-}
-
-/// What [`EnvironmentProvider::chain_link`] returns when no variable is set.
-#[derive(Debug)]
-struct NotConfigured {
-    reason: String,
-}
-
-#[async_trait]
-impl AuthProvider for NotConfigured {
-    fn name(&self) -> &str {
-        NAME
+    let scopes: Vec<String> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|scope| !scope.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if scopes.is_empty() {
+        return Err(ProviderError::invalid_configuration(
+            NAME,
+            format!(
+                "{} lists no scope; list scopes separated by spaces or commas, or unset it for \
+                 the default tableau:content:read",
+                reader.name("JWT_SCOPES")
+            ),
+        ));
     }
-
-    async fn credentials(&self) -> Result<Credentials, ProviderError> {
-        Err(ProviderError::not_configured(NAME, self.reason.clone()))
-    }
-}
-
-impl fmt::Debug for EnvironmentProvider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnvironmentProvider")
-            .field("prefix", &self.prefix)
-            .field("kind", &self.kind())
-            .field("server_url", &self.server_url)
-            .field("site", &self.site)
-            .field("api_version", &self.api_version)
-            .field("impersonate_user_id", &self.impersonate)
-            .field("provider", self.inner.as_provider())
-            .finish()
-    }
+    Ok(Some(scopes))
 }
 
 #[async_trait]
@@ -400,6 +409,7 @@ impl AuthProvider for EnvironmentProvider {
     }
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
-        self.inner.as_provider().credentials().await
+        let choice = self.choice.as_ref().map_err(Clone::clone)?;
+        self.build(choice)?.credentials().await
     }
 }

@@ -1,7 +1,7 @@
 //! The credential families the environment can describe, and the selection rules of contracts
 //! section 3: `TABLEAU_AUTH` wins; otherwise exactly one family must be touched and complete.
 
-use tableau_auth_core::ProviderError;
+use tableau_auth_core::{CredentialKind, ProviderError};
 
 use crate::NAME;
 use crate::vars::{Reader, file_suffix};
@@ -15,61 +15,35 @@ pub(crate) enum Part {
     Secret(&'static str),
 }
 
-/// The families, as `TABLEAU_AUTH` names them.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Family {
-    Pat,
-    Password,
-    ConnectedApp,
+/// The families the environment can describe, in the order messages list them.
+pub(crate) const FAMILIES: [CredentialKind; 3] = [
+    CredentialKind::PersonalAccessToken,
+    CredentialKind::Password,
+    CredentialKind::ConnectedApp,
+];
+
+/// The variables a family needs.
+pub(crate) fn required(kind: CredentialKind) -> &'static [Part] {
+    match kind {
+        CredentialKind::PersonalAccessToken => {
+            &[Part::Plain("PAT_NAME"), Part::Secret("PAT_SECRET")]
+        }
+        CredentialKind::Password => &[Part::Plain("USERNAME"), Part::Secret("PASSWORD")],
+        CredentialKind::ConnectedApp => &[
+            Part::Plain("JWT_CLIENT_ID"),
+            Part::Plain("JWT_SECRET_ID"),
+            Part::Secret("JWT_SECRET"),
+            Part::Plain("JWT_USERNAME"),
+        ],
+        _ => &[],
+    }
 }
 
-pub(crate) const FAMILIES: [Family; 3] = [Family::Pat, Family::Password, Family::ConnectedApp];
-
-impl Family {
-    /// The `TABLEAU_AUTH` value choosing this family.
-    pub(crate) fn auth_value(self) -> &'static str {
-        match self {
-            Family::Pat => "pat",
-            Family::Password => "password",
-            Family::ConnectedApp => "connected-app",
-        }
-    }
-
-    /// How messages call the family.
-    fn label(self) -> &'static str {
-        match self {
-            Family::Pat => "personal access token",
-            Family::Password => "password",
-            Family::ConnectedApp => "connected app",
-        }
-    }
-
-    /// The variables the family needs.
-    pub(crate) fn required(self) -> &'static [Part] {
-        match self {
-            Family::Pat => &[Part::Plain("PAT_NAME"), Part::Secret("PAT_SECRET")],
-            Family::Password => &[Part::Plain("USERNAME"), Part::Secret("PASSWORD")],
-            Family::ConnectedApp => &[
-                Part::Plain("JWT_CLIENT_ID"),
-                Part::Plain("JWT_SECRET_ID"),
-                Part::Secret("JWT_SECRET"),
-                Part::Plain("JWT_USERNAME"),
-            ],
-        }
-    }
-
-    /// The variables the family may have.
-    fn optional(self) -> &'static [&'static str] {
-        match self {
-            Family::ConnectedApp => &["JWT_SCOPES"],
-            Family::Pat | Family::Password => &[],
-        }
-    }
-
-    fn from_auth(value: &str) -> Option<Family> {
-        FAMILIES
-            .into_iter()
-            .find(|family| family.auth_value().eq_ignore_ascii_case(value))
+/// The variables a family may have.
+fn optional(kind: CredentialKind) -> &'static [&'static str] {
+    match kind {
+        CredentialKind::ConnectedApp => &["JWT_SCOPES"],
+        _ => &[],
     }
 }
 
@@ -81,16 +55,16 @@ fn part_is_set(reader: &Reader<'_>, part: Part) -> bool {
 }
 
 /// The full names of a family's variables that are set (both forms of a secret if both are).
-fn set_variables(reader: &Reader<'_>, family: Family) -> Vec<String> {
+fn set_variables(reader: &Reader<'_>, family: CredentialKind) -> Vec<String> {
     let mut names = Vec::new();
-    for part in family.required() {
+    for part in required(family) {
         match *part {
             Part::Plain(suffix) if reader.is_set(suffix) => names.push(reader.name(suffix)),
             Part::Plain(_) => {}
             Part::Secret(suffix) => names.extend(reader.secret_forms_set(suffix)),
         }
     }
-    for suffix in family.optional() {
+    for suffix in optional(family) {
         if reader.is_set(suffix) {
             names.push(reader.name(suffix));
         }
@@ -99,9 +73,8 @@ fn set_variables(reader: &Reader<'_>, family: Family) -> Vec<String> {
 }
 
 /// The required variables of a family that are missing, described for a message.
-fn missing_variables(reader: &Reader<'_>, family: Family) -> Vec<String> {
-    family
-        .required()
+fn missing_variables(reader: &Reader<'_>, family: CredentialKind) -> Vec<String> {
+    required(family)
         .iter()
         .filter(|part| !part_is_set(reader, **part))
         .map(|part| match *part {
@@ -129,25 +102,29 @@ fn is_are(count: usize) -> &'static str {
 }
 
 /// Picks the family by the contract's rules. `Ok(None)` means not configured.
-pub(crate) fn select(reader: &Reader<'_>) -> Result<Option<Family>, ProviderError> {
+pub(crate) fn select(reader: &Reader<'_>) -> Result<Option<CredentialKind>, ProviderError> {
     let auth_name = reader.name("AUTH");
     if let Some(auth) = reader.text("AUTH")? {
-        let family = Family::from_auth(&auth).ok_or_else(|| {
-            ProviderError::invalid_configuration(
-                NAME,
-                format!(
-                    "{auth_name} has an unknown value; expected pat, password or connected-app \
-                     (case-insensitive)"
-                ),
-            )
-        })?;
+        let family = auth
+            .parse::<CredentialKind>()
+            .ok()
+            .filter(|kind| FAMILIES.contains(kind))
+            .ok_or_else(|| {
+                ProviderError::invalid_configuration(
+                    NAME,
+                    format!(
+                        "{auth_name} has an unknown value; expected pat, password or \
+                         connected-app (case-insensitive)"
+                    ),
+                )
+            })?;
         let missing = missing_variables(reader, family);
         if !missing.is_empty() {
             return Err(ProviderError::invalid_configuration(
                 NAME,
                 format!(
                     "{auth_name} is {}, but {} {} not set",
-                    family.auth_value(),
+                    family.as_str(),
                     join_and(&missing),
                     is_are(missing.len())
                 ),
@@ -156,7 +133,7 @@ pub(crate) fn select(reader: &Reader<'_>) -> Result<Option<Family>, ProviderErro
         return Ok(Some(family));
     }
 
-    let touched: Vec<(Family, Vec<String>)> = FAMILIES
+    let touched: Vec<(CredentialKind, Vec<String>)> = FAMILIES
         .into_iter()
         .map(|family| (family, set_variables(reader, family)))
         .filter(|(_, set)| !set.is_empty())

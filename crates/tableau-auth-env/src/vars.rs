@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use secrecy::SecretString;
-use tableau_auth_core::{Env, ProviderError};
+use tableau_auth_core::{Env, ProviderError, Redacted};
 
 use crate::NAME;
 
@@ -62,10 +62,11 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A secret, from the variable itself or from the file its `_FILE` form names; `None` when
-    /// neither is set. Both set, an unreadable file, a non-UTF-8 value or an empty file are
-    /// errors naming the variable (and the path), never the value.
-    pub(crate) fn secret(&self, suffix: &str) -> Result<Option<SecretString>, ProviderError> {
+    /// Where a secret comes from: the variable itself, or the file its `_FILE` form names (read
+    /// once here to check it, and again at every sign-in); `None` when neither is set. Both set,
+    /// an unreadable file, a non-UTF-8 value or an empty file are errors naming the variable
+    /// (and the path), never the value.
+    pub(crate) fn secret(&self, suffix: &str) -> Result<Option<SecretSource>, ProviderError> {
         let name = self.name(suffix);
         let file_name = self.name(&file_suffix(suffix));
         let direct = self.is_set(suffix);
@@ -83,16 +84,49 @@ impl<'a> Reader<'a> {
                 .unwrap_or_default()
                 .into_string()
                 .map_err(|_| not_utf8(&name))?;
-            return Ok(Some(SecretString::from(value)));
+            return Ok(Some(SecretSource::Value(Redacted::new(
+                SecretString::from(value),
+            ))));
         }
         if !file {
             return Ok(None);
         }
-        let path = PathBuf::from(self.env.var_os(&file_name).unwrap_or_default());
-        let bytes = self.env.read_file(&path).map_err(|err| {
+        let source = SecretSource::File {
+            variable: file_name.clone(),
+            path: PathBuf::from(self.env.var_os(&file_name).unwrap_or_default()),
+        };
+        source.resolve(self.env)?;
+        Ok(Some(source))
+    }
+}
+
+/// Where a secret is read from.
+#[derive(Clone, Debug)]
+pub(crate) enum SecretSource {
+    /// The variable's own value.
+    Value(Redacted<SecretString>),
+    /// A file named by a `_FILE` variable, read again at every sign-in so that a rotated secret
+    /// (a Kubernetes secret, say) is used without a restart.
+    File {
+        /// The `_FILE` variable, for messages.
+        variable: String,
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+impl SecretSource {
+    /// The secret now: the value, or the file's content less exactly one trailing `\n` or
+    /// `\r\n`. Errors name the variable and path, never the content.
+    pub(crate) fn resolve(&self, env: &dyn Env) -> Result<SecretString, ProviderError> {
+        let (variable, path) = match self {
+            SecretSource::Value(value) => return Ok((**value).clone()),
+            SecretSource::File { variable, path } => (variable, path),
+        };
+        let bytes = env.read_file(path).map_err(|err| {
             ProviderError::invalid_configuration(
                 NAME,
-                format!("cannot read {file_name} ({}): {err}", path.display()),
+                format!("cannot read {variable} ({}): {err}", path.display()),
             )
             .with_source(err)
         })?;
@@ -100,7 +134,7 @@ impl<'a> Reader<'a> {
             ProviderError::invalid_configuration(
                 NAME,
                 format!(
-                    "the file named by {file_name} ({}) is not valid UTF-8",
+                    "the file named by {variable} ({}) is not valid UTF-8",
                     path.display()
                 ),
             )
@@ -109,13 +143,10 @@ impl<'a> Reader<'a> {
         if text.trim().is_empty() {
             return Err(ProviderError::invalid_configuration(
                 NAME,
-                format!(
-                    "the file named by {file_name} ({}) is empty",
-                    path.display()
-                ),
+                format!("the file named by {variable} ({}) is empty", path.display()),
             ));
         }
-        Ok(Some(SecretString::from(text)))
+        Ok(SecretString::from(text))
     }
 }
 

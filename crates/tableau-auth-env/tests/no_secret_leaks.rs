@@ -187,18 +187,17 @@ proptest! {
         let env = scenario.env();
         let sentinels = scenario.sentinels();
         let mut outputs = Vec::new();
-        match EnvironmentProvider::with_prefix(scenario.prefix, &env) {
-            Ok(provider) => {
-                outputs.push(format!("{provider:?}"));
-                let result = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .unwrap()
-                    .block_on(provider.credentials());
-                match result {
-                    Ok(creds) => outputs.push(format!("{creds:?}")),
-                    Err(err) => outputs.push(error_chain(&err)),
-                }
-            }
+        let provider = EnvironmentProvider::with_prefix(scenario.prefix, env);
+        outputs.push(format!("{provider:?}"));
+        if let Err(err) = provider.check() {
+            outputs.push(error_chain(&err));
+        }
+        let result = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(provider.credentials());
+        match result {
+            Ok(creds) => outputs.push(format!("{creds:?}")),
             Err(err) => outputs.push(error_chain(&err)),
         }
         for output in &outputs {

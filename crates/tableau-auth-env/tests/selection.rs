@@ -322,19 +322,18 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn describe(result: &Result<EnvironmentProvider, ProviderError>) -> (Expect, String) {
-    match result {
-        Ok(provider) => (
-            Expect::Chosen(provider.kind()),
+fn describe(provider: &EnvironmentProvider) -> (Expect, String) {
+    match provider.check() {
+        Ok(kind) => (
+            Expect::Chosen(kind),
             format!(
-                "chosen: {} (server_url: {:?}, site: {:?}, api_version: {}, impersonate: {:?})\n  {provider:?}",
-                provider.kind(),
+                "chosen: {kind} (server_url: {:?}, site: {:?}, api_version: {}, impersonate: {:?})\n  {provider:?}",
                 provider.server_url(),
-                provider.site(),
+                provider.target().content_url(),
                 provider
                     .api_version()
                     .map_or_else(|| "none".to_owned(), |v| v.to_string()),
-                provider.impersonate_user_id(),
+                provider.target().impersonated_user_id(),
             ),
         ),
         Err(err @ ProviderError::NotConfigured { .. }) => {
@@ -351,8 +350,9 @@ fn describe(result: &Result<EnvironmentProvider, ProviderError>) -> (Expect, Str
 fn every_selection_rule_and_error_case() {
     let mut report = String::new();
     for case in cases() {
-        let result = EnvironmentProvider::with_prefix(case.prefix, &case.env);
-        let (outcome, text) = describe(&result);
+        let provider = EnvironmentProvider::with_prefix(case.prefix, case.env.clone());
+        let (outcome, text) = describe(&provider);
+        let result = provider.check();
         assert_eq!(outcome, case.expect, "{}: {text}", case.name);
         assert!(
             !text.contains("SECRET-"),
@@ -374,7 +374,7 @@ fn unreadable_file_error_keeps_the_os_error_as_its_source() {
         ("TABLEAU_PAT_NAME", "ci-token"),
         ("TABLEAU_PAT_SECRET_FILE", "/run/secrets/missing"),
     ]);
-    let err = EnvironmentProvider::from_source(&env).unwrap_err();
+    let err = EnvironmentProvider::from_source(env).check().unwrap_err();
     let source = std::error::Error::source(&err).expect("the io::Error is the source");
     let io = source.downcast_ref::<std::io::Error>().unwrap();
     assert_eq!(io.kind(), std::io::ErrorKind::NotFound);

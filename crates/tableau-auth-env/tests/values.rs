@@ -20,7 +20,7 @@ fn run<F: std::future::Future>(f: F) -> F::Output {
 }
 
 fn credentials(env: &StaticEnv) -> Credentials {
-    let provider = EnvironmentProvider::from_source(env).unwrap();
+    let provider = EnvironmentProvider::from_source(env.clone());
     run(provider.credentials()).unwrap()
 }
 
@@ -145,8 +145,8 @@ fn connected_app_bodies_with_the_token_redacted() {
 
 #[test]
 fn each_connected_app_sign_in_mints_a_new_token() {
-    let provider = EnvironmentProvider::from_source(&jwt_env()).unwrap();
-    assert_eq!(provider.kind(), CredentialKind::ConnectedApp);
+    let provider = EnvironmentProvider::from_source(jwt_env());
+    assert_eq!(provider.kind(), Some(CredentialKind::ConnectedApp));
     let first = run(provider.credentials()).unwrap();
     let second = run(provider.credentials()).unwrap();
     let token = |creds: &Credentials| match creds.family() {
@@ -158,10 +158,10 @@ fn each_connected_app_sign_in_mints_a_new_token() {
 
 #[test]
 fn debug_shows_the_choice_never_the_secret() {
-    let provider = EnvironmentProvider::from_source(&pat_env()).unwrap();
+    let provider = EnvironmentProvider::from_source(pat_env());
     assert_eq!(
         format!("{provider:?}"),
-        r#"EnvironmentProvider { prefix: "TABLEAU_", kind: PersonalAccessToken, server_url: Some("https://tableau.example.com"), site: "MarketingTeam", api_version: None, impersonate_user_id: Some("9f9e9d9c-1111-2222-3333-444455556666"), provider: PersonalAccessTokenProvider(Credentials { family: PersonalAccessToken { name: "ci-token", secret: [redacted] }, target: SignInTarget { content_url: "MarketingTeam", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") } }) }"#
+        r#"EnvironmentProvider { prefix: "TABLEAU_", server_url: Some("https://tableau.example.com"), api_version: None, target: SignInTarget { content_url: "MarketingTeam", impersonate: Some("9f9e9d9c-1111-2222-3333-444455556666") }, choice: Ok(PersonalAccessToken { name: "ci-token", secret: File { variable: "TABLEAU_PAT_SECRET_FILE", path: "/run/secrets/pat" } }), env: StaticEnv { vars: ["TABLEAU_IMPERSONATE_USER_ID", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET_FILE", "TABLEAU_SERVER_URL", "TABLEAU_SITE"], files: ["/run/secrets/pat"] }, time: SystemTimeSource }"#
     );
     assert_eq!(provider.name(), "env");
 }
@@ -169,16 +169,16 @@ fn debug_shows_the_choice_never_the_secret() {
 #[test]
 fn accessors_report_the_environment() {
     let env = pat_env().with_var("TABLEAU_API_VERSION", "3.27");
-    let provider = EnvironmentProvider::from_source(&env).unwrap();
-    assert_eq!(provider.kind(), CredentialKind::PersonalAccessToken);
+    let provider = EnvironmentProvider::from_source(env);
+    assert_eq!(provider.kind(), Some(CredentialKind::PersonalAccessToken));
     assert_eq!(provider.server_url(), Some("https://tableau.example.com"));
-    assert_eq!(provider.site(), "MarketingTeam");
+    assert_eq!(provider.target().content_url(), "MarketingTeam");
     assert_eq!(
         provider.api_version().map(|v| v.to_string()).as_deref(),
         Some("3.27")
     );
     assert_eq!(
-        provider.impersonate_user_id(),
+        provider.target().impersonated_user_id(),
         Some("9f9e9d9c-1111-2222-3333-444455556666")
     );
     assert_eq!(provider.prefix(), "TABLEAU_");
@@ -187,11 +187,8 @@ fn accessors_report_the_environment() {
 #[test]
 fn in_a_chain_an_unconfigured_environment_falls_through() {
     let fallback = PersonalAccessTokenProvider::new("fallback", "FAKE-secret").unwrap();
-    let chain = ProviderChain::first_try(
-        "env",
-        EnvironmentProvider::chain_link("TABLEAU_", &StaticEnv::new()).unwrap(),
-    )
-    .or_else("pat", fallback);
+    let chain = ProviderChain::first_try("env", EnvironmentProvider::from_source(StaticEnv::new()))
+        .or_else("pat", fallback);
     let creds = run(chain.credentials()).unwrap();
     assert_eq!(pat_secret_of(&creds), "FAKE-secret");
     assert_eq!(format!("{chain:?}"), r#"ProviderChain(["env", "pat"])"#);
@@ -200,33 +197,34 @@ fn in_a_chain_an_unconfigured_environment_falls_through() {
 #[test]
 fn in_a_chain_a_configured_environment_wins() {
     let fallback = PersonalAccessTokenProvider::new("fallback", "FAKE-secret").unwrap();
-    let chain = ProviderChain::first_try(
-        "env",
-        EnvironmentProvider::chain_link("TABLEAU_", &pat_env()).unwrap(),
-    )
-    .or_else("pat", fallback);
+    let chain = ProviderChain::first_try("env", EnvironmentProvider::from_source(pat_env()))
+        .or_else("pat", fallback);
     let creds = run(chain.credentials()).unwrap();
     assert_eq!(pat_secret_of(&creds), "FAKE-pat-secret==");
 }
 
 #[test]
-fn a_misconfigured_environment_never_becomes_a_chain_link() {
+fn a_misconfigured_environment_stops_the_chain() {
     let half = StaticEnv::from_vars(&[("TABLEAU_PAT_NAME", "ci-token")]);
-    let err = EnvironmentProvider::chain_link("TABLEAU_", &half).unwrap_err();
-    assert!(matches!(err, ProviderError::InvalidConfiguration { .. }));
+    let fallback = PersonalAccessTokenProvider::new("fallback", "FAKE-secret").unwrap();
+    let chain = ProviderChain::first_try("env", EnvironmentProvider::from_source(half))
+        .or_else("pat", fallback);
+    let err = run(chain.credentials()).unwrap_err();
+    assert!(
+        matches!(err, ProviderError::InvalidConfiguration { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("TABLEAU_PAT_SECRET"), "{err}");
 }
 
 #[test]
 fn when_nothing_in_the_chain_is_configured_every_attempt_is_listed() {
     let empty = StaticEnv::new();
-    let chain = ProviderChain::first_try(
-        "env",
-        EnvironmentProvider::chain_link("TABLEAU_", &empty).unwrap(),
-    )
-    .or_else_shared(
-        "prod-env",
-        EnvironmentProvider::chain_link("PROD_TABLEAU_", &empty).unwrap(),
-    );
+    let chain = ProviderChain::first_try("env", EnvironmentProvider::from_source(empty.clone()))
+        .or_else(
+            "prod-env",
+            EnvironmentProvider::with_prefix("PROD_TABLEAU_", empty),
+        );
     let err = run(chain.credentials()).unwrap_err();
     assert!(err.is_not_configured());
     let text = err.to_string();
@@ -243,8 +241,55 @@ fn when_nothing_in_the_chain_is_configured_every_attempt_is_listed() {
 #[test]
 fn shared_providers_work_as_trait_objects() {
     let provider: Arc<dyn AuthProvider> =
-        Arc::new(EnvironmentProvider::from_source(&password_env()).unwrap());
+        Arc::new(EnvironmentProvider::from_source(password_env()));
     let creds = run(provider.credentials()).unwrap();
     assert_eq!(creds.kind(), CredentialKind::Password);
     assert_eq!(creds.site(), "finance");
+}
+
+/// An environment whose secret file changes between reads, as a rotated Kubernetes secret does.
+#[derive(Debug)]
+struct Rotating {
+    vars: StaticEnv,
+    secret: std::sync::Mutex<Vec<u8>>,
+}
+
+impl tableau_auth_core::Env for Rotating {
+    fn var_os(&self, name: &str) -> Option<std::ffi::OsString> {
+        self.vars.var_os(name)
+    }
+
+    fn read_file(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+        if path == std::path::Path::new("/run/secrets/pat") {
+            Ok(self.secret.lock().unwrap().clone())
+        } else {
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+        }
+    }
+}
+
+#[test]
+fn a_rotated_secret_file_is_read_again_at_each_sign_in() {
+    let env = Arc::new(Rotating {
+        vars: StaticEnv::from_vars(&[
+            ("TABLEAU_PAT_NAME", "ci-token"),
+            ("TABLEAU_PAT_SECRET_FILE", "/run/secrets/pat"),
+        ]),
+        secret: std::sync::Mutex::new(b"FAKE-first\n".to_vec()),
+    });
+    let provider = EnvironmentProvider::from_source(Arc::clone(&env));
+    assert_eq!(
+        pat_secret_of(&run(provider.credentials()).unwrap()),
+        "FAKE-first"
+    );
+    *env.secret.lock().unwrap() = b"FAKE-rotated\n".to_vec();
+    assert_eq!(
+        pat_secret_of(&run(provider.credentials()).unwrap()),
+        "FAKE-rotated"
+    );
+    // A file that becomes empty is a configuration error at that sign-in, naming the variable.
+    env.secret.lock().unwrap().clear();
+    let err = run(provider.credentials()).unwrap_err();
+    assert!(err.to_string().contains("TABLEAU_PAT_SECRET_FILE"), "{err}");
+    assert!(!err.to_string().contains("FAKE-"), "{err}");
 }

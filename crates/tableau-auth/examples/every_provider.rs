@@ -54,12 +54,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             )?
             .scopes(["tableau:content:read"]),
         ),
-        Arc::new(EnvironmentProvider::from_source(&env)?),
+        Arc::new(EnvironmentProvider::from_source(env)),
         // The environment first (not configured here: no TABLEAU_PAT_* variables), then a PAT.
         Arc::new(
             ProviderChain::first_try(
                 "env",
-                EnvironmentProvider::chain_link("TABLEAU_CI", &StaticEnv::new())?,
+                EnvironmentProvider::with_prefix("TABLEAU_CI_", StaticEnv::new()),
             )
             .or_else(
                 "pat",

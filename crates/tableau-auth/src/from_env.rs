@@ -10,16 +10,21 @@ use crate::error::Error;
 impl Client {
     /// Reads `TABLEAU_*` variables once: the credentials (the returned provider, which also
     /// carries the site), `TABLEAU_SERVER_URL` and the optional pinned `TABLEAU_API_VERSION`.
+    /// Fails, before any network call, when no credential family is configured or the
+    /// configuration is invalid ([`Error::Provider`]) or the server URL is missing.
     ///
     /// See [`EnvironmentProvider`] for the variables.
     pub fn from_env() -> Result<(Client, EnvironmentProvider), Error> {
-        Client::from_env_source(&ProcessEnv)
+        Client::from_env_source(ProcessEnv)
     }
 
     /// As [`Client::from_env`], reading the variables from `env` (tests pass a
     /// [`StaticEnv`](tableau_auth_core::StaticEnv)).
-    pub fn from_env_source(env: &dyn Env) -> Result<(Client, EnvironmentProvider), Error> {
-        let provider = EnvironmentProvider::from_source(env)?;
+    pub fn from_env_source(
+        env: impl Env + 'static,
+    ) -> Result<(Client, EnvironmentProvider), Error> {
+        let provider = EnvironmentProvider::from_source(env);
+        provider.check()?;
         let client = Client::builder().environment(&provider)?.build()?;
         Ok((client, provider))
     }

@@ -84,7 +84,7 @@ async fn environment_provider_configures_the_client() {
         ("TABLEAU_PAT_SECRET", creds.pat_secret.as_str()),
         ("TABLEAU_API_VERSION", "3.20"),
     ]);
-    let (client, provider) = Client::from_env_source(&env).expect("from env");
+    let (client, provider) = Client::from_env_source(env.clone()).expect("from env");
     assert_eq!(client.api_version().await.unwrap(), ApiVersion::new(3, 20));
     let session = client.sign_in(&provider).await.expect("sign-in");
     assert_eq!(session.api_version(), ApiVersion::new(3, 20));
