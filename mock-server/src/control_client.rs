@@ -176,7 +176,7 @@ impl ControlClient {
     async fn exchange<B: Serialize>(
         &self,
         method: Method,
-        path: &'static str,
+        path: &str,
         body: Option<&B>,
     ) -> Result<(String, StatusCode, String), ControlClientError> {
         let call = format!("{method} {}{path}", wire::PREFIX);
@@ -213,7 +213,7 @@ impl ControlClient {
     async fn call<B: Serialize, A: DeserializeOwned>(
         &self,
         method: Method,
-        path: &'static str,
+        path: &str,
         body: Option<&B>,
     ) -> Result<A, ControlClientError> {
         let (call, status, text) = self.exchange(method, path, body).await?;
@@ -228,7 +228,7 @@ impl ControlClient {
     async fn call_without_answer<B: Serialize>(
         &self,
         method: Method,
-        path: &'static str,
+        path: &str,
         body: Option<&B>,
     ) -> Result<(), ControlClientError> {
         let (call, status, text) = self.exchange(method, path, body).await?;
