@@ -29,10 +29,14 @@ conformance *ARGS:
 deny:
     cargo deny check licenses bans sources
 
-# The client crate builds, lint-clean, with no provider and with each one alone.
+# The client crate builds, lint-clean, with no provider and with each one alone; the mock
+# server's library with none of its features (what a crate that dev-depends on it compiles)
+# and with each one alone.
 features:
     cargo clippy -p tableau-auth --no-default-features -- -D warnings
     for f in password pat jwt env; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
+    cargo clippy -p tableau-mock-server -- -D warnings
+    for f in toml control-client cli; do cargo clippy -p tableau-mock-server --features "$f" -- -D warnings; done
 
 # Exactly what CI runs.
 ci: lint doc deny features test && official-clients
@@ -40,7 +44,7 @@ ci: lint doc deny features test && official-clients
 
 # Tableau's own clients (tableauserverclient 0.42 and tabcmd 2.0.21, from PyPI) against the mock binary.
 official-clients:
-    cargo build --release -p tableau-mock-server
+    cargo build --release -p tableau-mock-server --features cli
     bash mock-server/official-clients/run.sh "${CARGO_TARGET_DIR:-target}"
 
 # Long-running fuzz and soak tests (ignored by `cargo test`).
@@ -49,12 +53,12 @@ soak:
 
 # The mock server's benchmarks: wrk against a bare axum handler, RSS of 100,000 sessions, start-up.
 bench-mock: _wrk
-    cargo build --release -p tableau-mock-server -p tableau-bench
+    cargo build --release -p tableau-mock-server -p tableau-bench --features tableau-mock-server/cli
     "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --only mock
 
 # Every benchmark (the table of docs/performance.md), then the criterion micro-benchmarks.
 bench: _wrk
-    cargo build --release -p tableau-mock-server -p tableau-bench
+    cargo build --release -p tableau-mock-server -p tableau-bench --features tableau-mock-server/cli
     "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --markdown "${CARGO_TARGET_DIR:-target}/bench-results.md"
     cargo bench -p tableau-auth-core --bench wire
     cargo bench -p tableau-auth --bench token

@@ -128,7 +128,7 @@ fn run(args: &Args) -> Result<(), String> {
         let mock_bin = args.mock_bin.clone().unwrap_or_else(process::sibling_mock);
         if !mock_bin.is_file() {
             return Err(format!(
-                "no mock binary at {} (build it with `cargo build --release -p tableau-mock-server`)",
+                "no mock binary at {} (build it with `cargo build --release -p tableau-mock-server --features cli`)",
                 mock_bin.display()
             ));
         }

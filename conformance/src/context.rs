@@ -7,10 +7,9 @@ use std::time::{Duration, SystemTime};
 
 use tableau_auth::{Client, ClientBuilder};
 use tableau_auth_core::{ApiVersion, AuthProvider, TimeSource};
-use tableau_mock_server::{MockServer, Seed};
+use tableau_mock_server::{ControlClient, MockServer, Seed};
 
-use crate::control::ControlClient;
-use crate::outcome::Failure;
+use crate::outcome::{Context, Failure};
 use crate::registry::Requirement;
 
 /// How long one check may run before the runner reports it as failed (a hang, not a verdict).
@@ -180,7 +179,7 @@ impl CheckContext {
                     };
                 let url = mock.uri();
                 Ok(Target {
-                    control: Some(ControlClient::new(&url, None)),
+                    control: Some(ControlClient::new(&url)),
                     url,
                     provider,
                     run_id: self.run_id.clone(),
@@ -198,7 +197,7 @@ impl CheckContext {
                 // A mock server started elsewhere: put it back to its seed data (the seed's
                 // credentials survive a reset) so no check sees another's clock, faults or log.
                 if let Some(control) = control {
-                    control.reset().await.map_err(Failure)?;
+                    control.reset().await.context("mock control API")?;
                 }
                 Ok(Target {
                     url: url.clone(),
@@ -278,7 +277,12 @@ impl Target {
     /// A clock that follows the mock's virtual clock (real time plus its offset), for the
     /// connected-app provider.
     pub async fn mock_clock(&self) -> Result<Arc<MockClock>, Failure> {
-        let offset = self.control()?.clock_offset().await.map_err(Failure)?;
+        let offset = self
+            .control()?
+            .clock()
+            .await
+            .context("mock control API")?
+            .offset_seconds;
         Ok(Arc::new(MockClock(AtomicI64::new(offset))))
     }
 }

@@ -18,7 +18,6 @@
 
 mod checks;
 mod context;
-pub mod control;
 mod outcome;
 mod registry;
 mod report;
@@ -36,7 +35,7 @@ pub use setup::SetupError;
 use std::sync::Arc;
 
 use tableau_auth_core::AuthProvider;
-pub use tableau_mock_server::Seed;
+pub use tableau_mock_server::{ControlClient, Seed};
 
 /// The prefix of the checks that judge the configured provider: [`check_provider`] runs these.
 pub const PROVIDER_CHECKS: &str = "server.";

@@ -9,7 +9,7 @@ use tableau_auth::{EnvironmentProvider, Error};
 use tableau_auth_core::{Env, ProviderError};
 
 use crate::context::{CheckContext, client_builder};
-use crate::control::ControlClient;
+use tableau_mock_server::ControlClient;
 
 /// Why a run could not start: a usage or set-up error (exit status 2). The message names the
 /// problem and the variables involved, never a secret value.
@@ -64,10 +64,13 @@ impl CheckContext {
             Err(err) => return Err(SetupError(server_url_problem(&err))),
         };
 
-        let control = ControlClient::new(url, token);
+        let control = match token {
+            Some(token) => ControlClient::new(url).control_token(token),
+            None => ControlClient::new(url),
+        };
         // The probe carries no credential, so it may go over plain http: a mock server in
         // another container (`http://mock:8080`) has no TLS, and its credentials are fixtures.
-        let healthy = control.healthy().await;
+        let healthy = control.health().await.is_ok();
         if let Some(err) = plain_http_elsewhere {
             if !healthy {
                 return Err(SetupError(server_url_problem(&err)));
@@ -76,7 +79,7 @@ impl CheckContext {
         let control = if healthy {
             // /_mock/health needs no token; every other control call may. Fail set-up now
             // rather than report every control check as failed.
-            control.clock_offset().await.map_err(|e| {
+            control.clock().await.map_err(|e| {
                 SetupError(format!(
                     "the server is a mock server but its control API refused us ({e}); set \
                      TABLEAU_MOCK_CONTROL_TOKEN to the server's --control-token"

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tableau_auth::PersonalAccessTokenProvider;
 use tableau_auth_core::StaticEnv;
-use tableau_conformance::control::ControlClient;
+use tableau_conformance::ControlClient;
 use tableau_conformance::{
     Check, CheckContext, CheckFuture, DEFAULT_CHECK_TIMEOUT, Outcome, PROVIDERS, Report,
     Requirement, all_checks, run_checks, select,
@@ -92,8 +92,8 @@ async fn against_a_remote_mock_with_control_every_check_runs() {
     let credentials = mock.default_credentials();
     let provider =
         PersonalAccessTokenProvider::new(credentials.pat_name, credentials.pat_secret).unwrap();
-    let control = ControlClient::new(&mock.uri(), Some("let-me-in".into()));
-    assert!(control.healthy().await);
+    let control = ControlClient::new(&mock.uri()).control_token("let-me-in");
+    assert!(control.health().await.is_ok());
     let context = CheckContext::remote(&mock.uri(), Arc::new(provider), Some(control), None);
     let checks = select(None);
     let report = run_checks(&checks, &context).await;

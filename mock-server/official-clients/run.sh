@@ -11,7 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 target="$(cd "${1:-target}" && pwd)"
 mock="$target/release/tableau-mock-server"
 venvs="$target/official-clients"
-[ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server" >&2; exit 2; }
+[ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server --features cli" >&2; exit 2; }
 
 install() { # venv, requirement
     local venv="$venvs/$1"

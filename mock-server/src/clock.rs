@@ -75,6 +75,27 @@ pub fn push_rfc3339(out: &mut String, at: OffsetDateTime) {
     );
 }
 
+/// Serde for times on the control API: written as [`rfc3339`] (UTC, whole seconds), read as
+/// any RFC 3339 time.
+pub(crate) mod rfc3339_seconds {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::OffsetDateTime;
+    use time::format_description::well_known::Rfc3339;
+
+    /// Writes `2026-11-28T10:00:00Z`.
+    pub fn serialize<S: Serializer>(at: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::rfc3339(*at))
+    }
+
+    /// Reads an RFC 3339 time.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<OffsetDateTime, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        OffsetDateTime::parse(&text, &Rfc3339).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +111,17 @@ mod tests {
         assert_eq!(rfc3339(clock.now()), "2026-11-28T10:01:30Z");
         clock.reset();
         assert_eq!(clock.now(), start);
+    }
+
+    #[test]
+    fn control_api_times_round_trip_in_whole_seconds() {
+        #[derive(serde::Serialize, serde::Deserialize)]
+        struct At(#[serde(with = "rfc3339_seconds")] OffsetDateTime);
+        let at = time::macros::datetime!(2026-11-28 10:00:00.75 +01:00);
+        let text = serde_json::to_string(&At(at)).unwrap();
+        assert_eq!(text, r#""2026-11-28T09:00:00Z""#);
+        let back: At = serde_json::from_str(r#""2026-11-28T09:00:00.75Z""#).unwrap();
+        assert_eq!(back.0, at);
+        assert!(serde_json::from_str::<At>(r#""yesterday""#).is_err());
     }
 }

@@ -1,13 +1,17 @@
-//! Tableau-shaped errors of the REST API surface and their rendering.
+//! Tableau-shaped errors of the REST API surface. An error renders itself, in the format it
+//! carries, as `<tsResponse><error code=…>` or `{"error": {…}}`.
 
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
 use crate::format::Format;
+use crate::render::{NAMESPACE, escape, respond, to_json};
 
 /// An error answered on the REST API surface: an HTTP status, a Tableau error code, a summary
-/// and a detail, rendered as `<tsResponse><error code=…>` or `{"error": {…}}`.
+/// and a detail, answered in its format (see [`ApiError::in_format`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Tableau error code, e.g. `401001`.
@@ -16,8 +20,8 @@ pub struct ApiError {
     pub summary: String,
     /// The longer detail (`<detail>`).
     pub detail: String,
-    /// Optional `Retry-After` header value (only for throttling).
-    pub retry_after: Option<String>,
+    /// The format of the answer.
+    pub format: Format,
 }
 
 impl ApiError {
@@ -28,7 +32,7 @@ impl ApiError {
             code: code.to_owned(),
             summary: summary.to_owned(),
             detail: detail.into(),
-            retry_after: None,
+            format: Format::Xml,
         }
     }
 
@@ -154,27 +158,51 @@ impl ApiError {
         )
     }
 
-    /// Renders the error body in `format`.
-    pub fn body(&self, format: Format) -> String {
-        match format {
-            Format::Xml => crate::render::xml_error(self),
-            Format::Json => crate::render::json_error(self),
-        }
+    /// The same error, answered in `format` (XML until set): the format of the request's
+    /// `Accept`, which whoever answers the request knows.
+    pub fn in_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
     }
 
-    /// Renders the full response in `format`.
-    pub fn into_response_in(self, format: Format) -> axum::response::Response {
-        let body = self.body(format);
-        let mut response = crate::render::respond(self.status, format, body);
-        if let Some(value) = self
-            .retry_after
-            .and_then(|value| http::HeaderValue::from_str(&value).ok())
-        {
-            response
-                .headers_mut()
-                .insert(http::header::RETRY_AFTER, value);
+    /// The error body in `format`.
+    pub fn body(&self, format: Format) -> String {
+        match format {
+            Format::Xml => format!(
+                "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\"><error code=\"{}\"><summary>{}</summary><detail>{}</detail></error></tsResponse>",
+                escape(&self.code),
+                escape(&self.summary),
+                escape(&self.detail)
+            ),
+            // The code is a string in JSON too.
+            Format::Json => to_json(&JsonErrorBody {
+                error: JsonError {
+                    summary: &self.summary,
+                    detail: &self.detail,
+                    code: &self.code,
+                },
+            }),
         }
-        response
+    }
+}
+
+#[derive(Serialize)]
+struct JsonErrorBody<'a> {
+    error: JsonError<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    summary: &'a str,
+    detail: &'a str,
+    code: &'a str,
+}
+
+/// The error as a response: its status and its body in its format.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = self.body(self.format);
+        respond(self.status, self.format, body)
     }
 }
 
@@ -192,3 +220,44 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(error: ApiError) -> (StatusCode, String, String) {
+        let response = error.into_response();
+        let status = response.status();
+        let content_type = response.headers()[http::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (
+            status,
+            content_type,
+            String::from_utf8(body.to_vec()).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn an_error_answers_in_its_format() {
+        let (status, content_type, body) = answer(ApiError::forbidden("a < b & \"c\"")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(content_type, "application/xml;charset=utf-8");
+        assert_eq!(
+            body,
+            "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"http://tableau.com/api\"><error code=\"403004\"><summary>Forbidden</summary><detail>a &lt; b &amp; &quot;c&quot;</detail></error></tsResponse>"
+        );
+        let json = ApiError::for_status(StatusCode::TOO_MANY_REQUESTS).in_format(Format::Json);
+        let (status, content_type, body) = answer(json).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(content_type, "application/json;charset=utf-8");
+        assert_eq!(
+            body,
+            r#"{"error":{"summary":"Too Many Requests","detail":"Too Many Requests","code":"429000"}}"#
+        );
+    }
+}

@@ -172,7 +172,7 @@ impl Fault {
     }
 
     /// Checks the fault can be served; the message says what is wrong.
-    pub fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), String> {
         if let Some(status) = self.status {
             if !(100..=599).contains(&status) {
                 return Err(format!("status {status} is not an HTTP status"));
@@ -210,7 +210,7 @@ impl Fault {
     }
 
     /// Whether the fault answers by itself (otherwise it only delays the real answer).
-    pub fn synthesizes_answer(&self) -> bool {
+    pub(crate) fn synthesizes_answer(&self) -> bool {
         self.status.is_some()
             || self.body.is_some()
             || self.retry_after.is_some()
@@ -229,7 +229,7 @@ impl Fault {
     }
 
     /// The canned answer (`format` is used for the default Tableau error body).
-    pub fn response(&self, format: Format) -> Response {
+    pub(crate) fn response(&self, format: Format) -> Response {
         let status = self
             .status
             .and_then(|s| StatusCode::from_u16(s).ok())

@@ -5,7 +5,7 @@ use http::HeaderMap;
 
 /// A wire format of the REST API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// `application/xml` (the default).
     Xml,
     /// `application/json`.

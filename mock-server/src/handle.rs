@@ -1,12 +1,12 @@
 //! The [`MockServer`] handle used by tests, and its builder.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 use crate::faults::Fault;
 use crate::seed::Seed;
@@ -20,9 +20,14 @@ use crate::version::ApiVersion;
 enum SeedSource {
     Default,
     Seed(Seed),
+    #[cfg(feature = "toml")]
     Toml(String),
-    File(PathBuf),
+    #[cfg(feature = "toml")]
+    File(std::path::PathBuf),
 }
+
+/// How long open connections may finish their requests once shutdown starts.
+const DRAIN: Duration = Duration::from_secs(4);
 
 /// Builds a [`MockServer`] with custom settings and data.
 pub struct MockServerBuilder {
@@ -99,14 +104,16 @@ impl MockServerBuilder {
         self
     }
 
-    /// Seed data from TOML text.
+    /// Seed data from TOML text (feature `toml`; the format is in `docs/mock-server.md`).
+    #[cfg(feature = "toml")]
     pub fn seed_toml(mut self, toml: &str) -> Self {
         self.seed = SeedSource::Toml(toml.to_owned());
         self
     }
 
-    /// Seed data from a TOML file.
-    pub fn seed_file(mut self, path: impl Into<PathBuf>) -> Self {
+    /// Seed data from a TOML file (feature `toml`).
+    #[cfg(feature = "toml")]
+    pub fn seed_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
         self.seed = SeedSource::File(path.into());
         self
     }
@@ -139,30 +146,36 @@ impl MockServerBuilder {
         let seed = match &self.seed {
             SeedSource::Default => Seed::default_data(),
             SeedSource::Seed(seed) => seed.clone(),
+            #[cfg(feature = "toml")]
             SeedSource::Toml(text) => Seed::from_toml(text).map_err(invalid)?,
+            #[cfg(feature = "toml")]
             SeedSource::File(path) => Seed::from_file(path).map_err(invalid)?,
         };
         AppState::new(config, &seed).map_err(invalid)
     }
 
-    /// Binds and starts serving.
+    /// Binds and starts serving. Fails when the settings or the seed are invalid
+    /// ([`std::io::ErrorKind::InvalidInput`]) or the address cannot be bound.
     pub async fn try_start(self) -> std::io::Result<MockServer> {
         let state = self.build_state()?;
-        let listener = TcpListener::bind(self.bind).await?;
+        let listener = TcpListener::bind(self.bind).await.map_err(|error| {
+            std::io::Error::new(error.kind(), format!("cannot bind {}: {error}", self.bind))
+        })?;
         let address = listener.local_addr()?;
         let (sender, receiver) = watch::channel(false);
         let app = crate::router(state.clone());
-        tokio::spawn(serve(
-            listener,
-            app,
-            receiver,
-            self.max_connections,
-            Duration::from_secs(4),
-        ));
+        let task = tokio::spawn(serve(listener, app, receiver, self.max_connections, DRAIN));
+        tracing::info!(
+            %address,
+            api_version = %state.config().api_version,
+            control_token = state.control_token().is_some(),
+            "mock server started"
+        );
         Ok(MockServer {
             state,
             address,
             shutdown: sender,
+            task: Some(task),
         })
     }
 
@@ -178,15 +191,18 @@ impl MockServerBuilder {
     }
 }
 
-/// A running mock Tableau server. Dropping it shuts it down.
+/// A running mock Tableau server. Dropping it shuts it down; [`MockServer::shutdown`] also
+/// waits for open requests to finish.
 ///
-/// The helpers mirror the control API and panic on invalid input, like test helpers do; use
-/// [`MockServer::state`] for the `Result`-returning versions.
+/// The helpers mirror the control API and panic on invalid input, like test helpers do.
+/// `ControlClient` (feature `control-client`, see `MockServer::control_client`) makes the same
+/// calls over HTTP and returns a `Result`.
 #[derive(Debug)]
 pub struct MockServer {
     state: AppState,
     address: SocketAddr,
     shutdown: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl Drop for MockServer {
@@ -216,9 +232,14 @@ impl MockServer {
         MockServerBuilder::new()
     }
 
-    /// `http://127.0.0.1:PORT` (no trailing slash).
+    /// `http://127.0.0.1:PORT` (no trailing slash). A wildcard bind (`0.0.0.0`, `[::]`) is
+    /// reached at `127.0.0.1`.
     pub fn uri(&self) -> String {
-        format!("http://{}", self.address)
+        let mut address = self.address;
+        if address.ip().is_unspecified() {
+            address.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        }
+        format!("http://{address}")
     }
 
     /// The bound address.
@@ -226,9 +247,29 @@ impl MockServer {
         self.address
     }
 
-    /// The shared state (`Result`-returning control operations, the router).
-    pub fn state(&self) -> &AppState {
-        &self.state
+    /// Stops accepting connections, lets open requests finish (at most about 4 seconds) and
+    /// returns once the server has stopped.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(DRAIN + Duration::from_millis(500), task).await;
+        }
+    }
+
+    /// A [`ControlClient`](crate::ControlClient) for this server, with its control token when
+    /// it has one.
+    #[cfg(feature = "control-client")]
+    pub fn control_client(&self) -> crate::ControlClient {
+        let client = crate::ControlClient::new(&self.uri());
+        match self.state.control_token() {
+            Some(token) => client.control_token(token),
+            None => client,
+        }
+    }
+
+    /// Number of sessions the server holds (expired ones not yet purged included).
+    pub fn session_count(&self) -> usize {
+        self.state.session_count()
     }
 
     /// The credentials of the seed data (the default PAT's secret is random per start).

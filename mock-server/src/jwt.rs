@@ -15,8 +15,7 @@ pub const MAX_LIFETIME_SECONDS: i64 = 600;
 
 /// Why a JWT was refused (all are 401001 on the wire; the reason goes to the debug log only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum JwtRejection {
+pub(crate) enum JwtRejection {
     /// Not a well-formed JWT.
     #[error("malformed JWT")]
     Malformed,

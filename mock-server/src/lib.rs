@@ -29,12 +29,27 @@
 //!
 //! See `docs/mock-server.md` for the control API, the seed file format and the behaviours it
 //! models.
+//!
+//! # Features
+//!
+//! None is on by default, so a crate that dev-depends on the mock for [`MockServer`] compiles
+//! only what serving needs.
+//!
+//! - `toml`: seed data from TOML text or files (`Seed::from_toml`, `Seed::from_file`,
+//!   `MockServerBuilder::seed_toml`, `MockServerBuilder::seed_file`).
+//! - `control-client`: `ControlClient`, the whole control API over HTTP with typed answers and
+//!   errors, for a mock in another process (or [`MockServer`]'s, through
+//!   `MockServer::control_client`).
+//! - `cli`: the `tableau-mock-server` binary (`toml`, plus clap and tracing-subscriber):
+//!   `cargo build --release -p tableau-mock-server --features cli`.
 
 #![warn(missing_docs)]
 
 mod api;
 mod clock;
 mod control;
+#[cfg(feature = "control-client")]
+mod control_client;
 mod directory;
 mod error;
 mod faults;
@@ -53,20 +68,17 @@ mod types;
 mod version;
 
 pub use api::BODY_READ_TIMEOUT;
-pub use control::ControlError;
-pub use error::ApiError;
+#[cfg(feature = "control-client")]
+pub use control_client::{ControlClient, ControlClientError};
 pub use faults::Fault;
-pub use format::Format;
 pub use handle::{MockServer, MockServerBuilder};
-pub use jwt::JwtRejection;
-pub use request::{
-    BodyError, CredentialFamily, SignInRequest, SwitchSiteRequest, parse_sign_in, parse_switch_site,
-};
 pub use seed::{Seed, SeedError, SeedSite, SeedToken, SeedUser};
-pub use server::{ConnectionKiller, DEFAULT_MAX_CONNECTIONS, HEADER_READ_TIMEOUT, serve};
-pub use state::{AppState, Config};
-pub use types::{ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SiteInfo, UserInfo};
-pub use version::ApiVersion;
+pub use server::HEADER_READ_TIMEOUT;
+pub use state::AppState;
+pub use types::{
+    ClockInfo, ConnectedApp, ConnectedAppInfo, DefaultCredentials, PatInfo, RecordedRequest,
+    SiteInfo, UserInfo,
+};
 
 /// Request bodies over this size are answered 413000.
 pub const BODY_LIMIT: usize = api::BODY_LIMIT;
@@ -75,7 +87,7 @@ pub const BODY_LIMIT: usize = api::BODY_LIMIT;
 /// with `tower::ServiceExt::oneshot` without a socket.
 pub fn router(state: AppState) -> axum::Router {
     axum::Router::new()
-        .nest("/_mock", control::routes())
+        .nest(control::wire::PREFIX, control::routes(&state))
         .fallback(api::entry)
         .with_state(state)
 }

@@ -2,17 +2,17 @@
 //!
 //! The first line on stdout is `tableau-mock-server listening on http://HOST:PORT`; the default
 //! credentials follow; logs go to stderr. SIGINT/SIGTERM shut it down within 5 seconds.
+//! Built with the `cli` feature: `cargo build --release -p tableau-mock-server --features cli`.
+//! It uses only the library's public API.
 
 use std::io::Write;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use tableau_mock_server::{DEFAULT_MAX_CONNECTIONS, MockServer, serve};
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tableau_mock_server::MockServer;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum LogFormat {
@@ -91,6 +91,7 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     init_logs(args.log_format);
     let mut builder = MockServer::builder()
+        .bind(args.bind)
         .api_version(&args.api_version)
         .session_idle(Duration::from_secs(
             args.session_idle_minutes.saturating_mul(60),
@@ -103,30 +104,13 @@ async fn main() -> ExitCode {
     if let Some(seed) = &args.seed {
         builder = builder.seed_file(seed.clone());
     }
-    let state = match builder.build_state() {
-        Ok(state) => state,
+    let server = match builder.try_start().await {
+        Ok(server) => server,
         Err(error) => {
             eprintln!("tableau-mock-server: {error}");
             return ExitCode::from(2);
         }
     };
-    let listener = match TcpListener::bind(args.bind).await {
-        Ok(listener) => listener,
-        Err(error) => {
-            eprintln!("tableau-mock-server: cannot bind {}: {error}", args.bind);
-            return ExitCode::from(2);
-        }
-    };
-    let mut address = match listener.local_addr() {
-        Ok(address) => address,
-        Err(error) => {
-            eprintln!("tableau-mock-server: {error}");
-            return ExitCode::from(2);
-        }
-    };
-    if address.ip().is_unspecified() {
-        address.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    }
     let shutdown = match shutdown_signal() {
         Ok(shutdown) => shutdown,
         Err(error) => {
@@ -134,15 +118,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing::info!(
-        %address,
-        api_version = %state.config().api_version,
-        control_token = state.config().control_token.is_some(),
-        "mock server started"
-    );
-    let creds = state.default_credentials();
+    let creds = server.default_credentials();
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "tableau-mock-server listening on http://{address}");
+    let _ = writeln!(out, "tableau-mock-server listening on {}", server.uri());
     let _ = writeln!(out, "default credentials:");
     let _ = writeln!(out, "  site (contentUrl): {:?}", creds.site_content_url);
     let _ = writeln!(out, "  user name:         {}", creds.username);
@@ -151,19 +129,9 @@ async fn main() -> ExitCode {
     let _ = writeln!(out, "  PAT secret:        {}", creds.pat_secret);
     let _ = out.flush();
     drop(out);
-    let (sender, receiver) = watch::channel(false);
-    let app = tableau_mock_server::router(state);
-    let server = tokio::spawn(serve(
-        listener,
-        app,
-        receiver,
-        DEFAULT_MAX_CONNECTIONS,
-        Duration::from_secs(4),
-    ));
     shutdown.await;
     tracing::info!("shutting down");
-    let _ = sender.send(true);
-    let _ = tokio::time::timeout(Duration::from_millis(4500), server).await;
+    server.shutdown().await;
     ExitCode::SUCCESS
 }
 

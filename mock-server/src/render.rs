@@ -1,4 +1,5 @@
-//! Tableau-shaped response bodies in XML and JSON.
+//! Tableau-shaped response bodies in XML and JSON: the envelope, escaping, the credentials
+//! answer. Error bodies render themselves ([`crate::error::ApiError`]).
 
 use std::sync::Arc;
 
@@ -7,11 +8,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::error::ApiError;
 use crate::format::Format;
 use crate::version::ApiVersion;
 
-const NAMESPACE: &str = "http://tableau.com/api";
+/// The namespace of every answer.
+pub(crate) const NAMESPACE: &str = "http://tableau.com/api";
 
 /// Builds a response with the format's content type.
 pub fn respond(status: StatusCode, format: Format, body: String) -> Response {
@@ -102,39 +103,6 @@ pub fn xml_envelope(version: ApiVersion, inner: &str) -> String {
     out.push_str(inner);
     out.push_str(XML_ENVELOPE_CLOSE);
     out
-}
-
-/// The XML error body.
-pub fn xml_error(error: &ApiError) -> String {
-    format!(
-        "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\"><error code=\"{}\"><summary>{}</summary><detail>{}</detail></error></tsResponse>",
-        escape(&error.code),
-        escape(&error.summary),
-        escape(&error.detail)
-    )
-}
-
-#[derive(Serialize)]
-struct JsonErrorBody<'a> {
-    error: JsonError<'a>,
-}
-
-#[derive(Serialize)]
-struct JsonError<'a> {
-    summary: &'a str,
-    detail: &'a str,
-    code: &'a str,
-}
-
-/// The JSON error body (the code is a string).
-pub fn json_error(error: &ApiError) -> String {
-    to_json(&JsonErrorBody {
-        error: JsonError {
-            summary: &error.summary,
-            detail: &error.detail,
-            code: &error.code,
-        },
-    })
 }
 
 /// Serializes a value that cannot fail to serialize (plain structs of strings).

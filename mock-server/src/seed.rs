@@ -28,12 +28,11 @@
 //! enabled = true
 //! ```
 
-use std::path::Path;
-
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::control::ops::{self, ControlError, NewUser};
+use crate::control::ControlError;
+use crate::control::edits::{self, NewUser};
 use crate::directory::Directory;
 use crate::ids::IdGenerator;
 use crate::types::{ConnectedApp, DefaultCredentials};
@@ -144,7 +143,13 @@ pub enum SeedError {
     Toml(String),
     /// An entry is inconsistent (unknown site, duplicate user, unknown role…).
     #[error("invalid seed entry: {0}")]
-    Entry(#[from] ControlError),
+    Entry(String),
+}
+
+impl From<ControlError> for SeedError {
+    fn from(error: ControlError) -> Self {
+        Self::Entry(error.to_string())
+    }
 }
 
 impl Seed {
@@ -184,13 +189,15 @@ impl Seed {
         }
     }
 
-    /// Parses a TOML seed.
+    /// Parses a TOML seed (feature `toml`).
+    #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Seed, SeedError> {
         toml::from_str(text).map_err(|e| SeedError::Toml(e.to_string()))
     }
 
-    /// Reads a TOML seed file.
-    pub fn from_file(path: impl AsRef<Path>) -> Result<Seed, SeedError> {
+    /// Reads a TOML seed file (feature `toml`).
+    #[cfg(feature = "toml")]
+    pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Seed, SeedError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| SeedError::Io {
             path: path.display().to_string(),
@@ -207,10 +214,10 @@ impl Seed {
     ) -> Result<(Directory, DefaultCredentials), SeedError> {
         let mut dir = Directory::default();
         if !self.sites.iter().any(|s| s.content_url.is_empty()) {
-            ops::add_site(&mut dir, ids, "", "Default", None)?;
+            edits::add_site(&mut dir, ids, "", "Default", None)?;
         }
         for site in &self.sites {
-            ops::add_site(
+            edits::add_site(
                 &mut dir,
                 ids,
                 &site.content_url,
@@ -219,7 +226,7 @@ impl Seed {
             )?;
         }
         for user in &self.users {
-            ops::add_user(
+            edits::add_user(
                 &mut dir,
                 ids,
                 NewUser {
@@ -235,7 +242,7 @@ impl Seed {
         }
         let mut defaults = DefaultCredentials::default();
         for (index, token) in self.tokens.iter().enumerate() {
-            let info = ops::add_pat(
+            let info = edits::add_pat(
                 &mut dir,
                 ids,
                 now,
@@ -270,7 +277,7 @@ impl Seed {
             .find_map(|u| u.password.clone())
             .unwrap_or_default();
         for app in &self.connected_apps {
-            ops::add_app(&mut dir, app)?;
+            edits::add_app(&mut dir, app)?;
         }
         Ok((dir, defaults))
     }
@@ -295,6 +302,7 @@ mod tests {
         assert!(!debug.contains(&defaults.pat_secret));
     }
 
+    #[cfg(feature = "toml")]
     #[test]
     fn toml_seed() {
         let seed = Seed::from_toml(

@@ -16,23 +16,23 @@ use tower::ServiceExt;
 /// Time allowed for a request's headers to arrive.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on concurrent connections (further ones wait in the listen backlog).
-pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
 /// Put in each request's extensions by the serve loop: lets fault injection close the
 /// connection without answering.
 #[derive(Clone, Debug)]
-pub struct ConnectionKiller(Arc<Notify>);
+pub(crate) struct ConnectionKiller(Arc<Notify>);
 
 impl ConnectionKiller {
     /// Closes the connection this request arrived on.
-    pub fn kill(&self) {
+    pub(crate) fn kill(&self) {
         self.0.notify_one();
     }
 }
 
 /// Serves `app` on `listener` until `shutdown` turns true (or its sender is dropped), then
 /// lets open connections finish for at most `drain` and returns.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     mut shutdown: watch::Receiver<bool>,

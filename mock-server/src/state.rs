@@ -16,9 +16,9 @@ use crate::sessions::SessionStore;
 use crate::types::DefaultCredentials;
 use crate::version::ApiVersion;
 
-/// Settings of one mock server.
+/// Settings of one mock server (set through [`MockServerBuilder`](crate::MockServerBuilder)).
 #[derive(Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// Newest REST API version served.
     pub api_version: ApiVersion,
     /// Idle lifetime of a session (sliding).
@@ -66,7 +66,8 @@ impl Default for Config {
     }
 }
 
-/// Shared state of one mock server; cheap to clone. Build it with
+/// The state of one mock server, opaque: what [`router`](crate::router) serves. Cheap to clone
+/// (clones share it). Build it with
 /// [`MockServerBuilder::build_state`](crate::MockServerBuilder::build_state).
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -90,7 +91,7 @@ pub(crate) struct Inner {
 
 impl AppState {
     /// Builds the state from settings and seed data.
-    pub fn new(config: Config, seed: &Seed) -> Result<AppState, SeedError> {
+    pub(crate) fn new(config: Config, seed: &Seed) -> Result<AppState, SeedError> {
         let clock = Clock::new(config.fixed_start);
         let ids = IdGenerator::new(config.deterministic);
         let (initial, defaults) = seed.materialise(&ids, clock.now())?;
@@ -111,8 +112,13 @@ impl AppState {
     }
 
     /// The settings.
-    pub fn config(&self) -> &Config {
+    pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// The control token, when the control API needs one.
+    pub(crate) fn control_token(&self) -> Option<&str> {
+        self.inner.config.control_token.as_deref()
     }
 
     /// The credentials of the seed data.
@@ -121,7 +127,7 @@ impl AppState {
     }
 
     /// The virtual time.
-    pub fn now(&self) -> OffsetDateTime {
+    pub(crate) fn now(&self) -> OffsetDateTime {
         self.inner.clock.now()
     }
 
@@ -144,7 +150,7 @@ impl AppState {
     }
 
     /// Back to the seed data: no sessions, clock offset 0, no faults, empty request log.
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         let mut dir = self.write_directory();
         *dir = self.inner.initial.clone();
         self.inner.sessions.clear();

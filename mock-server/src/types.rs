@@ -39,8 +39,8 @@ pub struct PatInfo {
     pub name: String,
     /// Token secret.
     pub secret: String,
-    /// End of its maximum lifetime.
-    #[serde(with = "time::serde::rfc3339")]
+    /// End of its maximum lifetime (whole seconds on the control API).
+    #[serde(with = "crate::clock::rfc3339_seconds")]
     pub expires_at: OffsetDateTime,
 }
 
@@ -85,6 +85,42 @@ impl std::fmt::Debug for ConnectedApp {
             .field("enabled", &self.enabled)
             .finish()
     }
+}
+
+/// A registered connected app, as the control API answers it: everything but the secret value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectedAppInfo {
+    /// Site content URL.
+    pub site: String,
+    /// Client id (the JWT `iss`).
+    pub client_id: String,
+    /// Secret id (the JWT header `kid`).
+    pub secret_id: String,
+    /// Whether the app accepts JWTs.
+    pub enabled: bool,
+}
+
+impl From<&ConnectedApp> for ConnectedAppInfo {
+    fn from(app: &ConnectedApp) -> Self {
+        Self {
+            site: app.site.clone(),
+            client_id: app.client_id.clone(),
+            secret_id: app.secret_id.clone(),
+            enabled: app.enabled,
+        }
+    }
+}
+
+/// The mock's virtual clock, as the control API answers it (`GET /_mock/clock`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClockInfo {
+    /// The virtual time (whole seconds on the control API).
+    #[serde(with = "crate::clock::rfc3339_seconds")]
+    pub now: OffsetDateTime,
+    /// How far the clock has been advanced, in whole seconds.
+    pub offset_seconds: i64,
 }
 
 /// The credentials of the data set the server started with (contracts section 1).

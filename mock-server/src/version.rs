@@ -2,7 +2,7 @@
 
 /// A REST API version such as `3.27`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ApiVersion {
+pub(crate) struct ApiVersion {
     /// Major part.
     pub major: u32,
     /// Minor part.

@@ -1,13 +1,15 @@
 //! The binary's contract (contracts section 1): the first stdout line, the credentials after
 //! it, logs on stderr, graceful shutdown on SIGTERM, and that each flag reaches the server
 //! (`--session-idle-minutes`, `--request-log`, `--max-sessions`, a wildcard `--bind`). Raw
-//! HTTP/1.1 over loopback; the virtual clock moves through `/_mock/clock/advance`, never by
-//! sleeping.
+//! HTTP/1.1 over loopback for the REST surface; the control calls go through `ControlClient`,
+//! and the virtual clock moves through `/_mock/clock/advance`, never by sleeping.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+use tableau_mock_server::ControlClient;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tableau-mock-server");
 
@@ -56,14 +58,14 @@ impl Running {
         raw_request(self.port, method, path, headers, body)
     }
 
+    /// The binary's control API.
+    fn control(&self) -> ControlClient {
+        ControlClient::new(&format!("http://127.0.0.1:{}", self.port))
+    }
+
     fn advance_clock(&self, seconds: u64) {
-        let answer = self.request(
-            "POST",
-            "/_mock/clock/advance",
-            &[("content-type", "application/json")],
-            &format!(r#"{{"seconds":{seconds}}}"#),
-        );
-        assert_eq!(answer.status, 200, "{}", answer.body);
+        let clock = block_on(self.control().advance_clock(Duration::from_secs(seconds)));
+        assert!(clock.is_ok(), "{clock:?}");
     }
 
     /// A password sign-in as the default data set's `admin` on the Default site; the token.
@@ -100,6 +102,15 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Runs one control call to completion (the tests here are synchronous).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }
 
 struct Raw {
@@ -282,15 +293,8 @@ fn request_log_keeps_the_last_n() {
         let answer = mock.request("GET", &format!("/api/2.{minor}/serverinfo"), &[], "");
         assert_eq!(answer.status, 200, "{}", answer.body);
     }
-    let log = mock.request("GET", "/_mock/requests", &[], "");
-    assert_eq!(log.status, 200);
-    let entries: serde_json::Value = serde_json::from_str(&log.body).unwrap();
-    let paths: Vec<&str> = entries
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|entry| entry["path"].as_str().unwrap())
-        .collect();
+    let log = block_on(mock.control().requests()).unwrap();
+    let paths: Vec<&str> = log.iter().map(|entry| entry.path.as_str()).collect();
     assert_eq!(
         paths,
         [
@@ -305,9 +309,8 @@ fn request_log_keeps_the_last_n() {
         off.request("GET", "/api/3.27/serverinfo", &[], "").status,
         200
     );
-    let log = off.request("GET", "/_mock/requests", &[], "");
-    assert_eq!(log.status, 200);
-    assert_eq!(log.body.trim(), "[]");
+    let log = block_on(off.control().requests()).unwrap();
+    assert!(log.is_empty(), "{log:?}");
 }
 
 /// `--max-sessions 2`: a third session evicts the least recently used one (not the oldest:

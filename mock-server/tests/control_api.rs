@@ -250,16 +250,14 @@ fn debug_output_of_the_state_holds_no_secret() {
         let app = app(&state);
         let token = sign_in_admin(&app).await;
         pat = Some(token);
+        let created = post(
+            &app,
+            "/_mock/connected-apps",
+            json!({"site": "", "clientId": "c", "secretId": "k2", "secretValue": "connected-app-secret-value"}),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.body);
     });
-    state
-        .create_connected_app(&tableau_mock_server::ConnectedApp {
-            site: "".into(),
-            client_id: "c".into(),
-            secret_id: "k2".into(),
-            secret_value: "connected-app-secret-value".into(),
-            enabled: true,
-        })
-        .unwrap();
     let debug = format!("{state:?}");
     let session_token = pat.unwrap();
     for secret in [

@@ -79,9 +79,16 @@ async fn hostile_xml_is_refused() {
     }
     // Literal TAB/LF in an attribute are normalised to spaces by XML, so "a\tb" written
     // literally is not the password "a\tb"; written as &#9; it is.
-    state
-        .create_user("", "tabby", Some("a\tb"), "Viewer")
-        .unwrap();
+    let created = call(
+        &app,
+        "POST",
+        "/_mock/users",
+        &[],
+        serde_json::json!({"site": "", "name": "tabby", "password": "a\tb", "siteRole": "Viewer"})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
     let literal = sign_in_raw(&app, password_xml("tabby", "a\tb", "")).await;
     assert_tableau_error(&literal, "401001");
     let escaped = sign_in_raw(&app, password_xml("tabby", "a&#9;b", "")).await;

@@ -541,7 +541,7 @@ async fn concurrent_sign_ins_with_one_pat_leave_exactly_one_session() {
     }
     assert_eq!(accepted.len(), 1, "exactly one session of the PAT survives");
     assert_eq!(
-        mock.state().session_count(),
+        mock.session_count(),
         1,
         "no superseded session lingers in the store"
     );
@@ -549,5 +549,5 @@ async fn concurrent_sign_ins_with_one_pat_leave_exactly_one_session() {
     let next = token(&sign_in(&mock, pat_xml(&creds.pat_name, &creds.pat_secret, "")).await);
     assert_eq!(current(&mock, &accepted[0]).await, 401);
     assert_eq!(current(&mock, &next).await, 200);
-    assert_eq!(mock.state().session_count(), 1);
+    assert_eq!(mock.session_count(), 1);
 }

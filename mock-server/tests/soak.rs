@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{attr, password_xml, pat_xml};
-use tableau_mock_server::MockServer;
+use tableau_mock_server::{ControlClient, MockServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const WORKERS: usize = 200;
@@ -147,14 +147,8 @@ async fn worker(
             }
         }
         if revoke_at == Some(round) {
-            let status = client
-                .post(format!("{base}/_mock/tokens/revoke"))
-                .json(&serde_json::json!({"site": "", "user": name, "name": "pat"}))
-                .send()
-                .await
-                .unwrap()
-                .status();
-            assert_eq!(status, 204, "{name}: revoke");
+            let revoke = ControlClient::new(&base).revoke_pat("", &name, "pat").await;
+            assert!(revoke.is_ok(), "{name}: revoke: {revoke:?}");
             revoked = true;
             // Revoking ends the PAT's live session.
             dead.extend(latest_pat.take());
@@ -204,7 +198,7 @@ async fn load_mix_keeps_state_consistent() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
     let mock = Arc::new(MockServer::builder().request_log(1000).start().await);
-    let sessions_before = mock.state().session_count();
+    let sessions_before = mock.session_count();
     let mut accounts = Vec::new();
     for n in 0..WORKERS {
         let name = format!("user{n}");
@@ -236,7 +230,7 @@ async fn load_mix_keeps_state_consistent() {
     // No session the workers do not know of: nothing superseded, signed out or revoked
     // lingers in the store, and nothing else was created.
     assert_eq!(
-        mock.state().session_count(),
+        mock.session_count(),
         sessions_before + live,
         "the server holds exactly the sessions the workers believe live"
     );

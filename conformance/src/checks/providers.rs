@@ -8,7 +8,7 @@ use tableau_auth::{
 };
 use tableau_auth_core::{AuthProvider, ProviderChain, StaticEnv, WireFormat};
 
-use super::support::full_session;
+use super::support::{app_on_default_site, full_session};
 use crate::context::{CheckContext, Target};
 use crate::outcome::{CheckResult, Context, Failure};
 use crate::{Check, check};
@@ -171,9 +171,9 @@ pub(crate) async fn user_fixture(
     let name = target.unique("conformance-user");
     let user = target
         .control()?
-        .create_user("", &name, password, role)
+        .create_user("", &name, Some(password), role)
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     Ok(UserFixture {
         name,
         id: user.id,
@@ -186,16 +186,18 @@ pub(crate) async fn pat_fixture(
     expires_in_days: Option<u32>,
 ) -> Result<(UserFixture, String, String), Failure> {
     let user = user_fixture(target, "unused-password", "Creator").await?;
-    let token = target
-        .control()?
-        .create_token(
-            "",
-            &user.name,
-            &target.unique("conformance-pat"),
-            expires_in_days,
-        )
-        .await
-        .map_err(Failure)?;
+    let control = target.control()?;
+    let name = target.unique("conformance-pat");
+    let token = match expires_in_days {
+        Some(days) => control
+            .create_pat_expiring_in("", &user.name, &name, days)
+            .await
+            .context("mock control API")?,
+        None => control
+            .create_pat("", &user.name, &name)
+            .await
+            .context("mock control API")?,
+    };
     Ok((user, token.name, token.secret))
 }
 
@@ -209,9 +211,9 @@ pub(crate) async fn connected_app(
     let secret_id = target.unique("conformance-secret");
     target
         .control()?
-        .create_connected_app("", &client_id, &secret_id, secret_value)
+        .create_connected_app(app_on_default_site(&client_id, &secret_id, secret_value))
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     let clock = target.mock_clock().await?;
     Ok(
         ConnectedAppProvider::new(client_id, secret_id, secret_value, user)
@@ -315,9 +317,9 @@ async fn env(cx: &CheckContext, mode: &str, format: WireFormat) -> CheckResult {
             let secret_value = "env-connected-app-secret-value";
             target
                 .control()?
-                .create_connected_app("", &client_id, &secret_id, secret_value)
+                .create_connected_app(app_on_default_site(&client_id, &secret_id, secret_value))
                 .await
-                .map_err(Failure)?;
+                .context("mock control API")?;
             let env = StaticEnv::from_vars(&[
                 ("TABLEAU_SERVER_URL", &url),
                 ("TABLEAU_JWT_CLIENT_ID", &client_id),
@@ -375,7 +377,12 @@ async fn chain_json(cx: &CheckContext) -> CheckResult {
 async fn chain_stops(cx: &CheckContext) -> CheckResult {
     let target = cx.target().await?;
     let (_, name, secret) = pat_fixture(&target, None).await?;
-    let before = target.control()?.requests().await.map_err(Failure)?.len();
+    let before = target
+        .control()?
+        .requests()
+        .await
+        .context("mock control API")?
+        .len();
     let half_set = StaticEnv::from_vars(&[("TABLEAU_PAT_NAME", "only-the-name")]);
     let pat: Arc<dyn AuthProvider> =
         Arc::new(PersonalAccessTokenProvider::new(name, secret).context("provider")?);
@@ -402,7 +409,11 @@ async fn chain_stops(cx: &CheckContext) -> CheckResult {
             )));
         }
     }
-    let log = target.control()?.requests().await.map_err(Failure)?;
+    let log = target
+        .control()?
+        .requests()
+        .await
+        .context("mock control API")?;
     let signins = log[before.min(log.len())..]
         .iter()
         .filter(|r| r.path.to_ascii_lowercase().ends_with("/auth/signin"))

@@ -5,9 +5,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tableau_auth::{ConnectedAppProvider, PasswordProvider, PersonalAccessTokenProvider};
 use tableau_auth_core::{Credentials, ManualTimeSource, WireFormat};
+use tableau_mock_server::Fault;
 
 use super::providers::{connected_app, pat_fixture, user_fixture};
-use super::support::expect_code;
+use super::support::{app_on_default_site, expect_code};
 use crate::context::CheckContext;
 use crate::outcome::{CheckResult, Context, Failure, ensure};
 use crate::{Check, check};
@@ -143,9 +144,9 @@ async fn pat_revoked(cx: &CheckContext) -> CheckResult {
     let (user, name, secret) = pat_fixture(&target, None).await?;
     target
         .control()?
-        .revoke_token("", &user.name, &name)
+        .revoke_pat("", &user.name, &name)
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     let provider = PersonalAccessTokenProvider::new(name, secret).context("provider")?;
     expect_code(
         target.client()?.sign_in(&provider).await,
@@ -168,7 +169,7 @@ async fn pat_expired(cx: &CheckContext) -> CheckResult {
         .control()?
         .advance_clock(Duration::from_secs(2 * 86_400))
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     expect_code(client.sign_in(&provider).await, 401_001, "expired PAT")?;
     Ok("valid on day 0, 401001 on day 2 of a 1-day PAT".into())
 }
@@ -183,7 +184,7 @@ async fn pat_idle_expired(cx: &CheckContext) -> CheckResult {
         .control()?
         .advance_clock(Duration::from_secs(16 * 86_400))
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     expect_code(
         client.sign_in(&provider).await,
         401_001,
@@ -202,12 +203,16 @@ async fn version_gate(cx: &CheckContext, version: &str, jwt: bool) -> CheckResul
     let target = cx.target().await?;
     let control = target.control()?;
     control
-        .inject_fault(serde_json::json!({
-            "path": "/serverinfo", "method": "GET", "status": 200,
-            "contentType": "application/xml", "body": server_info_body(version), "times": 1
-        }))
+        .inject_fault(
+            Fault::new("/serverinfo")
+                .method("GET")
+                .status(200)
+                .content_type("application/xml")
+                .body(server_info_body(version))
+                .times(1),
+        )
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     let user = user_fixture(&target, "pw", "Creator").await?;
     // The gate is the negotiation's: a client pinned to a version that has the feature
     // trusts the pin and never asks the server.
@@ -235,7 +240,7 @@ async fn version_gate(cx: &CheckContext, version: &str, jwt: bool) -> CheckResul
     let signins = control
         .requests()
         .await
-        .map_err(Failure)?
+        .context("mock control API")?
         .iter()
         .filter(|r| r.path.to_ascii_lowercase().ends_with("/auth/signin"))
         .count();
@@ -275,9 +280,13 @@ async fn jwt_wrong_secret(cx: &CheckContext) -> CheckResult {
     let secret_id = target.unique("conformance-secret");
     target
         .control()?
-        .create_connected_app("", &client_id, &secret_id, "the-right-secret")
+        .create_connected_app(app_on_default_site(
+            &client_id,
+            &secret_id,
+            "the-right-secret",
+        ))
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     let provider = ConnectedAppProvider::new(client_id, secret_id, "a-wrong-secret", user.name)
         .context("provider")?
         .time_source(target.mock_clock().await?);
@@ -318,10 +327,19 @@ async fn jwt_wrong_audience(cx: &CheckContext) -> CheckResult {
     let secret_id = target.unique("aud-secret");
     target
         .control()?
-        .create_connected_app("", &client_id, &secret_id, "aud-secret-value")
+        .create_connected_app(app_on_default_site(
+            &client_id,
+            &secret_id,
+            "aud-secret-value",
+        ))
         .await
-        .map_err(Failure)?;
-    let offset = target.control()?.clock_offset().await.map_err(Failure)?;
+        .context("mock control API")?;
+    let offset = target
+        .control()?
+        .clock()
+        .await
+        .context("mock control API")?
+        .offset_seconds;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())

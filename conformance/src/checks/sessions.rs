@@ -136,16 +136,17 @@ async fn switch_site(cx: &CheckContext) -> CheckResult {
     let site_id = control
         .create_site(&content_url, "Conformance")
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?
+        .id;
     control
         .create_user(
             &content_url,
             &admin_user.name,
-            &admin_user.password,
+            Some(&admin_user.password),
             "SiteAdministratorCreator",
         )
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     let client = target.client()?;
     let first = client.sign_in(&admin).await.context("sign-in")?;
     let second = client
@@ -259,7 +260,7 @@ async fn idle_expiry(cx: &CheckContext) -> CheckResult {
         .control()?
         .advance_clock(Duration::from_secs(241 * 60))
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     expect_code(
         target.client()?.get_user(&session, session.user_id()).await,
         401_002,
@@ -276,9 +277,9 @@ async fn revoked_pat_stops(cx: &CheckContext) -> CheckResult {
     call_through(&manager).await?;
     target
         .control()?
-        .revoke_token("", &user, &token_name)
+        .revoke_pat("", &user, &token_name)
         .await
-        .map_err(Failure)?;
+        .context("mock control API")?;
     let before = signins(&target).await?;
     let url = manager.api_url("sessions/current").await.context("URL")?;
     let result = manager.send(manager.client().http().get(url)).await;
@@ -295,7 +296,7 @@ async fn signins(target: &Target) -> Result<usize, Failure> {
         .control()?
         .requests()
         .await
-        .map_err(Failure)?
+        .context("mock control API")?
         .iter()
         .filter(|r| r.method == "POST" && r.path.to_ascii_lowercase().ends_with("/auth/signin"))
         .count())

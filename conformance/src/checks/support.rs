@@ -3,6 +3,7 @@
 
 use tableau_auth::{Client, Error, Session, SessionManager};
 use tableau_auth_core::{AuthProvider, Feature, WireFormat};
+use tableau_mock_server::ConnectedApp;
 
 use crate::context::Target;
 use crate::outcome::{CheckResult, Context, Failure, ensure, fail};
@@ -48,7 +49,11 @@ pub(crate) async fn last_sign_in_body(
     target: &Target,
     format: WireFormat,
 ) -> Result<ValidatedSignIn, Failure> {
-    let log = target.control()?.requests().await.map_err(Failure)?;
+    let log = target
+        .control()?
+        .requests()
+        .await
+        .context("mock control API")?;
     let entry = log
         .iter()
         .rev()
@@ -136,4 +141,19 @@ pub(crate) async fn refused_after_sign_out(
 ) -> Result<(), Failure> {
     let result = client.get_user(session, session.user_id()).await;
     expect_code(result, 401_002, "a call with the signed-out token").map(drop)
+}
+
+/// A connected app on the Default site, enabled: what the checks register.
+pub(crate) fn app_on_default_site(
+    client_id: &str,
+    secret_id: &str,
+    secret_value: &str,
+) -> ConnectedApp {
+    ConnectedApp {
+        site: String::new(),
+        client_id: client_id.to_owned(),
+        secret_id: secret_id.to_owned(),
+        secret_value: secret_value.to_owned(),
+        enabled: true,
+    }
 }

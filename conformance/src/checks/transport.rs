@@ -1,8 +1,8 @@
 //! Transport faults injected by the mock: the client retries what is safe to retry and
 //! recovers within its deadline.
 
-use serde_json::json;
 use tableau_auth::PasswordProvider;
+use tableau_mock_server::Fault;
 
 use super::providers::user_fixture;
 use crate::context::CheckContext;
@@ -42,14 +42,17 @@ pub(crate) fn checks() -> Vec<Check> {
 /// PAT is never involved), and returns how many times the faulted path was hit.
 async fn sign_in_through(
     cx: &CheckContext,
-    fault: serde_json::Value,
+    fault: Fault,
     path_suffix: &str,
 ) -> Result<usize, Failure> {
     let target = cx.target().await?;
     let control = target.control()?;
     let user = user_fixture(&target, "transport-pw", "Viewer").await?;
     let provider = PasswordProvider::new(user.name, user.password).context("provider")?;
-    control.inject_fault(fault).await.map_err(Failure)?;
+    control
+        .inject_fault(fault)
+        .await
+        .context("mock control API")?;
     // Negotiating, so sign-in asks serverinfo even in a pinned run (the dropped-connection
     // fault is on serverinfo).
     let client = target.negotiating_client()?;
@@ -61,7 +64,7 @@ async fn sign_in_through(
     let hits = control
         .requests()
         .await
-        .map_err(Failure)?
+        .context("mock control API")?
         .iter()
         .filter(|r| r.path.to_ascii_lowercase().ends_with(path_suffix))
         .count();
@@ -69,7 +72,12 @@ async fn sign_in_through(
 }
 
 async fn unavailable_then_success(cx: &CheckContext) -> CheckResult {
-    let fault = json!({"path": "/auth/signin", "method": "POST", "status": 503, "contentType": "text/html", "body": "<html><body>503 Service Unavailable</body></html>", "times": 1});
+    let fault = Fault::new("/auth/signin")
+        .method("POST")
+        .status(503)
+        .content_type("text/html")
+        .body("<html><body>503 Service Unavailable</body></html>")
+        .times(1);
     let hits = sign_in_through(cx, fault, "/auth/signin").await?;
     ensure(hits == 2, || {
         format!("expected 2 sign-in attempts (503, then success), saw {hits}")
@@ -78,7 +86,11 @@ async fn unavailable_then_success(cx: &CheckContext) -> CheckResult {
 }
 
 async fn too_many_requests(cx: &CheckContext) -> CheckResult {
-    let fault = json!({"path": "/auth/signin", "method": "POST", "status": 429, "retryAfter": "1", "times": 1});
+    let fault = Fault::new("/auth/signin")
+        .method("POST")
+        .status(429)
+        .retry_after("1")
+        .times(1);
     let hits = sign_in_through(cx, fault, "/auth/signin").await?;
     ensure(hits == 2, || {
         format!("expected 2 sign-in attempts (429, then success), saw {hits}")
@@ -87,7 +99,10 @@ async fn too_many_requests(cx: &CheckContext) -> CheckResult {
 }
 
 async fn dropped_connection(cx: &CheckContext) -> CheckResult {
-    let fault = json!({"path": "/serverinfo", "method": "GET", "dropConnection": true, "times": 1});
+    let fault = Fault::new("/serverinfo")
+        .method("GET")
+        .drop_connection()
+        .times(1);
     let hits = sign_in_through(cx, fault, "/serverinfo").await?;
     ensure(hits == 2, || {
         format!("expected 2 serverinfo attempts (dropped, then success), saw {hits}")

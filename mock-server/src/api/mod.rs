@@ -3,7 +3,7 @@
 
 mod auth;
 mod lookups;
-pub mod routes;
+mod routes;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -22,9 +22,9 @@ use crate::state::AppState;
 use routes::Endpoint;
 
 /// Bodies over this size get 413000.
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub(crate) const BODY_LIMIT: usize = 64 * 1024;
 /// Bodies up to this size are read (and discarded when too large) so the client sees the answer.
-pub const READ_LIMIT: usize = 1024 * 1024;
+pub(crate) const READ_LIMIT: usize = 1024 * 1024;
 
 /// A request body after buffering.
 pub(crate) enum Buffered {
@@ -101,8 +101,9 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
     };
     if matches!(body, Buffered::TimedOut) {
         tracing::debug!(%method, %path, "request body too slow; closing");
-        let mut response =
-            ApiError::for_status(StatusCode::REQUEST_TIMEOUT).into_response_in(format);
+        let mut response = ApiError::for_status(StatusCode::REQUEST_TIMEOUT)
+            .in_format(format)
+            .into_response();
         response.headers_mut().insert(
             http::header::CONNECTION,
             http::HeaderValue::from_static("close"),
@@ -129,7 +130,7 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
         Ok(response) => response,
         Err(error) => {
             tracing::debug!(code = %error.code, %method, %path, "request refused");
-            error.into_response_in(format)
+            error.in_format(format).into_response()
         }
     };
     log(Some(response.status().as_u16()));

@@ -8,7 +8,7 @@ use crate::format::Format;
 
 /// One credential family of a sign-in.
 #[derive(Clone, PartialEq, Eq)]
-pub enum CredentialFamily {
+pub(crate) enum CredentialFamily {
     /// `name` + `password`.
     Password {
         /// User name.
@@ -56,7 +56,7 @@ impl std::fmt::Debug for CredentialFamily {
 
 /// A parsed sign-in request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignInRequest {
+pub(crate) struct SignInRequest {
     /// The credential family.
     pub credentials: CredentialFamily,
     /// `site/@contentUrl`.
@@ -67,7 +67,7 @@ pub struct SignInRequest {
 
 /// A parsed switch-site request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SwitchSiteRequest {
+pub(crate) struct SwitchSiteRequest {
     /// Destination `contentUrl`.
     pub content_url: String,
 }
@@ -75,7 +75,7 @@ pub struct SwitchSiteRequest {
 /// Why a body was refused (always 400000 on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct BodyError(pub String);
+pub(crate) struct BodyError(pub String);
 
 impl BodyError {
     pub(crate) fn new(message: impl Into<String>) -> Self {
@@ -144,7 +144,7 @@ impl RawCredentials {
 }
 
 /// Parses a sign-in body in `format`.
-pub fn parse_sign_in(body: &[u8], format: Format) -> Result<SignInRequest, BodyError> {
+pub(crate) fn parse_sign_in(body: &[u8], format: Format) -> Result<SignInRequest, BodyError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(BodyError::new("the request body is empty"));
     }
@@ -155,7 +155,10 @@ pub fn parse_sign_in(body: &[u8], format: Format) -> Result<SignInRequest, BodyE
 }
 
 /// Parses a switch-site body in `format`.
-pub fn parse_switch_site(body: &[u8], format: Format) -> Result<SwitchSiteRequest, BodyError> {
+pub(crate) fn parse_switch_site(
+    body: &[u8],
+    format: Format,
+) -> Result<SwitchSiteRequest, BodyError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(BodyError::new("the request body is empty"));
     }
@@ -166,7 +169,7 @@ pub fn parse_switch_site(body: &[u8], format: Format) -> Result<SwitchSiteReques
 }
 
 /// Whether `c` is a character XML 1.0 can carry.
-pub fn is_xml_char(c: char) -> bool {
+pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 

@@ -1,49 +1,13 @@
-//! Operations on the directory shared by the control API, the library helpers and seed files.
+//! Validated edits of a [`Directory`]: adding sites, users, PATs and connected apps, revoking a
+//! PAT. The control API (through [`super::operations`]) and seed files both go through them, so
+//! an entry is checked the same way wherever it comes from.
 
 use time::OffsetDateTime;
 
+use super::error::ControlError;
 use crate::directory::{ConnectedAppRecord, Directory, Pat, Site, User, digest, is_valid_role};
 use crate::ids::IdGenerator;
 use crate::types::{ConnectedApp, PatInfo, SiteInfo, UserInfo};
-
-/// Why a control operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ControlError {
-    /// 400: invalid input.
-    #[error("{0}")]
-    BadRequest(String),
-    /// 401: missing or wrong `X-Mock-Control`.
-    #[error("missing or wrong X-Mock-Control header")]
-    Unauthorized,
-    /// 404: the referenced site, user or token does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// 405: wrong method for a control route.
-    #[error("{0}")]
-    MethodNotAllowed(String),
-    /// 409: it already exists.
-    #[error("{0}")]
-    Conflict(String),
-    /// 413: body too large.
-    #[error("{0}")]
-    TooLarge(String),
-}
-
-impl ControlError {
-    /// HTTP status of the error.
-    pub fn status(&self) -> http::StatusCode {
-        use http::StatusCode;
-        match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        }
-    }
-}
 
 fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlError> {
     if !allow_empty && value.is_empty() {
@@ -71,7 +35,7 @@ fn site_id(dir: &Directory, content_url: &str) -> Result<String, ControlError> {
 }
 
 /// Adds a site (409 when the content URL exists, case-insensitively).
-pub fn add_site(
+pub(crate) fn add_site(
     dir: &mut Directory,
     ids: &IdGenerator,
     content_url: &str,
@@ -105,7 +69,7 @@ pub fn add_site(
 
 /// A user to add.
 #[derive(Default)]
-pub struct NewUser<'a> {
+pub(crate) struct NewUser<'a> {
     /// Site content URL.
     pub site: &'a str,
     /// User name.
@@ -123,7 +87,7 @@ pub struct NewUser<'a> {
 }
 
 /// Adds a user (409 when the name exists on the site).
-pub fn add_user(
+pub(crate) fn add_user(
     dir: &mut Directory,
     ids: &IdGenerator,
     new: NewUser<'_>,
@@ -176,7 +140,7 @@ pub fn add_user(
 
 /// Adds a PAT. A revoked token of the same name is replaced; a live one is a conflict.
 #[allow(clippy::too_many_arguments)]
-pub fn add_pat(
+pub(crate) fn add_pat(
     dir: &mut Directory,
     ids: &IdGenerator,
     now: OffsetDateTime,
@@ -230,7 +194,7 @@ pub fn add_pat(
 }
 
 /// Marks a PAT revoked; returns its internal id so the caller can end its session.
-pub fn revoke_pat(
+pub(crate) fn revoke_pat(
     dir: &mut Directory,
     site: &str,
     user: &str,
@@ -253,7 +217,7 @@ pub fn revoke_pat(
 }
 
 /// Registers a connected app secret (409 when the secret id exists).
-pub fn add_app(dir: &mut Directory, app: &ConnectedApp) -> Result<(), ControlError> {
+pub(crate) fn add_app(dir: &mut Directory, app: &ConnectedApp) -> Result<(), ControlError> {
     check_text("clientId", &app.client_id, false)?;
     check_text("secretId", &app.secret_id, false)?;
     if app.secret_value.is_empty() {

@@ -1,22 +1,28 @@
-//! The control operations on a running state (used by the HTTP control API and by
-//! [`MockServer`](crate::MockServer)'s helpers).
+//! What each control call does to the running state: the directory edits under its lock, and
+//! the sessions, clock, faults and request log they touch. The HTTP handlers and
+//! [`MockServer`](crate::MockServer)'s helpers both call these.
 
 use std::time::Duration;
 
-use super::ops::{self, ControlError, NewUser};
+use super::edits::{self, NewUser};
+use super::error::ControlError;
 use crate::faults::Fault;
 use crate::state::AppState;
 use crate::types::{ConnectedApp, PatInfo, RecordedRequest, SiteInfo, UserInfo};
 
 impl AppState {
     /// Creates a site (`POST /_mock/sites`).
-    pub fn create_site(&self, content_url: &str, name: &str) -> Result<SiteInfo, ControlError> {
+    pub(crate) fn create_site(
+        &self,
+        content_url: &str,
+        name: &str,
+    ) -> Result<SiteInfo, ControlError> {
         let mut dir = self.write_directory();
-        ops::add_site(&mut dir, &self.inner.ids, content_url, name, None)
+        edits::add_site(&mut dir, &self.inner.ids, content_url, name, None)
     }
 
     /// Creates a user (`POST /_mock/users`).
-    pub fn create_user(
+    pub(crate) fn create_user(
         &self,
         site: &str,
         name: &str,
@@ -24,7 +30,7 @@ impl AppState {
         site_role: &str,
     ) -> Result<UserInfo, ControlError> {
         let mut dir = self.write_directory();
-        ops::add_user(
+        edits::add_user(
             &mut dir,
             &self.inner.ids,
             NewUser {
@@ -38,7 +44,7 @@ impl AppState {
     }
 
     /// Creates a PAT (`POST /_mock/tokens`); its secret is shown only here.
-    pub fn create_pat(
+    pub(crate) fn create_pat(
         &self,
         site: &str,
         user: &str,
@@ -47,7 +53,7 @@ impl AppState {
     ) -> Result<PatInfo, ControlError> {
         let now = self.now();
         let mut dir = self.write_directory();
-        ops::add_pat(
+        edits::add_pat(
             &mut dir,
             &self.inner.ids,
             now,
@@ -60,38 +66,43 @@ impl AppState {
     }
 
     /// Revokes a PAT and ends its live session (`POST /_mock/tokens/revoke`).
-    pub fn revoke_pat(&self, site: &str, user: &str, name: &str) -> Result<(), ControlError> {
+    pub(crate) fn revoke_pat(
+        &self,
+        site: &str,
+        user: &str,
+        name: &str,
+    ) -> Result<(), ControlError> {
         let mut dir = self.write_directory();
-        let pat_id = ops::revoke_pat(&mut dir, site, user, name)?;
+        let pat_id = edits::revoke_pat(&mut dir, site, user, name)?;
         self.inner.sessions.remove_by_pat(&pat_id);
         Ok(())
     }
 
     /// Registers a connected app secret (`POST /_mock/connected-apps`).
-    pub fn create_connected_app(&self, app: &ConnectedApp) -> Result<(), ControlError> {
+    pub(crate) fn create_connected_app(&self, app: &ConnectedApp) -> Result<(), ControlError> {
         let mut dir = self.write_directory();
-        ops::add_app(&mut dir, app)
+        edits::add_app(&mut dir, app)
     }
 
     /// Moves the virtual clock forward.
-    pub fn advance_clock(&self, by: Duration) {
+    pub(crate) fn advance_clock(&self, by: Duration) {
         self.inner.clock.advance(by);
     }
 
     /// Offset of the virtual clock from its base, in whole seconds.
-    pub fn clock_offset_seconds(&self) -> i64 {
+    pub(crate) fn clock_offset_seconds(&self) -> i64 {
         self.inner.clock.offset_seconds()
     }
 
     /// Registers a fault (`POST /_mock/faults`).
-    pub fn inject_fault(&self, fault: Fault) -> Result<(), ControlError> {
+    pub(crate) fn inject_fault(&self, fault: Fault) -> Result<(), ControlError> {
         fault.validate().map_err(ControlError::BadRequest)?;
         self.inner.faults.add(fault);
         Ok(())
     }
 
     /// The request log, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
         self.inner.log.snapshot()
     }
 }

@@ -1,0 +1,132 @@
+//! The control API on the wire: its routes, the JSON bodies of its requests, and how an answer
+//! is written. The server's handlers and [`ControlClient`](crate::ControlClient) both use these
+//! definitions, so the two cannot drift apart. The answers are the public value types
+//! ([`SiteInfo`](crate::SiteInfo), [`ClockInfo`](crate::ClockInfo), …) and
+//! [`Fault`](crate::Fault).
+//!
+//! A new call is a route here, its request body here (when it has one), its answer among the
+//! value types, a handler and a client method.
+
+use axum::body::Body;
+use axum::response::Response;
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// Where the control API is mounted.
+pub(crate) const PREFIX: &str = "/_mock";
+
+/// The header that carries the control token (`--control-token`).
+pub(crate) const CONTROL_TOKEN_HEADER: &str = "x-mock-control";
+
+/// `GET`: `{"status":"ok"}`; the one call that never needs the control token.
+pub(crate) const HEALTH: &str = "/health";
+/// `POST` [`NewSite`]: [`SiteInfo`](crate::SiteInfo).
+pub(crate) const SITES: &str = "/sites";
+/// `POST` [`NewUser`]: [`UserInfo`](crate::UserInfo).
+pub(crate) const USERS: &str = "/users";
+/// `POST` [`NewToken`]: [`PatInfo`](crate::PatInfo).
+pub(crate) const TOKENS: &str = "/tokens";
+/// `POST` [`TokenRef`]: 204.
+pub(crate) const TOKENS_REVOKE: &str = "/tokens/revoke";
+/// `POST` [`ConnectedApp`](crate::ConnectedApp): [`ConnectedAppInfo`](crate::ConnectedAppInfo).
+pub(crate) const CONNECTED_APPS: &str = "/connected-apps";
+/// `GET`: [`ClockInfo`](crate::ClockInfo).
+pub(crate) const CLOCK: &str = "/clock";
+/// `POST` [`ClockAdvance`]: [`ClockInfo`](crate::ClockInfo).
+pub(crate) const CLOCK_ADVANCE: &str = "/clock/advance";
+/// `POST` [`Fault`](crate::Fault): the fault.
+pub(crate) const FAULTS: &str = "/faults";
+/// `GET`: the [`RecordedRequest`](crate::RecordedRequest)s, oldest first.
+pub(crate) const REQUESTS: &str = "/requests";
+/// `POST`: 204.
+pub(crate) const RESET: &str = "/reset";
+
+/// The answer of [`HEALTH`].
+#[derive(Serialize, Deserialize)]
+pub(crate) struct Health {
+    /// Always `ok`.
+    pub status: String,
+}
+
+/// The body of [`SITES`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct NewSite {
+    /// URL name (`""` is the Default site).
+    pub content_url: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// The body of [`USERS`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct NewUser {
+    /// Site content URL.
+    pub site: String,
+    /// User name.
+    pub name: String,
+    /// Password (of the name, on every site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Site role; `Creator` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_role: Option<String>,
+}
+
+/// The body of [`TOKENS`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct NewToken {
+    /// Site content URL.
+    pub site: String,
+    /// Owner's user name.
+    pub user: String,
+    /// Token name.
+    pub name: String,
+    /// Maximum lifetime in days; 365 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<u32>,
+}
+
+/// The body of [`TOKENS_REVOKE`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TokenRef {
+    /// Site content URL.
+    pub site: String,
+    /// Owner's user name.
+    pub user: String,
+    /// Token name.
+    pub name: String,
+}
+
+/// The body of [`CLOCK_ADVANCE`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClockAdvance {
+    /// Seconds to add to the clock's offset (not negative).
+    pub seconds: f64,
+}
+
+/// The body of every refusal: `{"error": "message"}` with a 4xx status.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ErrorBody {
+    /// What is wrong.
+    pub error: String,
+}
+
+/// An answer: `value` as JSON with `status`.
+///
+/// The value goes through `serde_json::Value`, so an answer's keys come out sorted (serde_json's
+/// default map), whatever order the struct declares them in.
+pub(crate) fn json_answer<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    let value = serde_json::to_value(value).unwrap_or_default();
+    let mut response = Response::new(Body::from(value.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,384 @@
+//! [`ControlClient`]: the control API over HTTP, typed (feature `control-client`).
+
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::control::wire::{
+    self, CONTROL_TOKEN_HEADER, ClockAdvance, ErrorBody, Health, NewSite, NewToken, NewUser,
+    TokenRef,
+};
+use crate::faults::Fault;
+use crate::types::{
+    ClockInfo, ConnectedApp, ConnectedAppInfo, PatInfo, RecordedRequest, SiteInfo, UserInfo,
+};
+
+/// How long one control call may take by default.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A typed client of the mock's control API (`/_mock/*`): for a mock server in another process
+/// (the binary, a container), or an in-process [`MockServer`](crate::MockServer) when a test
+/// wants `Result`s instead of panics ([`MockServer::control_client`](crate::MockServer::control_client)).
+///
+/// Its methods mirror [`MockServer`](crate::MockServer)'s helpers. Each returns the call's
+/// answer as a typed value, or a [`ControlClientError`] with the status and the
+/// `{"error": "…"}` message. The request and answer shapes are the server's own definitions,
+/// so the client and the server cannot disagree.
+///
+/// ```
+/// use std::time::Duration;
+/// use tableau_mock_server::{ControlClient, Fault, MockServer};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), tableau_mock_server::ControlClientError> {
+/// let mock = MockServer::builder().control_token("s3cret").start().await;
+/// // A mock started elsewhere is the same: its URL and its `--control-token`.
+/// let control = ControlClient::new(&mock.uri()).control_token("s3cret");
+/// control.health().await?;
+/// let user = control.create_user("", "ana", Some("pw"), "Viewer").await?;
+/// assert_eq!(user.site_role, "Viewer");
+/// let pat = control.create_pat_expiring_in("", "ana", "ci", 1).await?;
+/// let clock = control.advance_clock(Duration::from_secs(2 * 86_400)).await?;
+/// assert!(clock.now > pat.expires_at, "the PAT has expired");
+/// control.inject_fault(Fault::new("/serverinfo").status(503).times(1)).await?;
+///
+/// let refused = control.create_user("nowhere", "bo", None, "Viewer").await.unwrap_err();
+/// assert_eq!(refused.status().map(|s| s.as_u16()), Some(404));
+/// control.reset().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ControlClient {
+    base: String,
+    token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for ControlClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlClient")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "[redacted]"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a control call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ControlClientError {
+    /// The control API refused the call: a 4xx status and its `{"error": "…"}` message (400
+    /// invalid input, 401 missing or wrong control token, 404 no such site, user or token, 409
+    /// it exists, …).
+    #[error("{call} answered {status}: {message}")]
+    Refused {
+        /// The call, e.g. `POST /_mock/users`.
+        call: String,
+        /// The status.
+        status: StatusCode,
+        /// The `error` of the answer (its raw text when it is not that JSON).
+        message: String,
+    },
+    /// No answer: the server cannot be reached, or the call timed out.
+    #[error("{call} failed: {detail}")]
+    Transport {
+        /// The call, e.g. `POST /_mock/users`.
+        call: String,
+        /// What went wrong, with its innermost cause (e.g. "Connection refused").
+        detail: String,
+        /// The HTTP client's error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A success status with a body that is not the call's JSON answer (not a mock server?).
+    #[error("{call} answered {status} with an unexpected body: {detail}")]
+    InvalidAnswer {
+        /// The call, e.g. `POST /_mock/users`.
+        call: String,
+        /// The status.
+        status: StatusCode,
+        /// Why the body does not fit.
+        detail: String,
+    },
+}
+
+impl ControlClientError {
+    /// The status of the answer, when there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Self::Refused { status, .. } | Self::InvalidAnswer { status, .. } => Some(*status),
+            Self::Transport { .. } => None,
+        }
+    }
+}
+
+/// The error's text and, when it adds something, its innermost cause.
+fn with_innermost_cause(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut innermost: Option<&dyn std::error::Error> = None;
+    let mut next = std::error::Error::source(error);
+    while let Some(cause) = next {
+        innermost = Some(cause);
+        next = cause.source();
+    }
+    if let Some(cause) = innermost.map(ToString::to_string) {
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+/// At most `max` characters of `text`.
+fn cut(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+impl ControlClient {
+    /// A client for the mock at `base_url` (`http://127.0.0.1:8080`), with a 10-second timeout
+    /// per call and no control token.
+    pub fn new(base_url: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        Self {
+            base: base_url.trim_end_matches('/').to_owned(),
+            token: None,
+            http,
+        }
+    }
+
+    /// Sends `X-Mock-Control: token` with every call (the mock's `--control-token`).
+    #[must_use]
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Uses `http` for the calls (its own timeouts, proxy or TLS settings).
+    #[must_use]
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// The mock's base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Sends one call; the status and body of a success answer.
+    async fn exchange<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<(String, StatusCode, String), ControlClientError> {
+        let call = format!("{method} {}{path}", wire::PREFIX);
+        let url = format!("{}{}{path}", self.base, wire::PREFIX);
+        let mut request = self.http.request(method, url);
+        if let Some(token) = &self.token {
+            request = request.header(CONTROL_TOKEN_HEADER, token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let transport = |call: &str, source: reqwest::Error| ControlClientError::Transport {
+            call: call.to_owned(),
+            detail: with_innermost_cause(&source),
+            source,
+        };
+        let response = request.send().await.map_err(|e| transport(&call, e))?;
+        let status = response.status();
+        let text = response.text().await.map_err(|e| transport(&call, e))?;
+        if status.is_success() {
+            return Ok((call, status, text));
+        }
+        let message = serde_json::from_str::<ErrorBody>(&text)
+            .map(|body| body.error)
+            .unwrap_or_else(|_| cut(&text, 200));
+        Err(ControlClientError::Refused {
+            call,
+            status,
+            message,
+        })
+    }
+
+    /// A call whose answer is JSON.
+    async fn call<B: Serialize, A: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<A, ControlClientError> {
+        let (call, status, text) = self.exchange(method, path, body).await?;
+        serde_json::from_str(&text).map_err(|error| ControlClientError::InvalidAnswer {
+            call,
+            status,
+            detail: format!("{error} in {:?}", cut(&text, 200)),
+        })
+    }
+
+    /// A call answered with 204 No Content.
+    async fn call_without_answer<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<(), ControlClientError> {
+        let (call, status, text) = self.exchange(method, path, body).await?;
+        if status == StatusCode::NO_CONTENT {
+            Ok(())
+        } else {
+            Err(ControlClientError::InvalidAnswer {
+                call,
+                status,
+                detail: format!("expected 204 No Content, got {:?}", cut(&text, 200)),
+            })
+        }
+    }
+
+    /// `GET /_mock/health`: `Ok` when a mock server answers (it needs no control token).
+    pub async fn health(&self) -> Result<(), ControlClientError> {
+        let health: Health = self.call(Method::GET, wire::HEALTH, None::<&()>).await?;
+        match health.status.as_str() {
+            "ok" => Ok(()),
+            other => Err(ControlClientError::InvalidAnswer {
+                call: format!("GET {}{}", wire::PREFIX, wire::HEALTH),
+                status: StatusCode::OK,
+                detail: format!("status {other:?}, not \"ok\""),
+            }),
+        }
+    }
+
+    /// `POST /_mock/sites`: creates a site (409 when the content URL exists).
+    pub async fn create_site(
+        &self,
+        content_url: &str,
+        name: &str,
+    ) -> Result<SiteInfo, ControlClientError> {
+        let body = NewSite {
+            content_url: content_url.to_owned(),
+            name: name.to_owned(),
+        };
+        self.call(Method::POST, wire::SITES, Some(&body)).await
+    }
+
+    /// `POST /_mock/users`: creates a user on `site` (a content URL; 404 when unknown, 409 when
+    /// the user exists there, 400 for an unknown role).
+    pub async fn create_user(
+        &self,
+        site: &str,
+        name: &str,
+        password: Option<&str>,
+        site_role: &str,
+    ) -> Result<UserInfo, ControlClientError> {
+        let body = NewUser {
+            site: site.to_owned(),
+            name: name.to_owned(),
+            password: password.map(str::to_owned),
+            site_role: Some(site_role.to_owned()),
+        };
+        self.call(Method::POST, wire::USERS, Some(&body)).await
+    }
+
+    /// `POST /_mock/tokens`: creates a PAT with the default lifetime (365 days); the answer is
+    /// the only place its secret is shown.
+    pub async fn create_pat(
+        &self,
+        site: &str,
+        user: &str,
+        name: &str,
+    ) -> Result<PatInfo, ControlClientError> {
+        self.new_pat(site, user, name, None).await
+    }
+
+    /// `POST /_mock/tokens` with `expiresInDays`: a PAT that expires in `days` days.
+    pub async fn create_pat_expiring_in(
+        &self,
+        site: &str,
+        user: &str,
+        name: &str,
+        days: u32,
+    ) -> Result<PatInfo, ControlClientError> {
+        self.new_pat(site, user, name, Some(days)).await
+    }
+
+    async fn new_pat(
+        &self,
+        site: &str,
+        user: &str,
+        name: &str,
+        expires_in_days: Option<u32>,
+    ) -> Result<PatInfo, ControlClientError> {
+        let body = NewToken {
+            site: site.to_owned(),
+            user: user.to_owned(),
+            name: name.to_owned(),
+            expires_in_days,
+        };
+        self.call(Method::POST, wire::TOKENS, Some(&body)).await
+    }
+
+    /// `POST /_mock/tokens/revoke`: revokes a PAT and ends its live session (404 when there is
+    /// no such live token).
+    pub async fn revoke_pat(
+        &self,
+        site: &str,
+        user: &str,
+        name: &str,
+    ) -> Result<(), ControlClientError> {
+        let body = TokenRef {
+            site: site.to_owned(),
+            user: user.to_owned(),
+            name: name.to_owned(),
+        };
+        self.call_without_answer(Method::POST, wire::TOKENS_REVOKE, Some(&body))
+            .await
+    }
+
+    /// `POST /_mock/connected-apps`: registers a connected app secret (409 when the secret id
+    /// exists). The answer leaves the secret value out.
+    pub async fn create_connected_app(
+        &self,
+        app: ConnectedApp,
+    ) -> Result<ConnectedAppInfo, ControlClientError> {
+        self.call(Method::POST, wire::CONNECTED_APPS, Some(&app))
+            .await
+    }
+
+    /// `GET /_mock/clock`: the virtual time and the clock's offset.
+    pub async fn clock(&self) -> Result<ClockInfo, ControlClientError> {
+        self.call(Method::GET, wire::CLOCK, None::<&()>).await
+    }
+
+    /// `POST /_mock/clock/advance`: moves the virtual clock forward; the clock afterwards.
+    pub async fn advance_clock(&self, by: Duration) -> Result<ClockInfo, ControlClientError> {
+        let body = ClockAdvance {
+            seconds: by.as_secs_f64(),
+        };
+        self.call(Method::POST, wire::CLOCK_ADVANCE, Some(&body))
+            .await
+    }
+
+    /// `POST /_mock/faults`: injects a fault (400 when it is invalid); the fault as registered.
+    pub async fn inject_fault(&self, fault: Fault) -> Result<Fault, ControlClientError> {
+        self.call(Method::POST, wire::FAULTS, Some(&fault)).await
+    }
+
+    /// `GET /_mock/requests`: the request log, oldest first, secrets redacted.
+    pub async fn requests(&self) -> Result<Vec<RecordedRequest>, ControlClientError> {
+        self.call(Method::GET, wire::REQUESTS, None::<&()>).await
+    }
+
+    /// `POST /_mock/reset`: back to the seed data, clock offset 0, no faults, empty request log.
+    pub async fn reset(&self) -> Result<(), ControlClientError> {
+        self.call_without_answer(Method::POST, wire::RESET, None::<&()>)
+            .await
+    }
+}
