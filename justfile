@@ -32,7 +32,7 @@ deny:
 # The client crate builds, lint-clean, with no provider and with each one alone.
 features:
     cargo clippy -p tableau-auth --no-default-features -- -D warnings
-    for f in password pat jwt env; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
+    for f in password pat jwt env uat; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
 
 # Exactly what CI runs.
 ci: lint doc deny features test && official-clients

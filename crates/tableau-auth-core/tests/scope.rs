@@ -33,7 +33,10 @@ fn every_constant_is_a_valid_scope_that_round_trips() {
     }
     assert_eq!(Scope::CONTENT_READ.resource(), "content");
     assert_eq!(Scope::CONTENT_READ.action(), "read");
-    assert_eq!(format!("{:?}", Scope::CONTENT_READ), r#""tableau:content:read""#);
+    assert_eq!(
+        format!("{:?}", Scope::CONTENT_READ),
+        r#""tableau:content:read""#
+    );
 }
 
 #[test]
@@ -41,7 +44,10 @@ fn each_refusal_says_what_is_wrong_and_what_a_scope_looks_like() {
     let cases = [
         ("", ScopeProblem::Empty),
         ("  \t", ScopeProblem::Empty),
-        ("tableau:content:read tableau:views:embed", ScopeProblem::Whitespace),
+        (
+            "tableau:content:read tableau:views:embed",
+            ScopeProblem::Whitespace,
+        ),
         ("tableau:content:read\u{a0}", ScopeProblem::Whitespace),
         (" tableau:content:read", ScopeProblem::Whitespace),
         ("tableau:content", ScopeProblem::PartCount(2)),
@@ -75,7 +81,10 @@ fn each_refusal_says_what_is_wrong_and_what_a_scope_looks_like() {
             )
             .unwrap_or_else(|| panic!("{message}"));
         if text.trim().len() > 3 {
-            assert!(!head.contains(text), "the text is never repeated: {message}");
+            assert!(
+                !head.contains(text),
+                "the text is never repeated: {message}"
+            );
         }
     }
     insta::assert_snapshot!(
