@@ -39,7 +39,7 @@
 //!   then tries its next provider); half a family, or two families, is
 //!   [`ProviderError::InvalidConfiguration`] naming the variables involved, which stops a chain.
 //! - Scopes (`TABLEAU_JWT_SCOPES`, `TABLEAU_UAT_SCOPES`) are checked when the provider is
-//!   built: each must be `tableau:<resource>:<action>` ([`Scope`](tableau_auth_core::Scope)).
+//!   built: each must be `tableau:<resource>:<action>` ([`Scope`]).
 //!   The private key is checked then too (PEM, RSA, not encrypted). A unified access token
 //!   cannot impersonate, so `TABLEAU_IMPERSONATE_USER_ID` with it is a configuration error.
 //! - A non-UTF-8 value is a configuration error. No error message or `Debug` output ever
