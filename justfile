@@ -34,7 +34,7 @@ deny:
 # and with each one alone.
 features:
     cargo clippy -p tableau-auth --no-default-features -- -D warnings
-    for f in password pat jwt env; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
+    for f in password pat jwt env uat; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
     cargo clippy -p tableau-mock-server -- -D warnings
     for f in toml control-client cli; do cargo clippy -p tableau-mock-server --features "$f" -- -D warnings; done
 

@@ -17,6 +17,8 @@
 //! - the wire formats: [`SignInRequest`] and [`SwitchSiteRequest`] render the canonical XML
 //!   or JSON body; [`SignInResponse`], [`ServerInfo`], [`CurrentSession`], [`UserDetails`] and
 //!   [`TableauError`] parse what a server answers;
+//! - [`Scope`], the access scopes of a connected-app or unified-access-token JWT
+//!   (`tableau:<resource>:<action>`, with `*` wildcards);
 //! - [`ApiVersion`] and [`Feature`] for version negotiation;
 //! - the seams that keep tests honest: [`Env`] (variables and secret files) and
 //!   [`TimeSource`]/[`Sleep`] (clock and waiting).
@@ -46,6 +48,7 @@ mod env;
 mod expiration;
 mod provider;
 mod redacted;
+mod scope;
 mod time;
 mod version;
 pub mod wire;
@@ -58,6 +61,7 @@ pub use env::{Env, ProcessEnv, StaticEnv};
 pub use expiration::{ExpirationParseError, parse_estimated_time_to_expiration};
 pub use provider::{AuthProvider, ProviderError};
 pub use redacted::{REDACTED, Redacted};
+pub use scope::{Scope, ScopeListError, ScopeParseError, ScopeProblem};
 pub use time::{
     ManualSleep, ManualTimeSource, Sleep, SleepFuture, SystemTimeSource, TimeSource, TokioSleep,
 };

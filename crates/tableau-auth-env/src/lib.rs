@@ -1,7 +1,8 @@
 //! Sign in to the Tableau REST API with credentials from `TABLEAU_*` environment variables.
 //!
 //! [`EnvironmentProvider`] reads the variables once, at construction, and decides which credential
-//! family they describe (password, personal access token or connected app). Construction never
+//! family they describe (password, personal access token, connected app or unified access
+//! token). Construction never
 //! fails: "nothing configured" and "misconfigured" are answers of
 //! [`credentials`](AuthProvider::credentials) (and of [`EnvironmentProvider::check`], which
 //! asks before any network call), so the provider sits in a
@@ -12,18 +13,20 @@
 //! |---|---|
 //! | `TABLEAU_SERVER_URL` | server base URL, e.g. `https://10ay.online.tableau.com` |
 //! | `TABLEAU_SITE` | site content URL; unset or empty means the Default site |
-//! | `TABLEAU_AUTH` | optional explicit choice: `pat`, `password` or `connected-app` (any case) |
+//! | `TABLEAU_AUTH` | optional explicit choice: `pat`, `password`, `connected-app` or `uat` (any case) |
 //! | `TABLEAU_PAT_NAME`, `TABLEAU_PAT_SECRET` | personal access token |
 //! | `TABLEAU_USERNAME`, `TABLEAU_PASSWORD` | user name and password |
 //! | `TABLEAU_JWT_CLIENT_ID`, `TABLEAU_JWT_SECRET_ID`, `TABLEAU_JWT_SECRET`, `TABLEAU_JWT_USERNAME` | connected app (direct trust) |
 //! | `TABLEAU_JWT_SCOPES` | optional; scopes separated by spaces or commas, default `tableau:content:read` |
+//! | `TABLEAU_UAT_ISSUER`, `TABLEAU_UAT_TENANT_ID`, `TABLEAU_UAT_KEY_ID`, `TABLEAU_UAT_PRIVATE_KEY`, `TABLEAU_UAT_USERNAME`, `TABLEAU_UAT_SCOPES` | unified access token (Tableau Cloud): the configuration's issuer, tenant id and key id, the PKCS#8 RSA private key (PEM), the user name, and the scopes (required, separated by spaces or commas) |
+//! | `TABLEAU_UAT_USERNAME_CLAIM` | optional; the configuration's user-name claim, default `email` |
 //! | `TABLEAU_IMPERSONATE_USER_ID` | optional user LUID to impersonate |
 //! | `TABLEAU_API_VERSION` | optional pinned REST API version (`3.27`); otherwise negotiated |
 //!
 //! The rules:
 //!
-//! - Each secret (`TABLEAU_PAT_SECRET`, `TABLEAU_PASSWORD`, `TABLEAU_JWT_SECRET`) may instead be
-//!   given as a `_FILE` variable naming a file (a mounted Docker or Kubernetes secret); the
+//! - Each secret (`TABLEAU_PAT_SECRET`, `TABLEAU_PASSWORD`, `TABLEAU_JWT_SECRET`,
+//!   `TABLEAU_UAT_PRIVATE_KEY`) may instead be given as a `_FILE` variable naming a file (a mounted Docker or Kubernetes secret); the
 //!   file's content less exactly one trailing `\n` or `\r\n` is the secret. Setting both forms,
 //!   an unreadable file and an empty file are configuration errors. The file is read when the
 //!   provider is built (to report a problem early) and **again at every sign-in**, so a rotated
@@ -35,8 +38,12 @@
 //!   [`ProviderError::NotConfigured`] (a [`ProviderChain`](tableau_auth_core::ProviderChain)
 //!   then tries its next provider); half a family, or two families, is
 //!   [`ProviderError::InvalidConfiguration`] naming the variables involved, which stops a chain.
+//! - Scopes (`TABLEAU_JWT_SCOPES`, `TABLEAU_UAT_SCOPES`) are checked when the provider is
+//!   built: each must be `tableau:<resource>:<action>` ([`Scope`]).
+//!   The private key is checked then too (PEM, RSA, not encrypted). A unified access token
+//!   cannot impersonate, so `TABLEAU_IMPERSONATE_USER_ID` with it is a configuration error.
 //! - A non-UTF-8 value is a configuration error. No error message or `Debug` output ever
-//!   contains a secret value.
+//!   contains a secret value (nor a scope or the private key).
 //! - [`EnvironmentProvider::with_prefix`] reads `PROD_TABLEAU_PAT_NAME` and so on instead, for
 //!   people who talk to several servers.
 //!
@@ -80,12 +87,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use tableau_auth_core::{
-    ApiVersion, AuthProvider, CredentialKind, Credentials, Env, ProcessEnv, ProviderError,
+    ApiVersion, AuthProvider, CredentialKind, Credentials, Env, ProcessEnv, ProviderError, Scope,
     SignInTarget, SystemTimeSource, TimeSource,
 };
 use tableau_auth_jwt::ConnectedAppProvider;
 use tableau_auth_password::PasswordProvider;
 use tableau_auth_pat::PersonalAccessTokenProvider;
+use tableau_auth_uat::{PrivateKey, UnifiedAccessTokenProvider};
 
 use crate::select::select;
 use crate::vars::{Reader, SecretSource};
@@ -113,7 +121,16 @@ enum Choice {
         secret_id: String,
         secret: SecretSource,
         username: String,
-        scopes: Option<Vec<String>>,
+        scopes: Option<Vec<Scope>>,
+    },
+    UnifiedAccessToken {
+        issuer: String,
+        tenant_id: String,
+        key_id: String,
+        key: SecretSource,
+        username: String,
+        username_claim: Option<String>,
+        scopes: Vec<Scope>,
     },
 }
 
@@ -123,6 +140,7 @@ impl Choice {
             Choice::Password { .. } => CredentialKind::Password,
             Choice::PersonalAccessToken { .. } => CredentialKind::PersonalAccessToken,
             Choice::ConnectedApp { .. } => CredentialKind::ConnectedApp,
+            Choice::UnifiedAccessToken { .. } => CredentialKind::UnifiedAccessToken,
         }
     }
 }
@@ -208,7 +226,9 @@ impl EnvironmentProvider {
                 format!(
                     "no credential variables are set (looked for {p}AUTH, {p}PAT_NAME, \
                      {p}PAT_SECRET, {p}USERNAME, {p}PASSWORD, {p}JWT_CLIENT_ID, \
-                     {p}JWT_SECRET_ID, {p}JWT_SECRET, {p}JWT_USERNAME and the _FILE forms)",
+                     {p}JWT_SECRET_ID, {p}JWT_SECRET, {p}JWT_USERNAME, {p}UAT_ISSUER, \
+                     {p}UAT_TENANT_ID, {p}UAT_KEY_ID, {p}UAT_PRIVATE_KEY, {p}UAT_USERNAME, \
+                     {p}UAT_SCOPES and the _FILE forms)",
                     p = prefix
                 ),
             ));
@@ -228,13 +248,27 @@ impl EnvironmentProvider {
                 )
             })?),
         };
+        if kind == CredentialKind::UnifiedAccessToken
+            && self.target.impersonated_user_id().is_some()
+        {
+            return Err(ProviderError::invalid_configuration(
+                NAME,
+                format!(
+                    "{} is set, but a unified access token cannot impersonate (its user-name \
+                     claim names the user who signs in, and Tableau Cloud has no \
+                     impersonation); unset it",
+                    reader.name("IMPERSONATE_USER_ID")
+                ),
+            ));
+        }
         let choice = choose(reader, kind)?;
         // Check the values the family's provider checks, now rather than at the first sign-in.
         self.build(&choice)?;
         Ok(choice)
     }
 
-    /// Uses this clock for the connected app's JWT `exp` (tests pass the mock server's clock).
+    /// Uses this clock for the JWTs' times (connected app and unified access token; tests pass
+    /// the mock server's clock).
     #[must_use]
     pub fn time_source(mut self, time: Arc<dyn TimeSource>) -> Self {
         self.time = time;
@@ -326,12 +360,66 @@ impl EnvironmentProvider {
                 .time_source(Arc::clone(&self.time))
                 .site(site);
                 if let Some(scopes) = scopes {
-                    provider = provider.scopes(scopes.iter().cloned());
+                    provider = provider.scopes(scopes).map_err(rename)?;
                 }
                 if let Some(user_id) = impersonate {
                     provider = provider.impersonate(user_id);
                 }
                 Arc::new(provider)
+            }
+            Choice::UnifiedAccessToken {
+                issuer,
+                tenant_id,
+                key_id,
+                key,
+                username,
+                username_claim,
+                scopes,
+            } => {
+                let pem = key.resolve(env)?;
+                let subject = key.describe(&format!("{}UAT_PRIVATE_KEY", self.prefix));
+                let private_key = PrivateKey::from_pem(pem).map_err(|err| match err {
+                    // "the private key is not in PEM format: …" names the variable instead.
+                    ProviderError::InvalidConfiguration {
+                        message, source, ..
+                    } => ProviderError::InvalidConfiguration {
+                        provider: NAME.to_owned(),
+                        message: match message.strip_prefix("the private key ") {
+                            Some(problem) => format!("{subject} {problem}"),
+                            None => format!("{subject}: {message}"),
+                        },
+                        source,
+                    },
+                    other => other,
+                })?;
+                let mut builder = UnifiedAccessTokenProvider::builder()
+                    .issuer(issuer.clone())
+                    .tenant_id(tenant_id.clone())
+                    .key_id(key_id.clone())
+                    .private_key(private_key)
+                    .username(username.clone())
+                    .scopes(scopes)
+                    .time_source(Arc::clone(&self.time))
+                    .site(site);
+                if let Some(claim) = username_claim {
+                    builder = builder.username_claim(claim.clone());
+                }
+                let claim_variable = format!("{}UAT_USERNAME_CLAIM", self.prefix);
+                Arc::new(builder.build().map_err(|err| match rename(err) {
+                    // The only setting left to refuse here is the user-name claim.
+                    ProviderError::InvalidConfiguration {
+                        provider,
+                        message,
+                        source,
+                    } if message.starts_with("the user-name claim") => {
+                        ProviderError::InvalidConfiguration {
+                            provider,
+                            message: format!("{claim_variable}: {message}"),
+                            source,
+                        }
+                    }
+                    other => other,
+                })?)
             }
         };
         Ok(provider)
@@ -369,37 +457,56 @@ fn choose(reader: &Reader<'_>, kind: CredentialKind) -> Result<Choice, ProviderE
             name: plain("PAT_NAME")?,
             secret: secret("PAT_SECRET")?,
         },
+        CredentialKind::UnifiedAccessToken => Choice::UnifiedAccessToken {
+            issuer: plain("UAT_ISSUER")?,
+            tenant_id: plain("UAT_TENANT_ID")?,
+            key_id: plain("UAT_KEY_ID")?,
+            key: secret("UAT_PRIVATE_KEY")?,
+            username: plain("UAT_USERNAME")?,
+            username_claim: reader.text("UAT_USERNAME_CLAIM")?,
+            scopes: scopes(reader, "UAT_SCOPES")?.ok_or_else(|| {
+                ProviderError::invalid_configuration(
+                    NAME,
+                    format!("{} is not set", reader.name("UAT_SCOPES")),
+                )
+            })?,
+        },
         _ => Choice::ConnectedApp {
             client_id: plain("JWT_CLIENT_ID")?,
             secret_id: plain("JWT_SECRET_ID")?,
             secret: secret("JWT_SECRET")?,
             username: plain("JWT_USERNAME")?,
-            scopes: scopes(reader)?,
+            scopes: scopes(reader, "JWT_SCOPES")?,
         },
     })
 }
 
-/// `JWT_SCOPES`, separated by spaces or commas; `None` when unset (the provider's default).
-fn scopes(reader: &Reader<'_>) -> Result<Option<Vec<String>>, ProviderError> {
-    let Some(text) = reader.text("JWT_SCOPES")? else {
+/// A scopes variable (`JWT_SCOPES`, `UAT_SCOPES`): scopes separated by spaces or commas, each
+/// checked; `None` when unset. Messages name the variable and the entry's position, never a
+/// value (a secret pasted into the wrong variable stays out of logs).
+fn scopes(reader: &Reader<'_>, suffix: &str) -> Result<Option<Vec<Scope>>, ProviderError> {
+    let Some(text) = reader.text(suffix)? else {
         return Ok(None);
     };
-    let scopes: Vec<String> = text
+    let name = reader.name(suffix);
+    let listed: Vec<&str> = text
         .split(|c: char| c == ',' || c.is_whitespace())
         .filter(|scope| !scope.is_empty())
-        .map(str::to_owned)
         .collect();
-    if scopes.is_empty() {
+    if listed.is_empty() {
+        let hint = if suffix == "JWT_SCOPES" {
+            ", or unset it for the default tableau:content:read"
+        } else {
+            " (for example tableau:content:read)"
+        };
         return Err(ProviderError::invalid_configuration(
             NAME,
-            format!(
-                "{} lists no scope; list scopes separated by spaces or commas, or unset it for \
-                 the default tableau:content:read",
-                reader.name("JWT_SCOPES")
-            ),
+            format!("{name} lists no scope; list scopes separated by spaces or commas{hint}"),
         ));
     }
-    Ok(Some(scopes))
+    Scope::parse_list(listed)
+        .map(Some)
+        .map_err(|err| ProviderError::invalid_configuration(NAME, format!("{name}: {err}")))
 }
 
 #[async_trait]

@@ -16,10 +16,11 @@ pub(crate) enum Part {
 }
 
 /// The families the environment can describe, in the order messages list them.
-pub(crate) const FAMILIES: [CredentialKind; 3] = [
+pub(crate) const FAMILIES: [CredentialKind; 4] = [
     CredentialKind::PersonalAccessToken,
     CredentialKind::Password,
     CredentialKind::ConnectedApp,
+    CredentialKind::UnifiedAccessToken,
 ];
 
 /// The variables a family needs.
@@ -35,6 +36,14 @@ pub(crate) fn required(kind: CredentialKind) -> &'static [Part] {
             Part::Secret("JWT_SECRET"),
             Part::Plain("JWT_USERNAME"),
         ],
+        CredentialKind::UnifiedAccessToken => &[
+            Part::Plain("UAT_ISSUER"),
+            Part::Plain("UAT_TENANT_ID"),
+            Part::Plain("UAT_KEY_ID"),
+            Part::Secret("UAT_PRIVATE_KEY"),
+            Part::Plain("UAT_USERNAME"),
+            Part::Plain("UAT_SCOPES"),
+        ],
         _ => &[],
     }
 }
@@ -43,6 +52,7 @@ pub(crate) fn required(kind: CredentialKind) -> &'static [Part] {
 fn optional(kind: CredentialKind) -> &'static [&'static str] {
     match kind {
         CredentialKind::ConnectedApp => &["JWT_SCOPES"],
+        CredentialKind::UnifiedAccessToken => &["UAT_USERNAME_CLAIM"],
         _ => &[],
     }
 }
@@ -113,8 +123,8 @@ pub(crate) fn select(reader: &Reader<'_>) -> Result<Option<CredentialKind>, Prov
                 ProviderError::invalid_configuration(
                     NAME,
                     format!(
-                        "{auth_name} has an unknown value; expected pat, password or \
-                         connected-app (case-insensitive)"
+                        "{auth_name} has an unknown value; expected pat, password, \
+                         connected-app or uat (case-insensitive)"
                     ),
                 )
             })?;
@@ -166,7 +176,7 @@ pub(crate) fn select(reader: &Reader<'_>) -> Result<Option<CredentialKind>, Prov
                 NAME,
                 format!(
                     "variables of more than one credential family are set ({}); set {auth_name} \
-                     to pat, password or connected-app to choose one",
+                     to pat, password, connected-app or uat to choose one",
                     listed.join("; ")
                 ),
             ))

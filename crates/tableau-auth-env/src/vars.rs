@@ -116,6 +116,17 @@ pub(crate) enum SecretSource {
 }
 
 impl SecretSource {
+    /// How messages name where the secret came from: the variable (`value_variable`) or
+    /// "the file named by `X_FILE` (path)".
+    pub(crate) fn describe(&self, value_variable: &str) -> String {
+        match self {
+            SecretSource::Value(_) => value_variable.to_owned(),
+            SecretSource::File { variable, path } => {
+                format!("the file named by {variable} ({})", path.display())
+            }
+        }
+    }
+
     /// The secret now: the value, or the file's content less exactly one trailing `\n` or
     /// `\r\n`. Errors name the variable and path, never the content.
     pub(crate) fn resolve(&self, env: &dyn Env) -> Result<SecretString, ProviderError> {

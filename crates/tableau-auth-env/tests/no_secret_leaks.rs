@@ -12,11 +12,18 @@ use tableau_auth_core::{AuthProvider, StaticEnv};
 use tableau_auth_env::EnvironmentProvider;
 
 /// Variables holding a secret.
-const SECRET_VARS: [&str; 3] = ["PAT_SECRET", "PASSWORD", "JWT_SECRET"];
+const SECRET_VARS: [&str; 4] = ["PAT_SECRET", "PASSWORD", "JWT_SECRET", "UAT_PRIVATE_KEY"];
 /// Their `_FILE` forms.
-const FILE_VARS: [&str; 3] = ["PAT_SECRET_FILE", "PASSWORD_FILE", "JWT_SECRET_FILE"];
+const FILE_VARS: [&str; 4] = [
+    "PAT_SECRET_FILE",
+    "PASSWORD_FILE",
+    "JWT_SECRET_FILE",
+    "UAT_PRIVATE_KEY_FILE",
+];
+/// A throw-away RSA key of the unified-access-token provider's tests.
+const UAT_KEY: &str = include_str!("../../tableau-auth-uat/tests/keys/a.pem");
 /// Plain values, which `Debug` may show.
-const PLAIN_VARS: [&str; 9] = [
+const PLAIN_VARS: [&str; 15] = [
     "SERVER_URL",
     "SITE",
     "PAT_NAME",
@@ -26,6 +33,12 @@ const PLAIN_VARS: [&str; 9] = [
     "JWT_USERNAME",
     "JWT_SCOPES",
     "IMPERSONATE_USER_ID",
+    "UAT_ISSUER",
+    "UAT_TENANT_ID",
+    "UAT_KEY_ID",
+    "UAT_USERNAME",
+    "UAT_USERNAME_CLAIM",
+    "UAT_SCOPES",
 ];
 /// Values that are not secrets but that messages never echo either (a user may paste a secret
 /// into the wrong variable).
@@ -45,6 +58,42 @@ fn sentinel() -> impl Strategy<Value = String> {
 }
 
 fn secret_raw() -> impl Strategy<Value = Raw> {
+    prop_oneof![4 => text_secret_raw(), 1 => key_raw()]
+}
+
+/// A private key: the real test key (its body lines are the sentinels), or a PEM frame around
+/// a sentinel.
+fn key_raw() -> impl Strategy<Value = Raw> {
+    (sentinel(), 0..4u8, 0..20usize).prop_map(|(sentinel, shape, line)| {
+        let body: Vec<&str> = UAT_KEY
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        match shape {
+            0 | 1 => Raw {
+                bytes: if shape == 0 {
+                    UAT_KEY.as_bytes().to_vec()
+                } else {
+                    UAT_KEY.trim_end().replace('\n', "\\n").into_bytes()
+                },
+                sentinel: Some(body[line % body.len()].to_owned()),
+            },
+            2 => Raw {
+                bytes: format!(
+                    "-----BEGIN PRIVATE KEY-----\n{sentinel}\n-----END PRIVATE KEY-----\n"
+                )
+                .into_bytes(),
+                sentinel: Some(sentinel),
+            },
+            _ => Raw {
+                bytes: format!("-----BEGIN PUBLIC KEY-----\n{sentinel}\n").into_bytes(),
+                sentinel: Some(sentinel),
+            },
+        }
+    })
+}
+
+fn text_secret_raw() -> impl Strategy<Value = Raw> {
     (sentinel(), 0..6u8).prop_map(|(sentinel, shape)| {
         let bytes = match shape {
             0 => sentinel.clone().into_bytes(),
@@ -68,6 +117,8 @@ fn secret_raw() -> impl Strategy<Value = Raw> {
 fn plain_raw() -> impl Strategy<Value = Raw> {
     prop_oneof![
         "[ -~]{0,16}".prop_map(String::into_bytes),
+        Just(b"tableau:content:read tableau:users:*".to_vec()),
+        Just(b"sub".to_vec()),
         "\\PC{0,8}".prop_map(String::into_bytes),
         Just(b" ".to_vec()),
         Just(b"ab\xffcd".to_vec()),
@@ -84,6 +135,7 @@ fn unechoed_raw() -> impl Strategy<Value = Raw> {
             Just("pat"),
             Just("PASSWORD"),
             Just("connected-app"),
+            Just("uat"),
             Just("3.27"),
             Just(" ")
         ]
@@ -149,13 +201,31 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         named(&PLAIN_VARS, plain_raw().boxed()),
         named(&UNECHOED_VARS, unechoed_raw().boxed()),
         (secret_raw(), secret_raw()),
+        option::weighted(0.3, uat_family()),
     )
-        .prop_map(|(prefix, secrets, files, plain, unechoed, (a, b))| {
+        .prop_map(|(prefix, secrets, files, plain, unechoed, (a, b), uat)| {
+            let complete_uat = uat.is_some();
             let vars = secrets
                 .into_iter()
                 .chain(files)
                 .chain(plain)
                 .chain(unechoed)
+                // A complete unified-access-token family overrides what was drawn for it, so
+                // that the signing path is reached too.
+                .filter(|(name, _)| {
+                    !complete_uat
+                        || ![
+                            "TABLEAU_UAT_",
+                            "TABLEAU_AUTH",
+                            "TABLEAU_IMPERSONATE_USER_ID",
+                            "TABLEAU_API_VERSION",
+                            "TABLEAU_SITE",
+                            "TABLEAU_SERVER_URL",
+                        ]
+                        .iter()
+                        .any(|drawn| name.starts_with(drawn))
+                })
+                .chain(uat.into_iter().flatten())
                 .map(|(name, raw)| {
                     // Under a custom prefix, the variables use it too.
                     (name.replacen("TABLEAU_", prefix, 1), raw)
@@ -167,6 +237,29 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                 files: vec![(PATHS[0], a), (PATHS[1], b)],
             }
         })
+}
+
+/// Every required unified-access-token variable, with usable values and a key (the real test
+/// key or a damaged one), and `TABLEAU_AUTH=uat`.
+fn uat_family() -> impl Strategy<Value = Vec<(String, Raw)>> {
+    let plain = |text: &str| Raw {
+        bytes: text.as_bytes().to_vec(),
+        sentinel: None,
+    };
+    key_raw().prop_map(move |key| {
+        [
+            ("TABLEAU_UAT_ISSUER", plain("https://issuer.example.com")),
+            ("TABLEAU_UAT_TENANT_ID", plain("tenant")),
+            ("TABLEAU_UAT_KEY_ID", plain("kid")),
+            ("TABLEAU_UAT_USERNAME", plain("jdoe@example.com")),
+            ("TABLEAU_UAT_SCOPES", plain("tableau:content:read")),
+            ("TABLEAU_UAT_PRIVATE_KEY", key),
+            ("TABLEAU_AUTH", plain("uat")),
+        ]
+        .into_iter()
+        .map(|(name, raw)| (name.to_owned(), raw))
+        .collect()
+    })
 }
 
 fn error_chain(err: &dyn std::error::Error) -> String {

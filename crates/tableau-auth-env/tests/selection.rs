@@ -36,6 +36,30 @@ const JWT: [(&str, &str); 4] = [
     ("TABLEAU_JWT_USERNAME", "jdoe@example.com"),
 ];
 
+/// Throw-away test keys of the unified-access-token provider's tests.
+const UAT_KEY: &str = include_str!("../../tableau-auth-uat/tests/keys/a.pem");
+const UAT_PUBLIC_KEY: &str = include_str!("../../tableau-auth-uat/tests/keys/a.pub.pem");
+const EC_KEY: &str = include_str!("../../tableau-auth-uat/tests/keys/ec.pem");
+const UAT: [(&str, &str); 6] = [
+    ("TABLEAU_UAT_ISSUER", "https://uat-issuer.example.com"),
+    ("TABLEAU_UAT_TENANT_ID", "tenant-0123"),
+    ("TABLEAU_UAT_KEY_ID", "key-2025-12"),
+    ("TABLEAU_UAT_PRIVATE_KEY", UAT_KEY),
+    ("TABLEAU_UAT_USERNAME", "jdoe@example.com"),
+    (
+        "TABLEAU_UAT_SCOPES",
+        "tableau:content:read tableau:users:read",
+    ),
+];
+
+/// `UAT` less the variables named.
+fn uat_without(names: &[&str]) -> Vec<(&'static str, &'static str)> {
+    UAT.iter()
+        .copied()
+        .filter(|(name, _)| !names.contains(name))
+        .collect()
+}
+
 fn env(groups: &[&[(&str, &str)]]) -> StaticEnv {
     let vars: Vec<(&str, &str)> = groups.iter().flat_map(|g| g.iter().copied()).collect();
     StaticEnv::from_vars(&vars)
@@ -46,7 +70,9 @@ fn non_utf8() -> OsString {
 }
 
 fn cases() -> Vec<Case> {
-    use CredentialKind::{ConnectedApp as Jwt, Password, PersonalAccessToken as Pat};
+    use CredentialKind::{
+        ConnectedApp as Jwt, Password, PersonalAccessToken as Pat, UnifiedAccessToken as Uat,
+    };
     use Expect::{Chosen, Invalid, NotConfigured};
     let case = |name, env, expect| Case {
         name,
@@ -287,6 +313,129 @@ fn cases() -> Vec<Case> {
             env(&[&JWT, &[("TABLEAU_JWT_SCOPES", " , ,")]]),
             Invalid,
         ),
+        case(
+            "connected app scope typo",
+            env(&[
+                &JWT,
+                &[(
+                    "TABLEAU_JWT_SCOPES",
+                    "tableau:content:read,tableau:views.embed",
+                )],
+            ]),
+            Invalid,
+        ),
+        // Unified access tokens.
+        case("unified access token", env(&[&UAT]), Chosen(Uat)),
+        case(
+            "unified access token, key from a _FILE, user-name claim and a wildcard scope",
+            env(&[
+                &uat_without(&["TABLEAU_UAT_PRIVATE_KEY", "TABLEAU_UAT_SCOPES"]),
+                &[
+                    ("TABLEAU_UAT_PRIVATE_KEY_FILE", "/run/secrets/uat.pem"),
+                    ("TABLEAU_UAT_USERNAME_CLAIM", "sub"),
+                    ("TABLEAU_UAT_SCOPES", "tableau:users:*,tableau:content:read"),
+                ],
+            ])
+            .with_file("/run/secrets/uat.pem", UAT_KEY),
+            Chosen(Uat),
+        ),
+        case(
+            "TABLEAU_AUTH=uat picks it over a complete PAT",
+            env(&[&UAT, &PAT, &[("TABLEAU_AUTH", "UAT")]]),
+            Chosen(Uat),
+        ),
+        case(
+            "TABLEAU_AUTH=uat with nothing else",
+            env(&[&[("TABLEAU_AUTH", "uat")]]),
+            Invalid,
+        ),
+        case(
+            "unified access token without key and scopes",
+            env(&[&uat_without(&[
+                "TABLEAU_UAT_PRIVATE_KEY",
+                "TABLEAU_UAT_SCOPES",
+            ])]),
+            Invalid,
+        ),
+        case(
+            "unified access token user-name claim only",
+            env(&[&[("TABLEAU_UAT_USERNAME_CLAIM", "email")]]),
+            Invalid,
+        ),
+        case(
+            "unified access token and connected app",
+            env(&[&UAT, &JWT]),
+            Invalid,
+        ),
+        case(
+            "unified access token scopes that list nothing",
+            env(&[
+                &uat_without(&["TABLEAU_UAT_SCOPES"]),
+                &[("TABLEAU_UAT_SCOPES", ",, ,")],
+            ]),
+            Invalid,
+        ),
+        case(
+            "unified access token scope typo",
+            env(&[
+                &uat_without(&["TABLEAU_UAT_SCOPES"]),
+                &[(
+                    "TABLEAU_UAT_SCOPES",
+                    "tableau:content:read tableau:Users:read",
+                )],
+            ]),
+            Invalid,
+        ),
+        case(
+            "unified access token with impersonation",
+            env(&[
+                &UAT,
+                &[(
+                    "TABLEAU_IMPERSONATE_USER_ID",
+                    "9f9e9d9c-1111-2222-3333-444455556666",
+                )],
+            ]),
+            Invalid,
+        ),
+        case(
+            "unified access token key is a public key",
+            env(&[
+                &uat_without(&["TABLEAU_UAT_PRIVATE_KEY"]),
+                &[("TABLEAU_UAT_PRIVATE_KEY", UAT_PUBLIC_KEY)],
+            ]),
+            Invalid,
+        ),
+        case(
+            "unified access token key file holds an EC key",
+            env(&[
+                &uat_without(&["TABLEAU_UAT_PRIVATE_KEY"]),
+                &[("TABLEAU_UAT_PRIVATE_KEY_FILE", "/run/secrets/uat.pem")],
+            ])
+            .with_file("/run/secrets/uat.pem", EC_KEY),
+            Invalid,
+        ),
+        case(
+            "unified access token key file missing",
+            env(&[
+                &uat_without(&["TABLEAU_UAT_PRIVATE_KEY"]),
+                &[("TABLEAU_UAT_PRIVATE_KEY_FILE", "/run/secrets/missing")],
+            ]),
+            Invalid,
+        ),
+        case(
+            "unified access token key and its _FILE both set",
+            env(&[
+                &UAT,
+                &[("TABLEAU_UAT_PRIVATE_KEY_FILE", "/run/secrets/uat.pem")],
+            ])
+            .with_file("/run/secrets/uat.pem", UAT_KEY),
+            Invalid,
+        ),
+        case(
+            "unified access token user-name claim the provider sets itself",
+            env(&[&UAT, &[("TABLEAU_UAT_USERNAME_CLAIM", "exp")]]),
+            Invalid,
+        ),
         // Custom prefix.
         Case {
             name: "custom prefix",
@@ -359,6 +508,15 @@ fn every_selection_rule_and_error_case() {
             "{}: a secret value leaked: {text}",
             case.name
         );
+        for key in [UAT_KEY, EC_KEY] {
+            for line in key.lines().filter(|line| !line.starts_with("-----")) {
+                assert!(
+                    !text.contains(line),
+                    "{}: key material leaked: {text}",
+                    case.name
+                );
+            }
+        }
         if let Err(err) = &result {
             assert_eq!(err.provider(), "env", "{}", case.name);
             assert!(!format!("{err:?}").contains("SECRET-"), "{}", case.name);

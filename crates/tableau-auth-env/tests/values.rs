@@ -251,6 +251,7 @@ fn shared_providers_work_as_trait_objects() {
 #[derive(Debug)]
 struct Rotating {
     vars: StaticEnv,
+    path: &'static str,
     secret: std::sync::Mutex<Vec<u8>>,
 }
 
@@ -260,7 +261,7 @@ impl tableau_auth_core::Env for Rotating {
     }
 
     fn read_file(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-        if path == std::path::Path::new("/run/secrets/pat") {
+        if path == std::path::Path::new(self.path) {
             Ok(self.secret.lock().unwrap().clone())
         } else {
             Err(std::io::Error::from(std::io::ErrorKind::NotFound))
@@ -275,6 +276,7 @@ fn a_rotated_secret_file_is_read_again_at_each_sign_in() {
             ("TABLEAU_PAT_NAME", "ci-token"),
             ("TABLEAU_PAT_SECRET_FILE", "/run/secrets/pat"),
         ]),
+        path: "/run/secrets/pat",
         secret: std::sync::Mutex::new(b"FAKE-first\n".to_vec()),
     });
     let provider = EnvironmentProvider::from_source(Arc::clone(&env));
@@ -292,4 +294,112 @@ fn a_rotated_secret_file_is_read_again_at_each_sign_in() {
     let err = run(provider.credentials()).unwrap_err();
     assert!(err.to_string().contains("TABLEAU_PAT_SECRET_FILE"), "{err}");
     assert!(!err.to_string().contains("FAKE-"), "{err}");
+}
+
+/// Throw-away test keys of the unified-access-token provider's tests.
+const UAT_KEY_A: &str = include_str!("../../tableau-auth-uat/tests/keys/a.pem");
+const UAT_PUBLIC_A: &str = include_str!("../../tableau-auth-uat/tests/keys/a.pub.pem");
+const UAT_KEY_B: &str = include_str!("../../tableau-auth-uat/tests/keys/b.pem");
+
+fn uat_vars() -> [(&'static str, &'static str); 6] {
+    [
+        ("TABLEAU_SITE", "finance"),
+        ("TABLEAU_UAT_ISSUER", "https://uat-issuer.example.com"),
+        ("TABLEAU_UAT_TENANT_ID", "tenant-0123"),
+        ("TABLEAU_UAT_KEY_ID", "key-2025-12"),
+        ("TABLEAU_UAT_USERNAME", "jdoe@example.com"),
+        (
+            "TABLEAU_UAT_SCOPES",
+            "tableau:content:read,tableau:users:read",
+        ),
+    ]
+}
+
+fn uat_token(creds: &Credentials) -> String {
+    match creds.family() {
+        CredentialFamily::UnifiedAccessToken { jwt } => jwt.expose_secret().to_owned(),
+        other => panic!("not a UAT: {other:?}"),
+    }
+}
+
+/// The JWT's payload, decoded without checking the signature (the UAT crate's tests do that).
+fn uat_claims(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[test]
+fn unified_access_token_bodies_and_claims() {
+    let env = StaticEnv::from_vars(&uat_vars())
+        .with_var("TABLEAU_UAT_PRIVATE_KEY", UAT_KEY_A)
+        .with_var("TABLEAU_UAT_USERNAME_CLAIM", "sub");
+    let provider = EnvironmentProvider::from_source(env);
+    assert_eq!(
+        provider.check().unwrap(),
+        CredentialKind::UnifiedAccessToken
+    );
+    let creds = run(provider.credentials()).unwrap();
+    assert_eq!(creds.site(), "finance");
+    let token = uat_token(&creds);
+    let claims = uat_claims(&token);
+    assert_eq!(claims["sub"], "jdoe@example.com");
+    assert_eq!(claims["iss"], "https://uat-issuer.example.com");
+    assert_eq!(claims["https://tableau.com/tenantId"], "tenant-0123");
+    assert_eq!(
+        claims["scp"],
+        serde_json::json!(["tableau:content:read", "tableau:users:read"])
+    );
+    for (name, format) in [("uat_xml", WireFormat::Xml), ("uat_json", WireFormat::Json)] {
+        let body = SignInRequest::new(&creds).render(format).unwrap();
+        assert_snapshot!(name, body.expose_secret().replace(&token, "[signed JWT]"));
+    }
+    // Each sign-in signs a new token.
+    assert_ne!(uat_token(&run(provider.credentials()).unwrap()), token);
+    let debug = format!("{provider:?}");
+    assert!(debug.contains("key: Value([redacted])"), "{debug}");
+    for line in UAT_KEY_A.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!debug.contains(line));
+    }
+}
+
+#[test]
+fn a_rotated_private_key_file_is_read_again_at_each_sign_in() {
+    use rsa::pkcs1::EncodeRsaPublicKey;
+    use rsa::pkcs8::DecodePublicKey;
+
+    let env = Arc::new(Rotating {
+        vars: StaticEnv::from_vars(&uat_vars())
+            .with_var("TABLEAU_UAT_PRIVATE_KEY_FILE", "/run/secrets/uat.pem"),
+        path: "/run/secrets/uat.pem",
+        secret: std::sync::Mutex::new(UAT_KEY_A.as_bytes().to_vec()),
+    });
+    let provider = EnvironmentProvider::from_source(Arc::clone(&env));
+    let public_a = rsa::RsaPublicKey::from_public_key_pem(UAT_PUBLIC_A).unwrap();
+    let public_a =
+        jsonwebtoken::DecodingKey::from_rsa_der(public_a.to_pkcs1_der().unwrap().as_bytes());
+    let verifies_with_a = |token: &str| {
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.set_required_spec_claims(&["exp"]);
+        jsonwebtoken::decode::<serde_json::Value>(token, &public_a, &validation).is_ok()
+    };
+    assert!(verifies_with_a(&uat_token(
+        &run(provider.credentials()).unwrap()
+    )));
+
+    *env.secret.lock().unwrap() = UAT_KEY_B.as_bytes().to_vec();
+    assert!(!verifies_with_a(&uat_token(
+        &run(provider.credentials()).unwrap()
+    )));
+
+    // A file that stops holding a usable key is a configuration error at that sign-in, naming
+    // the variable and the path.
+    *env.secret.lock().unwrap() = b"not a key\n".to_vec();
+    let err = run(provider.credentials()).unwrap_err();
+    assert_snapshot!(err.to_string(), @"env provider is misconfigured: the file named by TABLEAU_UAT_PRIVATE_KEY_FILE (/run/secrets/uat.pem) is not in PEM format: expected a PKCS#8 RSA private key, the text from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----");
 }

@@ -33,7 +33,7 @@
 //!
 //! let clock = ManualTimeSource::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000));
 //! let provider = ConnectedAppProvider::new("client-id", "secret-id", "c2VjcmV0", "jdoe@example.com")?
-//!     .scopes(["tableau:content:read", "tableau:views:embed"])
+//!     .scopes(["tableau:content:read", "tableau:views:embed"])?
 //!     .try_lifetime(Duration::from_secs(120))?
 //!     .time_source(Arc::new(clock))
 //!     .site("MarketingTeam");
@@ -49,6 +49,12 @@
 //!
 //! // Debug shows the ids and the user, never the secret value.
 //! assert!(!format!("{provider:?}").contains("c2VjcmV0"));
+//!
+//! // A scope that is not `tableau:<resource>:<action>` is refused when the provider is built.
+//! let typo = ConnectedAppProvider::new("client-id", "secret-id", "c2VjcmV0", "jdoe@example.com")?
+//!     .scopes(["tableau:content.read"])
+//!     .unwrap_err();
+//! assert!(typo.to_string().contains("scope 1 in the list is not a scope"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -62,7 +68,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tableau_auth_core::{
-    AuthProvider, Credentials, ProviderError, Redacted, SignInTarget, SystemTimeSource, TimeSource,
+    AuthProvider, Credentials, ProviderError, Redacted, Scope, SignInTarget, SystemTimeSource,
+    TimeSource,
 };
 
 /// The provider name reported by [`ConnectedAppProvider::name`] and in its errors.
@@ -71,8 +78,8 @@ const NAME: &str = "connected-app";
 /// The `aud` claim Tableau expects.
 pub const AUDIENCE: &str = "tableau";
 
-/// The scope used when none is given.
-pub const DEFAULT_SCOPE: &str = "tableau:content:read";
+/// The scope used when none is given: `tableau:content:read`.
+pub const DEFAULT_SCOPE: Scope = Scope::CONTENT_READ;
 
 /// The default JWT lifetime (`exp` = now + 5 minutes).
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(5 * 60);
@@ -104,7 +111,7 @@ pub struct ConnectedAppProvider {
     secret_id: String,
     secret_value: Redacted<SecretString>,
     username: String,
-    scopes: Vec<String>,
+    scopes: Vec<Scope>,
     lifetime: Duration,
     time: Arc<dyn TimeSource>,
     target: SignInTarget,
@@ -118,7 +125,7 @@ fn header(client_id: &str, secret_id: &str) -> Header {
     header
 }
 
-/// The JWT payload, in the order of spec section 9.
+/// The JWT payload, in the order of docs/protocol.md section 9.
 #[derive(Serialize)]
 struct Claims<'a> {
     iss: &'a str,
@@ -126,7 +133,7 @@ struct Claims<'a> {
     aud: &'static str,
     exp: u64,
     jti: String,
-    scp: &'a [String],
+    scp: &'a [Scope],
 }
 
 impl ConnectedAppProvider {
@@ -178,33 +185,28 @@ impl ConnectedAppProvider {
             secret_id,
             secret_value: Redacted::new(secret_value),
             username,
-            scopes: vec![DEFAULT_SCOPE.to_owned()],
+            scopes: vec![DEFAULT_SCOPE],
             lifetime: DEFAULT_LIFETIME,
             time: Arc::new(SystemTimeSource),
             target: SignInTarget::default(),
         })
     }
 
-    /// Replaces the scopes (`scp`) with these, in order.
+    /// Replaces the scopes (`scp`) with these, in order: texts (`"tableau:views:embed"`) or
+    /// [`Scope`]s ([`Scope::VIEWS_EMBED`]).
     ///
-    /// Tableau rejects a JWT whose `scp` is empty, so an empty list, or an empty or
-    /// whitespace-only scope, makes every sign-in fail with
-    /// [`ProviderError::InvalidConfiguration`]. Use [`try_scopes`](Self::try_scopes) to find out
-    /// at construction instead.
-    #[must_use]
-    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.scopes = scopes.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Like [`scopes`](Self::scopes), but refuses an empty list or an empty scope at once.
-    pub fn try_scopes(
-        self,
-        scopes: impl IntoIterator<Item = impl Into<String>>,
+    /// Each must have the form `tableau:<resource>:<action>` (see [`Scope`]), and there must be
+    /// at least one (Tableau rejects a JWT whose `scp` is empty); otherwise
+    /// [`ProviderError::InvalidConfiguration`] says which entry is wrong and why, so a typo is
+    /// found when the provider is built, not by a 401 at the first sign-in. Whether the
+    /// connected app grants the scopes is only known to the server.
+    pub fn scopes<S: AsRef<str>>(
+        mut self,
+        scopes: impl IntoIterator<Item = S>,
     ) -> Result<Self, ProviderError> {
-        let provider = self.scopes(scopes);
-        provider.check_scopes()?;
-        Ok(provider)
+        self.scopes = Scope::parse_list(scopes)
+            .map_err(|err| ProviderError::invalid_configuration(NAME, err.to_string()))?;
+        Ok(self)
     }
 
     /// Sets how far ahead `exp` is, clamped to between [`MIN_LIFETIME`] (1 s) and
@@ -271,7 +273,7 @@ impl ConnectedAppProvider {
     }
 
     /// The scopes (`scp`).
-    pub fn scope_list(&self) -> &[String] {
+    pub fn scope_list(&self) -> &[Scope] {
         &self.scopes
     }
 
@@ -285,26 +287,8 @@ impl ConnectedAppProvider {
         &self.target
     }
 
-    fn check_scopes(&self) -> Result<(), ProviderError> {
-        if self.scopes.is_empty() {
-            return Err(ProviderError::invalid_configuration(
-                NAME,
-                "the scope list is empty; Tableau needs at least one scope \
-                 (for example tableau:content:read)",
-            ));
-        }
-        if self.scopes.iter().any(|scope| scope.trim().is_empty()) {
-            return Err(ProviderError::invalid_configuration(
-                NAME,
-                "the scope list contains an empty scope",
-            ));
-        }
-        Ok(())
-    }
-
     /// Mints a new signed JWT, valid from the time source's now for the configured lifetime.
     pub fn mint(&self) -> Result<SecretString, ProviderError> {
-        self.check_scopes()?;
         let now = self
             .time
             .now()

@@ -13,7 +13,7 @@ use secrecy::ExposeSecret;
 use serde_json::Value;
 use tableau_auth_core::{
     AuthProvider, CredentialFamily, CredentialKind, Credentials, ManualTimeSource, ProviderError,
-    SignInRequest, WireFormat,
+    Scope, SignInRequest, WireFormat,
 };
 use tableau_auth_jwt::ConnectedAppProvider;
 
@@ -79,7 +79,9 @@ fn raw_header(token: &str) -> Value {
 #[test]
 fn the_token_verifies_and_carries_the_claims_of_spec_section_9() {
     let clock = clock();
-    let provider = provider(&clock).scopes(["tableau:content:read", "tableau:views:embed"]);
+    let provider = provider(&clock)
+        .scopes(["tableau:content:read", "tableau:views:embed"])
+        .unwrap();
     let token = token(&credentials(&provider).unwrap());
 
     let header = jsonwebtoken::decode_header(&token).unwrap();
@@ -185,12 +187,58 @@ fn an_out_of_range_lifetime_is_refused_or_clamped() {
 fn empty_scopes_are_refused() {
     let clock = clock();
     let none: [&str; 0] = [];
-    let err = credentials(&provider(&clock).scopes(none)).unwrap_err();
-    assert_snapshot!(err.to_string(), @"connected-app provider is misconfigured: the scope list is empty; Tableau needs at least one scope (for example tableau:content:read)");
-    let err = provider(&clock).try_scopes(none).unwrap_err();
+    let err = provider(&clock).scopes(none).unwrap_err();
     assert!(matches!(err, ProviderError::InvalidConfiguration { .. }));
-    let err = provider(&clock).try_scopes(["a", " "]).unwrap_err();
+    assert_snapshot!(err.to_string(), @"connected-app provider is misconfigured: the scope list is empty; Tableau needs at least one scope (for example tableau:content:read)");
+    let err = provider(&clock)
+        .scopes(["tableau:content:read", " "])
+        .unwrap_err();
     assert_snapshot!(err.to_string(), @"connected-app provider is misconfigured: the scope list contains an empty scope");
+}
+
+#[test]
+fn a_scope_typo_is_refused_when_the_provider_is_built() {
+    let clock = clock();
+    for typo in [
+        "a",
+        "tableau:content.read",
+        "tableau:Content:read",
+        "tableau:content:read,tableau:views:embed",
+        "tableau:mcp:content:read",
+        "tablaeu:content:read",
+    ] {
+        let err = provider(&clock)
+            .scopes(["tableau:views:embed", typo])
+            .unwrap_err();
+        assert!(
+            matches!(err, ProviderError::InvalidConfiguration { .. }),
+            "{typo}"
+        );
+        assert!(
+            err.to_string().starts_with(
+                "connected-app provider is misconfigured: scope 2 in the list is not a scope: "
+            ),
+            "{err}"
+        );
+    }
+    let err = provider(&clock).scopes(["tableau:content"]).unwrap_err();
+    assert_snapshot!(err.to_string(), @"connected-app provider is misconfigured: scope 1 in the list is not a scope: the scope has 2 colon-separated parts, not 3; a scope looks like tableau:<resource>:<action>, for example tableau:content:read, and * may stand for a whole resource or action");
+
+    // Scope values and wildcards are accepted, and kept in order.
+    let provider = provider(&clock)
+        .scopes([Scope::VIEWS_EMBED.as_str(), "tableau:users:*"])
+        .unwrap()
+        .scopes([Scope::USERS_READ, Scope::CONTENT_READ])
+        .unwrap();
+    assert_eq!(
+        provider.scope_list(),
+        [Scope::USERS_READ, Scope::CONTENT_READ]
+    );
+    let claims = verify(&token(&credentials(&provider).unwrap()));
+    assert_eq!(
+        claims["scp"],
+        serde_json::json!(["tableau:users:read", "tableau:content:read"])
+    );
 }
 
 #[test]

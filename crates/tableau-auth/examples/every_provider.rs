@@ -52,7 +52,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "ZXhhbXBsZS1zZWNyZXQtdmFsdWU=",
                 creds.username.clone(),
             )?
-            .scopes(["tableau:content:read"]),
+            .scopes(["tableau:content:read"])?,
         ),
         Arc::new(EnvironmentProvider::from_source(env)),
         // The environment first (not configured here: no TABLEAU_PAT_* variables), then a PAT.

@@ -91,6 +91,8 @@ pub use tableau_auth_jwt::ConnectedAppProvider;
 pub use tableau_auth_password::PasswordProvider;
 #[cfg(feature = "pat")]
 pub use tableau_auth_pat::PersonalAccessTokenProvider;
+#[cfg(feature = "uat")]
+pub use tableau_auth_uat::{PrivateKey, UnifiedAccessTokenBuilder, UnifiedAccessTokenProvider};
 
 /// The core crate (provider trait, value types, wire formats, time seams).
 pub use tableau_auth_core as core;

@@ -77,6 +77,7 @@ pub async fn connected_app(mock: &MockServer) -> ConnectedAppProvider {
     ConnectedAppProvider::new(APP_CLIENT_ID, APP_SECRET_ID, APP_SECRET_VALUE, "admin")
         .expect("jwt provider")
         .scopes(["tableau:content:read"])
+        .expect("valid scopes")
 }
 
 /// The requests whose path ends with `suffix`.
