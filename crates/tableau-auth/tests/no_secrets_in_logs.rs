@@ -8,11 +8,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use common::{APP_SECRET_VALUE, Clock, connected_app};
-use tableau_auth::core::{CredentialFamily, Credentials, ProviderError};
 use tableau_auth::{
     AuthProvider, ExposeSecret, PasswordProvider, PersonalAccessTokenProvider, SessionManager,
     TimeSource,
 };
+use tableau_auth::{CredentialFamily, Credentials, ProviderError};
 use tableau_mock_server::MockServer;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
