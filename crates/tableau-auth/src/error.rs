@@ -385,6 +385,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_clone_keeps_the_real_cause() {
+        let cause = reqwest::Client::new().get("not a url").build().unwrap_err();
+        let text = cause.to_string();
+        let error = Error::from_reqwest(cause);
+        let copy = error.clone();
+        for error in [&error, &copy] {
+            assert!(matches!(error, Error::Transport(_)), "{error:?}");
+            let source = std::error::Error::source(error).expect("a cause");
+            let reqwest = source
+                .downcast_ref::<reqwest::Error>()
+                .expect("the reqwest error");
+            assert_eq!(reqwest.to_string(), text);
+        }
+        assert_eq!(error.to_string(), copy.to_string());
+    }
+
+    #[test]
     fn recognises_luids() {
         assert!(looks_like_luid("a946d998-2ead-4894-bb50-1054a91dcab3"));
         assert!(!looks_like_luid("MarketingTeam"));

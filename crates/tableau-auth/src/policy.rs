@@ -244,3 +244,154 @@ fn millis(time: SystemTime) -> u64 {
 fn as_millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use tableau_auth_core::{ApiVersion, SignInResponse, TableauError};
+
+    use super::*;
+
+    const START: Duration = Duration::from_secs(1_800_000_000);
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn at(offset: Duration) -> SystemTime {
+        SystemTime::UNIX_EPOCH + START + offset
+    }
+
+    fn live(kind: CredentialKind, issued: Duration) -> Live {
+        let body = br#"<tsResponse><credentials token="t|o|k"><site id="s" contentUrl=""/><user id="u"/></credentials></tsResponse>"#;
+        let response = SignInResponse::parse(body).unwrap();
+        let server = url::Url::parse("https://tableau.example.com/").unwrap();
+        Live::new(Session::new(
+            response,
+            ApiVersion::new(3, 27),
+            kind,
+            at(issued),
+            server,
+        ))
+    }
+
+    fn refused() -> Error {
+        Error::Tableau {
+            error: TableauError {
+                http_status: 401,
+                code: ErrorCode::SIGNIN_ERROR,
+                summary: "Signin Error".into(),
+                detail: "Error signing in to Tableau Server".into(),
+            },
+            hint: None,
+        }
+    }
+
+    #[test]
+    fn a_session_is_fresh_until_the_refresh_buffer_and_use_slides_it() {
+        let policy = Policy::new(PolicyConfig::default());
+        let session = live(CredentialKind::Password, Duration::ZERO);
+        assert!(policy.is_fresh(&session, at(234 * MINUTE)));
+        assert!(!policy.is_fresh(&session, at(235 * MINUTE)));
+        session.touch(at(200 * MINUTE));
+        assert!(policy.is_fresh(&session, at(434 * MINUTE)));
+        // An older use never moves the last use back.
+        session.touch(at(10 * MINUTE));
+        assert!(policy.is_fresh(&session, at(434 * MINUTE)));
+    }
+
+    #[test]
+    fn the_third_early_pat_rejection_within_the_window_stops() {
+        let policy = Policy::new(PolicyConfig::default());
+        for minute in [0, 3] {
+            let session = live(CredentialKind::PersonalAccessToken, minute * MINUTE);
+            assert!(
+                policy
+                    .on_rejected(&session, at((minute + 1) * MINUTE))
+                    .is_ok()
+            );
+        }
+        let third = live(CredentialKind::PersonalAccessToken, 6 * MINUTE);
+        let err = policy.on_rejected(&third, at(7 * MINUTE)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::PatInUseElsewhere {
+                    supersessions: 3,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(matches!(
+            policy.check(),
+            Err(Error::PatInUseElsewhere { .. })
+        ));
+        policy.resume();
+        assert!(policy.check().is_ok());
+    }
+
+    #[test]
+    fn a_rejection_counts_once_per_session_and_only_for_young_pat_sessions() {
+        let policy = Policy::new(PolicyConfig::default().with_max(2));
+        let session = live(CredentialKind::PersonalAccessToken, Duration::ZERO);
+        for _ in 0..5 {
+            assert!(
+                policy.on_rejected(&session, at(MINUTE)).is_ok(),
+                "counted once"
+            );
+        }
+        // Not a PAT, or idle past the limit: an ordinary end, not a supersession.
+        let password = live(CredentialKind::Password, Duration::ZERO);
+        assert!(policy.on_rejected(&password, at(2 * MINUTE)).is_ok());
+        let expired = live(CredentialKind::PersonalAccessToken, Duration::ZERO);
+        assert!(policy.on_rejected(&expired, at(241 * MINUTE)).is_ok());
+        assert!(policy.check().is_ok());
+        // Outside the window the first one no longer counts.
+        let late = live(CredentialKind::PersonalAccessToken, 20 * MINUTE);
+        assert!(policy.on_rejected(&late, at(21 * MINUTE)).is_ok());
+        let again = live(CredentialKind::PersonalAccessToken, 22 * MINUTE);
+        assert!(policy.on_rejected(&again, at(23 * MINUTE)).is_err());
+    }
+
+    #[test]
+    fn refused_credentials_stop_until_resume() {
+        let policy = Policy::new(PolicyConfig::default());
+        policy.after_sign_in(&Err(Error::SignInAborted));
+        assert!(policy.check().is_ok(), "only 401001 stops");
+        policy.after_sign_in(&Err(refused()));
+        let err = policy.check().unwrap_err();
+        assert_eq!(err.tableau_code(), Some(ErrorCode::SIGNIN_ERROR));
+        policy.resume();
+        assert!(policy.check().is_ok());
+    }
+
+    #[test]
+    fn only_401s_are_token_rejections() {
+        let tableau = |status, code| TableauError {
+            http_status: status,
+            code,
+            summary: String::new(),
+            detail: String::new(),
+        };
+        let expired = Error::SessionExpired {
+            error: tableau(401, ErrorCode::INVALID_CREDENTIALS),
+            hint: None,
+        };
+        assert!(is_token_rejection(&expired));
+        let unauthorized = Error::Tableau {
+            error: tableau(401, ErrorCode::UNAUTHORIZED),
+            hint: None,
+        };
+        assert!(is_token_rejection(&unauthorized));
+        assert!(!is_token_rejection(&refused()));
+        let forbidden = Error::Tableau {
+            error: tableau(403, ErrorCode::FORBIDDEN),
+            hint: None,
+        };
+        assert!(!is_token_rejection(&forbidden));
+    }
+
+    impl PolicyConfig {
+        fn with_max(mut self, count: u32) -> Self {
+            self.max_supersessions = count;
+            self
+        }
+    }
+}
