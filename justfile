@@ -29,10 +29,15 @@ conformance *ARGS:
 deny:
     cargo deny check licenses bans sources
 
-# The client crate builds, lint-clean, with no provider and with each one alone.
+# The client crate builds, lint-clean, with no provider and with each one alone; the optional
+# `middleware` feature is linted with its tests and example, documented and tested.
 features:
     cargo clippy -p tableau-auth --no-default-features -- -D warnings
-    for f in password pat jwt env; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
+    for f in password pat jwt env middleware; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
+    cargo clippy -p tableau-auth --all-targets --features middleware -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc -p tableau-auth --no-deps --features middleware
+    cargo test -p tableau-auth --features middleware --test middleware
+    cargo test -p tableau-auth --features middleware --doc middleware
 
 # Exactly what CI runs.
 ci: lint doc deny features test && official-clients

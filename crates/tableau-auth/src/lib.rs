@@ -78,6 +78,8 @@ mod error;
 mod from_env;
 mod manager;
 mod manager_builder;
+#[cfg(feature = "middleware")]
+mod middleware;
 mod policy;
 mod responses;
 mod retry;
@@ -98,6 +100,13 @@ pub use manager_builder::{DEFAULT_SIGN_IN_TIMEOUT, SessionManagerBuilder};
 pub use retry::RetryPolicy;
 pub use session::Session;
 pub use source::{LoadReason, LoadRequest, SessionSource};
+
+#[cfg(feature = "middleware")]
+pub use middleware::SessionMiddleware;
+/// The `reqwest-middleware` crate the [`SessionMiddleware`] is built for (feature
+/// `middleware`): build your stack with this one, so the versions always match.
+#[cfg(feature = "middleware")]
+pub use reqwest_middleware;
 
 // Everything a user of this crate needs from the core crate, under one path.
 pub use secrecy::{self, ExposeSecret, SecretString};
