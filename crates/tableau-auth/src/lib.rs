@@ -9,11 +9,17 @@
 //! - [`SessionManager`] shares one session between many tasks: one sign-in however many ask
 //!   at once, a new sign-in when the server ends the session (once per failing request), a
 //!   proactive refresh before the idle limit, and a clear error when a personal access token
-//!   is used elsewhere.
+//!   is used elsewhere. It gets new sessions from a [`SessionSource`] (a sign-in by default;
+//!   the seam for stores shared between processes).
+//! - `SessionMiddleware` (feature `middleware`) puts the manager's session into your own
+//!   `reqwest_middleware` stack, with the same rules as [`SessionManager::send`].
 //! - [`Error`] carries the Tableau code, summary and detail and a hint naming the likely
-//!   cause. No `Display` or `Debug` output contains a secret or a token.
+//!   cause. No `Display` or `Debug` output contains a secret or a token. It is `Clone`, so
+//!   every task that waited for one sign-in gets its error.
 //!
-//! The credential providers are re-exported behind features (all on by default).
+//! The credential providers are re-exported behind features (all on by default), and so is
+//! every core type a user needs ([`ProviderChain`], [`StaticEnv`], the time seams, …): all of
+//! it is under `tableau_auth::`.
 //!
 //! ```
 //! use std::sync::Arc;
