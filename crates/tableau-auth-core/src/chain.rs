@@ -14,6 +14,9 @@ use crate::provider::{AuthProvider, ProviderError};
 /// other error stops the chain at once (a broken configuration must not silently become a
 /// different identity). When no provider is configured, the error lists every attempt.
 ///
+/// Each answer is logged as a `tracing` debug event naming the provider that answered and the
+/// ones that were not configured before it (names and reasons only, never a secret).
+///
 /// ```
 /// # use std::sync::Arc;
 /// use async_trait::async_trait;
@@ -102,15 +105,35 @@ impl AuthProvider for ProviderChain {
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         let mut attempts = Vec::with_capacity(self.providers.len());
+        let mut not_configured = Vec::with_capacity(self.providers.len());
         for (name, provider) in &self.providers {
             match provider.credentials().await {
-                Ok(credentials) => return Ok(credentials),
-                Err(ProviderError::NotConfigured { reason, .. }) => {
-                    attempts.push(format!("{name}: {reason}"));
+                Ok(credentials) => {
+                    tracing::debug!(
+                        provider = %name,
+                        credential_kind = %credentials.kind(),
+                        ?not_configured,
+                        "the chain's credentials come from this provider"
+                    );
+                    return Ok(credentials);
                 }
-                Err(other) => return Err(other),
+                Err(ProviderError::NotConfigured { reason, .. }) => {
+                    tracing::debug!(provider = %name, %reason, "not configured; trying the next provider");
+                    attempts.push(format!("{name}: {reason}"));
+                    not_configured.push(name.as_str());
+                }
+                Err(other) => {
+                    tracing::debug!(
+                        provider = %name,
+                        error = %other,
+                        ?not_configured,
+                        "the provider is configured but failed; the chain stops"
+                    );
+                    return Err(other);
+                }
             }
         }
+        tracing::debug!(?not_configured, "no provider in the chain is configured");
         Err(ProviderError::not_configured(
             "chain",
             format!(

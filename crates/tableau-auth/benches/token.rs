@@ -10,8 +10,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::Criterion;
-use tableau_auth::{Client, SessionManager};
-use tableau_auth_core::{AuthProvider, Credentials, ProviderError, async_trait};
+use tableau_auth::{AuthProvider, Client, Credentials, ProviderError, SessionManager, async_trait};
 
 /// The mock's default administrator, signing in with a password.
 #[derive(Debug)]

@@ -7,10 +7,9 @@
 
 use std::sync::Arc;
 
-use tableau_auth::core::{ProviderChain, StaticEnv};
 use tableau_auth::{
     AuthProvider, Client, ConnectedAppProvider, EnvironmentProvider, PasswordProvider,
-    PersonalAccessTokenProvider, WireFormat,
+    PersonalAccessTokenProvider, ProviderChain, StaticEnv, WireFormat,
 };
 use tableau_mock_server::{ConnectedApp, MockServer};
 

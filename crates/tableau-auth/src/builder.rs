@@ -1,14 +1,23 @@
-//! [`ClientBuilder`]: the server URL, HTTP settings, version pinning and test seams.
+//! [`ClientBuilder`]: the server URL, HTTP settings, version pinning and test seams. It checks
+//! the URL, builds the [`Transport`] and hands both to [`Client`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tableau_auth_core::{ApiVersion, Sleep, SystemTimeSource, TimeSource, TokioSleep, WireFormat};
-use url::{Host, Url};
+use url::Url;
 
-use crate::client::{Client, ClientInner};
+use crate::client::Client;
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::transport::{Transport, check_scheme};
+
+impl Client {
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
 
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("tableau-auth-rust/", env!("CARGO_PKG_VERSION"));
@@ -130,14 +139,14 @@ impl ClientBuilder {
     }
 
     /// How the client waits between retries (default: tokio's timer). Tests inject
-    /// [`ManualSleep`](tableau_auth_core::ManualSleep).
+    /// [`ManualSleep`](crate::ManualSleep).
     pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
         self.sleep = sleep;
         self
     }
 
     /// The clock for session ages, retry deadlines and `Retry-After` dates (default: the
-    /// system clock). Tests inject [`ManualTimeSource`](tableau_auth_core::ManualTimeSource).
+    /// system clock). Tests inject [`ManualTimeSource`](crate::ManualTimeSource).
     pub fn time_source(mut self, time_source: Arc<dyn TimeSource>) -> Self {
         self.time_source = time_source;
         self
@@ -171,18 +180,17 @@ impl ClientBuilder {
         let http = http
             .build()
             .map_err(|e| Error::Configuration(format!("cannot build the HTTP client: {e}")))?;
-
-        Ok(Client::from_inner(
-            Arc::new(ClientInner {
-                http,
-                server,
-                pinned: self.api_version,
-                server_info: tokio::sync::OnceCell::new(),
-                allow_insecure_http: self.allow_insecure_http,
-                retry: self.retry_policy,
-                sleep: self.sleep,
-                time: self.time_source,
-            }),
+        let transport = Transport::new(
+            http,
+            self.retry_policy,
+            self.allow_insecure_http,
+            self.sleep,
+            self.time_source,
+        );
+        Ok(Client::new(
+            transport,
+            server,
+            self.api_version,
             self.format,
         ))
     }
@@ -243,28 +251,6 @@ fn parse_server_url(raw: &str) -> Result<Url, Error> {
     let trimmed = format!("{trimmed}/");
     url.set_path(&trimmed);
     Ok(url)
-}
-
-/// Refuses `http://` for hosts other than loopback, unless allowed.
-pub(crate) fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<(), Error> {
-    if url.scheme() == "https" || allow_insecure_http || is_loopback(url) {
-        return Ok(());
-    }
-    Err(Error::InsecureUrl {
-        host: url.host_str().unwrap_or_default().to_owned(),
-    })
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(domain)) => {
-            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-            domain == "localhost" || domain.ends_with(".localhost")
-        }
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
 }
 
 #[cfg(test)]

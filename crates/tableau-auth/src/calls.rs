@@ -2,13 +2,15 @@
 
 use http::Method;
 use http::header::CONTENT_TYPE;
-use tableau_auth_core::{CurrentSession, ErrorCode, Feature, SwitchSiteRequest, UserDetails};
+use tableau_auth_core::{
+    CurrentSession, ErrorCode, Feature, SignInResponse, SwitchSiteRequest, UserDetails,
+};
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::responses::{Call, read_success};
+use crate::responses::{Call, error_from_response, read_success};
 use crate::session::Session;
-use crate::transport::{Follow, Replay, transport_error};
+use crate::transport::{Follow, Replay};
 
 impl Client {
     /// `POST auth/signout`. A token the server no longer knows (401002) counts as already
@@ -17,18 +19,17 @@ impl Client {
         let request = self
             .authenticated(session, Method::POST, "auth/signout")?
             .build()
-            .map_err(transport_error)?;
+            .map_err(Error::from_reqwest)?;
         let response = self
+            .transport()
             .execute(request, Replay::Safe, Follow::SameOrigin)
             .await?;
         if response.status().is_success() {
             tracing::info!(site_id = session.site_id(), "signed out");
             return Ok(());
         }
-        match self
-            .error_for(response, &Call::Authenticated { session })
-            .await
-        {
+        let call = Call::Authenticated { session };
+        match error_from_response(response, &call, self.now()).await {
             err if err.tableau_code() == Some(ErrorCode::INVALID_CREDENTIALS) => {
                 tracing::debug!("sign-out: the session had already ended");
                 Ok(())
@@ -57,12 +58,13 @@ impl Client {
             .header(CONTENT_TYPE, body.content_type())
             .body(body.expose_secret().to_owned())
             .build()
-            .map_err(transport_error)?;
+            .map_err(Error::from_reqwest)?;
         let response = self
+            .transport()
             .execute(request, Replay::OnlyIfNotSent, Follow::SameOrigin)
             .await?;
         let call = Call::Authenticated { session };
-        let (status, bytes) = match read_success(response, &call, self).await {
+        let (status, bytes) = match read_success(response, &call, self.now()).await {
             Ok(ok) => ok,
             Err(err) if err.tableau_code() == Some(ErrorCode::SAME_SITE) => {
                 tracing::debug!("switch site: already on that site");
@@ -70,13 +72,12 @@ impl Client {
             }
             Err(err) => return Err(err),
         };
-        let parsed =
-            tableau_auth_core::SignInResponse::parse(&bytes).map_err(|e| e.with_status(status))?;
+        let parsed = SignInResponse::parse(&bytes).map_err(|e| e.with_status(status))?;
         let switched = Session::new(
             parsed,
             session.api_version(),
             session.credential_kind(),
-            self.time_source().now(),
+            self.now(),
             session.server_url().clone(),
         );
         tracing::info!(
@@ -110,12 +111,13 @@ impl Client {
         let request = self
             .authenticated(session, Method::GET, path)?
             .build()
-            .map_err(transport_error)?;
+            .map_err(Error::from_reqwest)?;
         let response = self
+            .transport()
             .execute(request, Replay::Safe, Follow::SameOrigin)
             .await?;
-        let (_status, body) =
-            read_success(response, &Call::Authenticated { session }, self).await?;
+        let call = Call::Authenticated { session };
+        let (_status, body) = read_success(response, &call, self.now()).await?;
         Ok(body)
     }
 }

@@ -1,24 +1,29 @@
 //! [`Client`]: server info, version negotiation and sign-in.
+//!
+//! Owns the server's URL, the pinned or negotiated API version and the wire format; sends
+//! everything through its [`Transport`]. Knows nothing of shared sessions (that is the
+//! manager's business) and does not decide retries or redirects (the transport's).
 
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use http::header::{ACCEPT, CONTENT_TYPE};
 use tableau_auth_core::{
     ApiVersion, AuthProvider, CredentialKind, Feature, ServerInfo, SignInRequest, SignInResponse,
-    Sleep, TimeSource, WireFormat,
+    TimeSource, WireFormat,
 };
+use tracing::Instrument;
+use tracing::field::{Empty, display};
 use url::Url;
 
-use crate::builder::ClientBuilder;
 use crate::error::Error;
-use crate::responses::{Call, error_from_response, read_success};
-use crate::retry::RetryPolicy;
-use crate::session::Session;
-use crate::transport::{Follow, Replay, transport_error};
+use crate::responses::{Call, read_success};
+use crate::session::{Session, api_url, server_root, token_header};
+use crate::transport::{Follow, Replay, Transport};
 
 /// A Tableau REST API client: knows the server, negotiates the API version once, and signs
 /// in, out and across sites. Cheap to clone (clones share the connection pool and the
-/// negotiated version).
+/// negotiated version). Start with [`Client::builder`].
 ///
 /// For long-running work, wrap it in a [`SessionManager`](crate::SessionManager), which
 /// signs in lazily and again whenever the session ends.
@@ -29,29 +34,40 @@ pub struct Client {
 }
 
 #[derive(Debug)]
-pub(crate) struct ClientInner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) server: Url,
-    pub(crate) pinned: Option<ApiVersion>,
-    pub(crate) server_info: tokio::sync::OnceCell<ServerInfo>,
-    pub(crate) allow_insecure_http: bool,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) sleep: Arc<dyn Sleep>,
-    pub(crate) time: Arc<dyn TimeSource>,
+struct ClientInner {
+    transport: Transport,
+    server: Url,
+    pinned: Option<ApiVersion>,
+    server_info: tokio::sync::OnceCell<ServerInfo>,
 }
 
 impl Client {
-    /// Starts configuring a client.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
+    /// A client for `server` (already checked) sending through `transport`.
+    pub(crate) fn new(
+        transport: Transport,
+        server: Url,
+        pinned: Option<ApiVersion>,
+        format: WireFormat,
+    ) -> Self {
+        Client {
+            inner: Arc::new(ClientInner {
+                transport,
+                server,
+                pinned,
+                server_info: tokio::sync::OnceCell::new(),
+            }),
+            format,
+        }
     }
 
-    pub(crate) fn from_inner(inner: Arc<ClientInner>, format: WireFormat) -> Self {
-        Client { inner, format }
+    /// The transport every call of this client goes through.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
     }
 
-    pub(crate) fn inner(&self) -> &ClientInner {
-        &self.inner
+    /// The client's current time.
+    pub(crate) fn now(&self) -> SystemTime {
+        self.inner.transport.time_source().now()
     }
 
     /// The wire format this client sends and asks for.
@@ -76,12 +92,12 @@ impl Client {
     /// The underlying HTTP client (automatic redirects are off). Use it to build requests for
     /// [`SessionManager::send`](crate::SessionManager::send).
     pub fn http(&self) -> &reqwest::Client {
-        &self.inner.http
+        self.inner.transport.http()
     }
 
     /// The client's clock.
     pub fn time_source(&self) -> &Arc<dyn TimeSource> {
-        &self.inner.time
+        self.inner.transport.time_source()
     }
 
     /// `GET /api/2.4/serverinfo`, asked once and cached. A 404003 answer means the server is
@@ -101,16 +117,18 @@ impl Client {
             "serverinfo",
         )?;
         let request = self
-            .inner
-            .http
+            .http()
             .get(url)
             .header(ACCEPT, self.format.media_type())
             .build()
-            .map_err(transport_error)?;
+            .map_err(Error::from_reqwest)?;
         // Unauthenticated, so it may follow a redirect to another host like sign-in does (a
         // whole server moved to https, a Tableau Cloud pod).
-        let response = self.execute(request, Replay::Safe, Follow::AnyHost).await?;
-        let (status, body) = read_success(response, &Call::ServerInfo, self).await?;
+        let response = self
+            .transport()
+            .execute(request, Replay::Safe, Follow::AnyHost)
+            .await?;
+        let (status, body) = read_success(response, &Call::ServerInfo, self.now()).await?;
         let info = ServerInfo::parse(&body).map_err(|e| e.with_status(status))?;
         tracing::debug!(
             rest_api_version = %info.rest_api_version,
@@ -144,32 +162,50 @@ impl Client {
         }
     }
 
-    /// Signs in with the provider's credentials, in this client's wire format.
+    /// Signs in with the provider's credentials, in this client's wire format (for another
+    /// format: `client.with_format(format).sign_in(provider)`).
+    ///
+    /// The whole sign-in (server info and version negotiation included) runs in a `tracing`
+    /// span `tableau_auth::sign_in` with the fields `provider`, `credential_kind`, `site` and
+    /// `api_version` (never a secret).
     pub async fn sign_in(&self, provider: &dyn AuthProvider) -> Result<Session, Error> {
-        self.sign_in_as(provider, self.format, None).await
+        self.sign_in_to_site(provider, None).await
     }
 
-    /// Signs in with the provider's credentials, in the given wire format.
-    pub async fn sign_in_with_format(
+    /// Signs in; `site` overrides the provider's site content URL when given (the session
+    /// manager keeps a site chosen with `switch_site` this way).
+    pub(crate) async fn sign_in_to_site(
         &self,
         provider: &dyn AuthProvider,
-        format: WireFormat,
-    ) -> Result<Session, Error> {
-        self.sign_in_as(provider, format, None).await
-    }
-
-    /// Signs in; `site` overrides the provider's site content URL when given.
-    pub(crate) async fn sign_in_as(
-        &self,
-        provider: &dyn AuthProvider,
-        format: WireFormat,
         site: Option<&str>,
     ) -> Result<Session, Error> {
+        let span = tracing::info_span!(
+            target: "tableau_auth",
+            "sign_in",
+            provider = provider.name(),
+            credential_kind = Empty,
+            site = Empty,
+            api_version = Empty,
+        );
+        self.sign_in_in_span(provider, site, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn sign_in_in_span(
+        &self,
+        provider: &dyn AuthProvider,
+        site: Option<&str>,
+        span: &tracing::Span,
+    ) -> Result<Session, Error> {
+        let format = self.format;
         let mut credentials = provider.credentials().await?;
         if let Some(site) = site {
             credentials = credentials.with_site(site);
         }
         let kind = credentials.kind();
+        span.record("credential_kind", display(kind));
+        span.record("site", credentials.site());
         if let Some(feature) = kind.required_feature() {
             self.require(feature).await?;
         }
@@ -180,6 +216,7 @@ impl Client {
                 .await?;
         }
         let version = self.api_version().await?;
+        span.record("api_version", display(version));
         let body = SignInRequest::new(&credentials).render(format)?;
         let call = Call::SignIn {
             site: credentials.site().to_owned(),
@@ -192,24 +229,26 @@ impl Client {
             "signing in"
         );
         let request = self
-            .inner
-            .http
+            .http()
             .post(api_url(&self.inner.server, version, "auth/signin")?)
             .header(CONTENT_TYPE, body.content_type())
             .header(ACCEPT, format.media_type())
             .body(body.expose_secret().to_owned())
             .build()
-            .map_err(transport_error)?;
+            .map_err(Error::from_reqwest)?;
         drop(body);
-        let response = self.execute(request, Replay::Safe, Follow::AnyHost).await?;
+        let response = self
+            .transport()
+            .execute(request, Replay::Safe, Follow::AnyHost)
+            .await?;
         let final_url = response.url().clone();
-        let (status, bytes) = read_success(response, &call, self).await?;
+        let (status, bytes) = read_success(response, &call, self.now()).await?;
         let parsed = SignInResponse::parse(&bytes).map_err(|e| e.with_status(status))?;
         let session = Session::new(
             parsed,
             version,
             kind,
-            self.inner.time.now(),
+            self.now(),
             server_root(&final_url).unwrap_or_else(|| self.inner.server.clone()),
         );
         tracing::info!(
@@ -232,45 +271,9 @@ impl Client {
     ) -> Result<reqwest::RequestBuilder, Error> {
         let url = session.api_url(path)?;
         Ok(self
-            .inner
-            .http
+            .http()
             .request(method, url)
             .header(crate::AUTH_HEADER, token_header(session)?)
             .header(ACCEPT, self.format.media_type()))
     }
-
-    pub(crate) async fn error_for(&self, response: reqwest::Response, call: &Call<'_>) -> Error {
-        error_from_response(response, call, self).await
-    }
-}
-
-/// The `X-Tableau-Auth` value for a session, marked sensitive so that HTTP libraries never
-/// print it.
-pub(crate) fn token_header(session: &Session) -> Result<http::HeaderValue, Error> {
-    use secrecy::ExposeSecret;
-    let mut value = http::HeaderValue::from_str(session.token().expose_secret()).map_err(|_| {
-        Error::Configuration("the session token is not a valid header value".into())
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
-}
-
-/// `{server}/api/{version}/{path}`.
-pub(crate) fn api_url(server: &Url, version: ApiVersion, path: &str) -> Result<Url, Error> {
-    let root = server.as_str().trim_end_matches('/');
-    let path = path.trim_start_matches('/');
-    Url::parse(&format!("{root}/api/{version}/{path}"))
-        .map_err(|e| Error::Configuration(format!("cannot build the URL for `{path}`: {e}")))
-}
-
-/// The server root of a URL ending in `/api/{version}/...` (where a sign-in redirect led).
-fn server_root(url: &Url) -> Option<Url> {
-    let path = url.path();
-    let index = path.rfind("/api/")?;
-    let mut root = url.clone();
-    let prefix = format!("{}/", &path[..index]);
-    root.set_path(&prefix);
-    root.set_query(None);
-    root.set_fragment(None);
-    Some(root)
 }

@@ -1,6 +1,8 @@
 //! The one error type of the client and the session manager, and the hints it carries.
 
 use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tableau_auth_core::{
@@ -11,15 +13,17 @@ use tableau_auth_core::{
 ///
 /// The variants are the cases a caller handles differently. `Display` is short, never contains
 /// a secret, and ends with a hint naming the likely cause when the evidence allows one.
-#[derive(Debug, thiserror::Error)]
+///
+/// Cheap to clone: the causes that cannot be cloned (reqwest's errors) are shared, so every
+/// task that waited for one sign-in gets the same, complete error. [`source`](std::error::Error::source)
+/// still returns the cause itself, so `downcast_ref::<reqwest::Error>()` works.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// The credential provider could not produce credentials.
-    #[error(transparent)]
-    Provider(#[from] ProviderError),
+    Provider(ProviderError),
 
     /// The server answered with a Tableau error (code, summary and detail are in `error`).
-    #[error("{error}{}", hint_suffix(hint))]
     Tableau {
         /// What the server said.
         error: TableauError,
@@ -30,7 +34,6 @@ pub enum Error {
     /// The session token is no longer valid (401002: expired, signed out or superseded).
     /// The only remedy is to sign in again; [`SessionManager`](crate::SessionManager) does it
     /// for you.
-    #[error("the session is no longer valid ({error}){}", hint_suffix(hint))]
     SessionExpired {
         /// What the server said.
         error: TableauError,
@@ -40,13 +43,6 @@ pub enum Error {
 
     /// The personal access token's session was superseded too often: another process or
     /// machine signs in with the same PAT. The manager stops instead of fighting it.
-    #[error(
-        "the personal access token's session was superseded {supersessions} times within {} \
-         minutes: the token is being used to sign in elsewhere (one session per PAT). Give each \
-         process its own PAT, or share one SessionManager within a process; call \
-         SessionManager::resume() to try again",
-        window.as_secs() / 60
-    )]
     PatInUseElsewhere {
         /// How many supersessions were seen.
         supersessions: u32,
@@ -55,10 +51,6 @@ pub enum Error {
     },
 
     /// The server's REST API version is too old for what was asked. Nothing was sent.
-    #[error(
-        "{what} needs REST API {required} (Tableau Server {release}) or newer, but the server \
-         speaks {server_version}"
-    )]
     UnsupportedByServer {
         /// The feature that is missing.
         feature: Feature,
@@ -74,21 +66,12 @@ pub enum Error {
 
     /// `serverinfo` answered 404003: the server is older than REST API 2.4 (Tableau Server
     /// 10.1), or the URL does not point at a Tableau server.
-    #[error(
-        "the server does not answer `GET /api/2.4/serverinfo` (404003): it is older than \
-         Tableau Server 10.1 (REST API 2.4), or the URL is not the Tableau server's root; \
-         pin a version with ClientBuilder::api_version if it is an old server"
-    )]
     ServerTooOld {
         /// What the server said.
         error: TableauError,
     },
 
     /// An `http://` URL for a host that is not the local machine.
-    #[error(
-        "refusing to send credentials over plain http to `{host}`: use https://, or \
-         ClientBuilder::allow_insecure_http(true) on a trusted network"
-    )]
     InsecureUrl {
         /// The host that was refused.
         host: String,
@@ -96,7 +79,6 @@ pub enum Error {
 
     /// The server redirected a call that must not follow it (an authenticated call to another
     /// host, where the session token must not travel, or a redirect from https to http).
-    #[error("refused to follow the HTTP {status} redirect to `{location}`: {reason}")]
     Redirect {
         /// The HTTP status of the redirect.
         status: u16,
@@ -107,7 +89,6 @@ pub enum Error {
     },
 
     /// Sign-in was redirected more than 5 times.
-    #[error("sign-in was redirected more than {hops} times (last `Location`: `{location}`)")]
     TooManyRedirects {
         /// How many redirects were followed.
         hops: usize,
@@ -116,36 +97,154 @@ pub enum Error {
     },
 
     /// The server answered something that is not a Tableau answer.
-    #[error(transparent)]
-    UnexpectedResponse(#[from] ParseError),
+    UnexpectedResponse(ParseError),
 
     /// The server could not be reached, or the connection failed. When the TLS handshake
     /// failed (an untrusted or mismatched certificate, or no TLS on that port), the text ends
     /// with a hint saying so and what to do.
-    #[error("could not talk to the Tableau server: {}{}", .0, hint_suffix(&transport_hint(.0)))]
-    Transport(#[source] reqwest::Error),
+    Transport(Arc<reqwest::Error>),
 
     /// A request hit the client's per-request timeout and no retry was left.
     ///
     /// When the retry policy's total deadline stops the retries, the error is the last failure
     /// itself (the 503, the 429, the connection error), so it keeps the server's evidence.
-    #[error("the call to the Tableau server timed out")]
-    Timeout(#[source] Option<reqwest::Error>),
+    Timeout(Option<Arc<reqwest::Error>>),
+
+    /// A [`SessionManager`](crate::SessionManager) sign-in did not finish within its
+    /// [`sign_in_timeout`](crate::SessionManagerBuilder::sign_in_timeout) (a server or a
+    /// credential provider that does not answer). Every task that waited for it gets this
+    /// error; the next call signs in again.
+    SignInTimeout {
+        /// The limit that was reached.
+        timeout: Duration,
+    },
+
+    /// A [`SessionManager`](crate::SessionManager) sign-in ended without a result: the task
+    /// running it panicked (a bug in a credential provider, say) or the runtime is shutting
+    /// down. The next call signs in again.
+    SignInAborted,
 
     /// The client is configured wrongly (bad URL, unusable TLS settings, …).
-    #[error("invalid client configuration: {0}")]
     Configuration(String),
 
     /// The credentials cannot be written in the chosen wire format.
-    #[error(transparent)]
-    Render(#[from] RenderError),
+    Render(RenderError),
+}
 
-    /// A sign-in that this call waited for (another task started it) failed.
-    #[error("the sign-in this call waited for failed: {message}")]
-    SignInFailed {
-        /// The failed sign-in's error message.
-        message: String,
-    },
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Provider(error) => fmt::Display::fmt(error, f),
+            Error::Tableau { error, hint } => write!(f, "{error}{}", hint_suffix(hint)),
+            Error::SessionExpired { error, hint } => write!(
+                f,
+                "the session is no longer valid ({error}){}",
+                hint_suffix(hint)
+            ),
+            Error::PatInUseElsewhere {
+                supersessions,
+                window,
+            } => write!(
+                f,
+                "the personal access token's session was superseded {supersessions} times \
+                 within {} minutes: the token is being used to sign in elsewhere (one session \
+                 per PAT). Give each process its own PAT, or share one SessionManager within a \
+                 process; call SessionManager::resume() to try again",
+                window.as_secs() / 60
+            ),
+            Error::UnsupportedByServer {
+                what,
+                server_version,
+                required,
+                release,
+                ..
+            } => write!(
+                f,
+                "{what} needs REST API {required} (Tableau Server {release}) or newer, but the \
+                 server speaks {server_version}"
+            ),
+            Error::ServerTooOld { .. } => f.write_str(
+                "the server does not answer `GET /api/2.4/serverinfo` (404003): it is older than \
+                 Tableau Server 10.1 (REST API 2.4), or the URL is not the Tableau server's root; \
+                 pin a version with ClientBuilder::api_version if it is an old server",
+            ),
+            Error::InsecureUrl { host } => write!(
+                f,
+                "refusing to send credentials over plain http to `{host}`: use https://, or \
+                 ClientBuilder::allow_insecure_http(true) on a trusted network"
+            ),
+            Error::Redirect {
+                status,
+                location,
+                reason,
+            } => write!(
+                f,
+                "refused to follow the HTTP {status} redirect to `{location}`: {reason}"
+            ),
+            Error::TooManyRedirects { hops, location } => write!(
+                f,
+                "sign-in was redirected more than {hops} times (last `Location`: `{location}`)"
+            ),
+            Error::UnexpectedResponse(error) => fmt::Display::fmt(error, f),
+            Error::Transport(error) => write!(
+                f,
+                "could not talk to the Tableau server: {error}{}",
+                hint_suffix(&transport_hint(error))
+            ),
+            Error::Timeout(_) => f.write_str("the call to the Tableau server timed out"),
+            Error::SignInTimeout { timeout } => write!(
+                f,
+                "the sign-in did not finish within {} s (the server or the credential provider \
+                 did not answer); the next call tries again. Raise \
+                 SessionManagerBuilder::sign_in_timeout if sign-in is slow but working",
+                timeout.as_secs_f64()
+            ),
+            Error::SignInAborted => f.write_str(
+                "the sign-in ended without a result (its task panicked, or the runtime is \
+                 shutting down); the next call tries again",
+            ),
+            Error::Configuration(message) => {
+                write!(f, "invalid client configuration: {message}")
+            }
+            Error::Render(error) => fmt::Display::fmt(error, f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    /// The cause itself (not the `Arc` that shares it), so callers can downcast it.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // Transparent variants: the wrapped error's own cause, as `#[error(transparent)]`
+            // would give.
+            Error::Provider(error) => error.source(),
+            Error::UnexpectedResponse(error) => error.source(),
+            Error::Render(error) => error.source(),
+            Error::Transport(error) => Some(&**error),
+            Error::Timeout(error) => error
+                .as_deref()
+                .map(|error| error as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
+}
+
+impl From<ProviderError> for Error {
+    fn from(error: ProviderError) -> Self {
+        Error::Provider(error)
+    }
+}
+
+impl From<ParseError> for Error {
+    fn from(error: ParseError) -> Self {
+        Error::UnexpectedResponse(error)
+    }
+}
+
+impl From<RenderError> for Error {
+    fn from(error: RenderError) -> Self {
+        Error::Render(error)
+    }
 }
 
 fn hint_suffix(hint: &Option<impl AsRef<str>>) -> String {
@@ -182,61 +281,13 @@ impl Error {
         }
     }
 
-    /// A copy for tasks that waited for the sign-in that failed with this error.
-    pub(crate) fn clone_for_waiter(&self) -> Error {
-        match self {
-            Error::Tableau { error, hint } => Error::Tableau {
-                error: error.clone(),
-                hint: hint.clone(),
-            },
-            Error::SessionExpired { error, hint } => Error::SessionExpired {
-                error: error.clone(),
-                hint: hint.clone(),
-            },
-            Error::ServerTooOld { error } => Error::ServerTooOld {
-                error: error.clone(),
-            },
-            Error::PatInUseElsewhere {
-                supersessions,
-                window,
-            } => Error::PatInUseElsewhere {
-                supersessions: *supersessions,
-                window: *window,
-            },
-            Error::UnsupportedByServer {
-                feature,
-                what,
-                server_version,
-                required,
-                release,
-            } => Error::UnsupportedByServer {
-                feature: *feature,
-                what,
-                server_version: *server_version,
-                required: *required,
-                release,
-            },
-            Error::InsecureUrl { host } => Error::InsecureUrl { host: host.clone() },
-            Error::Redirect {
-                status,
-                location,
-                reason,
-            } => Error::Redirect {
-                status: *status,
-                location: location.clone(),
-                reason,
-            },
-            Error::TooManyRedirects { hops, location } => Error::TooManyRedirects {
-                hops: *hops,
-                location: location.clone(),
-            },
-            Error::UnexpectedResponse(e) => Error::UnexpectedResponse(e.clone()),
-            Error::Configuration(m) => Error::Configuration(m.clone()),
-            Error::Render(e) => Error::Render(e.clone()),
-            Error::Timeout(_) => Error::Timeout(None),
-            other => Error::SignInFailed {
-                message: other.to_string(),
-            },
+    /// A transport failure from reqwest: [`Error::Timeout`] for a timeout, else
+    /// [`Error::Transport`].
+    pub(crate) fn from_reqwest(error: reqwest::Error) -> Error {
+        if error.is_timeout() {
+            Error::Timeout(Some(Arc::new(error)))
+        } else {
+            Error::Transport(Arc::new(error))
         }
     }
 
@@ -332,6 +383,23 @@ fn looks_like_luid(site: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clone_keeps_the_real_cause() {
+        let cause = reqwest::Client::new().get("not a url").build().unwrap_err();
+        let text = cause.to_string();
+        let error = Error::from_reqwest(cause);
+        let copy = error.clone();
+        for error in [&error, &copy] {
+            assert!(matches!(error, Error::Transport(_)), "{error:?}");
+            let source = std::error::Error::source(error).expect("a cause");
+            let reqwest = source
+                .downcast_ref::<reqwest::Error>()
+                .expect("the reqwest error");
+            assert_eq!(reqwest.to_string(), text);
+        }
+        assert_eq!(error.to_string(), copy.to_string());
+    }
 
     #[test]
     fn recognises_luids() {

@@ -9,16 +9,21 @@
 //! - [`SessionManager`] shares one session between many tasks: one sign-in however many ask
 //!   at once, a new sign-in when the server ends the session (once per failing request), a
 //!   proactive refresh before the idle limit, and a clear error when a personal access token
-//!   is used elsewhere.
+//!   is used elsewhere. It gets new sessions from a [`SessionSource`] (a sign-in by default;
+//!   the seam for stores shared between processes).
+//! - `SessionMiddleware` (feature `middleware`) puts the manager's session into your own
+//!   `reqwest_middleware` stack, with the same rules as [`SessionManager::send`].
 //! - [`Error`] carries the Tableau code, summary and detail and a hint naming the likely
-//!   cause. No `Display` or `Debug` output contains a secret or a token.
+//!   cause. No `Display` or `Debug` output contains a secret or a token. It is `Clone`, so
+//!   every task that waited for one sign-in gets its error.
 //!
-//! The credential providers are re-exported behind features (all on by default).
+//! The credential providers are re-exported behind features (all on by default), and so is
+//! every core type a user needs ([`ProviderChain`], [`StaticEnv`], the time seams, …): all of
+//! it is under `tableau_auth::`.
 //!
 //! ```
 //! use std::sync::Arc;
-//! use tableau_auth::{Client, SessionManager};
-//! use tableau_auth_core::{AuthProvider, Credentials, ProviderError, async_trait};
+//! use tableau_auth::{AuthProvider, Client, Credentials, ProviderError, SessionManager, async_trait};
 //!
 //! #[derive(Debug)]
 //! struct Admin;
@@ -50,37 +55,73 @@
 
 #![warn(missing_docs)]
 
-mod builder;
+// The modules, in dependency order: each one uses only modules above it (no cycles).
+//
+//   error          Error and its hints                          (core types only)
+//   retry          RetryPolicy, Retry-After                     (nothing of this crate)
+//   transport      Transport: HTTP client, retries, redirects   error, retry
+//   session        Session, URLs under /api/{version}/          error
+//   responses      answers -> results, Tableau errors -> hints  error, session
+//   client         Client: server info, versions, sign-in       error, responses, session, transport
+//   builder        ClientBuilder (and Client::builder)          client, error, retry, transport
+//   calls          sign out, switch site, current session, user client, error, responses, session, transport
+//   from_env       Client::from_env (feature `env`)             builder, client, error
+//   cache          LazyCache: single flight, keyed, timeout     (nothing of this crate)
+//   policy         re-sign-in rules: refresh, supersession, stop error, session
+//   source         SessionSource: where new sessions come from  client, error, session
+//   manager        SessionManager: cache + policy + source      cache, client, error, policy, responses, session, source, transport
+//   manager_builder SessionManagerBuilder (and the constructors) client, manager, policy, source
+//   middleware     reqwest-middleware layer (feature)           error, manager
+//
+// docs/architecture.md draws the same layers and says what each may not touch.
 
-/// The README's example is compiled as a doctest, so it cannot drift from the API.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
+mod builder;
+mod cache;
 mod calls;
 mod client;
 mod error;
 #[cfg(feature = "env")]
 mod from_env;
 mod manager;
-mod manager_config;
+mod manager_builder;
+#[cfg(feature = "middleware")]
+mod middleware;
+mod policy;
 mod responses;
 mod retry;
 mod session;
+mod source;
 mod transport;
+
+/// The README's example is compiled as a doctest, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 
 pub use builder::{ClientBuilder, DEFAULT_USER_AGENT};
 pub use client::Client;
 pub use error::Error;
 pub use manager::SessionManager;
-pub use manager_config::SessionManagerBuilder;
+pub use manager_builder::{DEFAULT_SIGN_IN_TIMEOUT, SessionManagerBuilder};
 pub use retry::RetryPolicy;
 pub use session::Session;
+pub use source::{LoadReason, LoadRequest, SessionSource};
 
-pub use secrecy::{ExposeSecret, SecretString};
+#[cfg(feature = "middleware")]
+pub use middleware::SessionMiddleware;
+/// The `reqwest-middleware` crate the [`SessionMiddleware`] is built for (feature
+/// `middleware`): build your stack with this one, so the versions always match.
+#[cfg(feature = "middleware")]
+pub use reqwest_middleware;
+
+// Everything a user of this crate needs from the core crate, under one path.
+pub use secrecy::{self, ExposeSecret, SecretString};
 pub use tableau_auth_core::{
-    ApiVersion, AuthProvider, CredentialKind, Credentials, CurrentSession, ErrorCode, Feature,
-    ParseError, ProviderError, RenderError, ServerInfo, Sleep, TableauError, TimeSource,
-    UserDetails, WireFormat,
+    ApiVersion, ApiVersionParseError, AuthProvider, CredentialFamily, CredentialKind,
+    CredentialKindParseError, Credentials, CurrentSession, Env, ErrorCode, Feature, ManualSleep,
+    ManualTimeSource, ParseError, ProcessEnv, ProviderChain, ProviderError, REDACTED, Redacted,
+    RenderError, ServerInfo, SessionSite, SessionUser, SignInTarget, Sleep, SleepFuture, StaticEnv,
+    SystemTimeSource, TableauError, TimeSource, TokioSleep, UserDetails, WireFormat, async_trait,
 };
 
 #[cfg(feature = "env")]
@@ -94,7 +135,8 @@ pub use tableau_auth_pat::PersonalAccessTokenProvider;
 #[cfg(feature = "uat")]
 pub use tableau_auth_uat::{PrivateKey, UnifiedAccessTokenBuilder, UnifiedAccessTokenProvider};
 
-/// The core crate (provider trait, value types, wire formats, time seams).
+/// The core crate (provider trait, value types, wire formats, time seams). Everything a user
+/// needs is also re-exported at the top of this crate.
 pub use tableau_auth_core as core;
 
 /// The name of the session token header.

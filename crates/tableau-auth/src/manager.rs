@@ -1,19 +1,27 @@
 //! [`SessionManager`]: one shared session, signed in lazily and again when it ends.
+//!
+//! A thin layer: the [`LazyCache`] holds the session and runs one sign-in at a time, the
+//! [`Policy`] decides when a session is stale, when a rejection counts as a supersession and
+//! when to stop, and the [`SessionSource`] signs in. This module wires them together and
+//! sends authenticated requests ([`SessionManager::send`], and the middleware through
+//! [`SessionManager::exchange`]). The constructors are in `manager_builder.rs`.
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
+use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
-use tableau_auth_core::{AuthProvider, CredentialKind, ErrorCode};
+use tableau_auth_core::TimeSource;
 
-use crate::client::{Client, token_header};
+use crate::cache::{Entry, LazyCache, LoadError, Loaded, Previous, Reported};
+use crate::client::Client;
 use crate::error::Error;
-use crate::manager_config::{ManagerConfig, SessionManagerBuilder};
-use crate::responses::Call;
-use crate::session::Session;
-use crate::transport::{Follow, Replay, transport_error};
+use crate::policy::{Live, Policy, PolicyConfig, is_token_rejection};
+use crate::responses::{Call, error_from_response};
+use crate::session::{Session, token_header};
+use crate::source::{LoadReason, LoadRequest, SessionSource};
+use crate::transport::{Follow, Replay, Transport};
 
 /// Keeps one session alive for many tasks: signs in on first use (one sign-in however many
 /// tasks ask at once), refreshes before the idle limit, and signs in again — once per failing
@@ -28,6 +36,11 @@ use crate::transport::{Follow, Replay, transport_error};
 /// too and answers every later call with that error without asking the server again, so a
 /// long job cannot lock an account or flood the server; [`resume`](SessionManager::resume)
 /// after fixing the credentials.
+///
+/// A sign-in runs in a task of its own, bounded by the
+/// [sign-in timeout](crate::SessionManagerBuilder::sign_in_timeout): every task waiting for it
+/// gets its result (the same session, or the same error), and a caller that gives up does not
+/// cancel it for the others.
 #[derive(Clone, Debug)]
 pub struct SessionManager {
     inner: Arc<ManagerInner>,
@@ -36,60 +49,38 @@ pub struct SessionManager {
 #[derive(Debug)]
 struct ManagerInner {
     client: Client,
-    provider: Arc<dyn AuthProvider>,
-    config: ManagerConfig,
-    current: RwLock<Option<Arc<Session>>>,
-    /// Milliseconds since the epoch of the last successful use of the current session.
-    last_used_ms: AtomicU64,
-    state: tokio::sync::Mutex<State>,
-    sign_ins: AtomicU64,
-    attempts_finished: AtomicU64,
-}
-
-#[derive(Debug, Default)]
-struct State {
+    source: Arc<dyn SessionSource>,
+    policy: Arc<Policy>,
+    cache: LazyCache<Arc<Live>, Error>,
     /// The site chosen with `switch_site`, kept for later sign-ins.
-    site: Option<String>,
-    supersessions: VecDeque<SystemTime>,
-    stopped: bool,
-    /// The server refused the credentials (401001): every later call gets this error.
-    refused: Option<Error>,
-    last_failure: Option<Error>,
+    site: Arc<Mutex<Option<String>>>,
+    sign_ins: Arc<AtomicU64>,
 }
 
-fn millis(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
+/// Everything a sign-in needs, owned, so that it can run in a task of its own.
+struct SignInJob {
+    source: Arc<dyn SessionSource>,
+    policy: Arc<Policy>,
+    time: Arc<dyn TimeSource>,
+    site: Option<String>,
+    sign_ins: Arc<AtomicU64>,
 }
 
 impl SessionManager {
-    /// A manager with the default settings (240-minute idle lifetime, 14-day PAT warning,
-    /// stop after 3 supersessions in 10 minutes).
-    pub fn new(client: Client, provider: Arc<dyn AuthProvider>) -> SessionManager {
-        SessionManager::builder(client, provider).build()
-    }
-
-    /// Configures a manager.
-    pub fn builder(client: Client, provider: Arc<dyn AuthProvider>) -> SessionManagerBuilder {
-        SessionManagerBuilder::new(client, provider)
-    }
-
-    pub(crate) fn from_config(
+    pub(crate) fn from_parts(
         client: Client,
-        provider: Arc<dyn AuthProvider>,
-        config: ManagerConfig,
+        source: Arc<dyn SessionSource>,
+        config: PolicyConfig,
+        sign_in_timeout: Duration,
     ) -> Self {
         SessionManager {
             inner: Arc::new(ManagerInner {
                 client,
-                provider,
-                config,
-                current: RwLock::new(None),
-                last_used_ms: AtomicU64::new(0),
-                state: tokio::sync::Mutex::new(State::default()),
-                sign_ins: AtomicU64::new(0),
-                attempts_finished: AtomicU64::new(0),
+                source,
+                policy: Arc::new(Policy::new(config)),
+                cache: LazyCache::new(sign_in_timeout),
+                site: Arc::new(Mutex::new(None)),
+                sign_ins: Arc::new(AtomicU64::new(0)),
             }),
         }
     }
@@ -115,10 +106,11 @@ impl SessionManager {
     /// sign-in. A PAT session that dies early counts as a supersession, as in `send`, and may
     /// return [`Error::PatInUseElsewhere`].
     pub async fn invalidate(&self, token: &SecretString) -> Result<(), Error> {
-        let current = self.inner.current();
-        match current {
-            Some(session) if session.token().expose_secret() == token.expose_secret() => {
-                self.inner.forget(&session).await
+        match self.inner.cache.peek() {
+            Some(entry)
+                if entry.value.session().token().expose_secret() == token.expose_secret() =>
+            {
+                self.report_rejected(&entry)
             }
             _ => Ok(()),
         }
@@ -126,15 +118,20 @@ impl SessionManager {
 
     /// The current session, signing in first if needed.
     pub async fn session(&self) -> Result<Arc<Session>, Error> {
-        self.obtain(None).await
+        Ok(Arc::clone(self.entry().await?.value.session()))
     }
 
-    /// The current session without signing in, if there is one.
-    pub fn current_session(&self) -> Option<Arc<Session>> {
-        self.inner.current()
+    /// The cached session, if there is one, without signing in and without asking the server
+    /// (unlike [`Client::current_session`], the REST call `GET sessions/current`).
+    pub fn cached_session(&self) -> Option<Arc<Session>> {
+        self.inner
+            .cache
+            .peek()
+            .map(|entry| Arc::clone(entry.value.session()))
     }
 
-    /// How many sign-ins this manager started (for diagnostics and tests).
+    /// How many sessions the manager asked its source for: its sign-ins (for diagnostics and
+    /// tests).
     pub fn sign_in_count(&self) -> u64 {
         self.inner.sign_ins.load(Ordering::Relaxed)
     }
@@ -155,93 +152,36 @@ impl SessionManager {
     /// [`Error::SessionExpired`].
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
         let (_, request) = request.build_split();
-        let request = request.map_err(transport_error)?;
-        let replay = Replay::for_method(request.method());
-        let second_try = request.try_clone();
-
-        let session = self.obtain(None).await?;
-        let response = self.send_with(&session, request, replay).await?;
-        if response.status() != http::StatusCode::UNAUTHORIZED {
-            self.inner.touch(&session);
-            return Ok(response);
-        }
-        let call = Call::Authenticated { session: &session };
-        let error = self.inner.client.error_for(response, &call).await;
-        if !is_token_rejection(&error) {
-            return Err(error);
-        }
-        let Some(again) = second_try else {
-            tracing::debug!("the request body cannot be sent again; not retrying");
-            self.inner.forget(&session).await?;
-            return Err(error);
+        let request = request.map_err(Error::from_reqwest)?;
+        let mut dispatch = ThroughTransport {
+            transport: self.inner.client.transport(),
+            replay: Replay::for_method(request.method()),
         };
-        tracing::info!(
-            code = ?error.tableau_code().map(|c| c.get()),
-            "the server rejected the session token; signing in again"
-        );
-        let fresh = self.obtain(Some(&session)).await?;
-        let response = self.send_with(&fresh, again, replay).await?;
-        if response.status() == http::StatusCode::UNAUTHORIZED {
-            let call = Call::Authenticated { session: &fresh };
-            let error = self.inner.client.error_for(response, &call).await;
-            if is_token_rejection(&error) {
-                self.inner.forget(&fresh).await?;
-            }
-            return Err(error);
-        }
-        self.inner.touch(&fresh);
-        Ok(response)
-    }
-
-    async fn send_with(
-        &self,
-        session: &Session,
-        mut request: reqwest::Request,
-        replay: Replay,
-    ) -> Result<reqwest::Response, Error> {
-        let target = request.url().origin();
-        if target != session.server_url().origin() {
-            return Err(Error::Configuration(format!(
-                "refusing to send the session token to {}: it is not the Tableau server ({})",
-                target.ascii_serialization(),
-                session.server_url().origin().ascii_serialization()
-            )));
-        }
-        request
-            .headers_mut()
-            .insert(crate::AUTH_HEADER, token_header(session)?);
-        self.inner
-            .client
-            .execute(request, replay, Follow::SameOrigin)
-            .await
+        self.exchange(request, &mut dispatch).await
     }
 
     /// Switches the shared session to another site (Tableau Server only); later sign-ins keep
     /// that site.
     pub async fn switch_site(&self, content_url: &str) -> Result<Arc<Session>, Error> {
-        let session = self.obtain(None).await?;
-        let mut state = self.inner.state.lock().await;
-        let switched = self.inner.client.switch_site(&session, content_url).await?;
-        state.site = Some(content_url.to_owned());
-        if switched.token().expose_secret() == session.token().expose_secret() {
-            // Already on that site (403070): the same session, just used.
-            self.inner.touch(&session);
-            return Ok(session);
-        }
-        Ok(self.inner.install(switched))
+        // Signed in first (as the provider's site), like any call.
+        self.entry().await?;
+        let client = self.inner.client.clone();
+        let job = self.job(Some(content_url.to_owned()));
+        let site = Arc::clone(&self.inner.site);
+        let entry = self
+            .inner
+            .cache
+            .load_next(move |previous| switch_site_job(client, job, site, previous))
+            .await
+            .map_err(into_error)?;
+        Ok(Arc::clone(entry.value.session()))
     }
 
-    /// Signs the shared session out (if there is one). The next call signs in again.
+    /// Signs the shared session out (if there is one), after any sign-in under way. The next
+    /// call signs in again.
     pub async fn sign_out(&self) -> Result<(), Error> {
-        let _state = self.inner.state.lock().await;
-        let session = self
-            .inner
-            .current
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        match session {
-            Some(session) => self.inner.client.sign_out(&session).await,
+        match self.inner.cache.take().await {
+            Some(entry) => self.inner.client.sign_out(entry.value.session()).await,
             None => Ok(()),
         }
     }
@@ -249,181 +189,248 @@ impl SessionManager {
     /// Clears a stop — [`Error::PatInUseElsewhere`], or credentials the server refused
     /// (401001) — and the supersession history. The next call signs in again.
     pub async fn resume(&self) {
-        let mut state = self.inner.state.lock().await;
-        state.stopped = false;
-        state.refused = None;
-        state.supersessions.clear();
+        self.inner.policy.resume();
     }
 
-    /// A fresh session: the current one, or — single flight — a new sign-in. `failed` is the
-    /// session a server just rejected: if it has already been replaced, the replacement is
-    /// returned without signing in.
-    async fn obtain(&self, failed: Option<&Arc<Session>>) -> Result<Arc<Session>, Error> {
+    /// Sends `request` with the session's token through `dispatch`, with the re-sign-in rules
+    /// of [`send`](SessionManager::send): one new sign-in and one resend after a token
+    /// rejection, keyed on the rejected session, supersessions counted, the 401001 stop
+    /// honoured, and never a token for another origin. `send` and the middleware both use it.
+    pub(crate) async fn exchange<D: Dispatch>(
+        &self,
+        request: reqwest::Request,
+        dispatch: &mut D,
+    ) -> Result<reqwest::Response, D::Error> {
+        let second_try = request.try_clone();
+        let entry = self.entry().await.map_err(D::auth_error)?;
+        let request = authorize(entry.value.session(), request).map_err(D::auth_error)?;
+        let response = dispatch.dispatch(request).await?;
+        let error = match self.judge(&entry, response).await {
+            Judged::Answer(response) => return Ok(response),
+            Judged::Failed(error) => return Err(D::auth_error(error)),
+            Judged::Rejected(error) => error,
+        };
+        let Some(again) = second_try else {
+            tracing::debug!("the request body cannot be sent again; not retrying");
+            self.report_rejected(&entry).map_err(D::auth_error)?;
+            return Err(D::auth_error(error));
+        };
+        tracing::info!(
+            code = ?error.tableau_code().map(|c| c.get()),
+            "the server rejected the session token; signing in again"
+        );
+        let fresh = self.renew(&entry).await.map_err(D::auth_error)?;
+        let again = authorize(fresh.value.session(), again).map_err(D::auth_error)?;
+        let response = dispatch.dispatch(again).await?;
+        match self.judge(&fresh, response).await {
+            Judged::Answer(response) => Ok(response),
+            Judged::Failed(error) => Err(D::auth_error(error)),
+            Judged::Rejected(error) => {
+                self.report_rejected(&fresh).map_err(D::auth_error)?;
+                Err(D::auth_error(error))
+            }
+        }
+    }
+
+    /// A usable session: the cached one, or — single flight — a new sign-in.
+    async fn entry(&self) -> Result<Entry<Arc<Live>>, Error> {
         let inner = &*self.inner;
-        if failed.is_none() {
-            if let Some(session) = inner.fresh_current() {
-                return Ok(session);
-            }
+        let now = inner.client.now();
+        let fresh = |live: &Arc<Live>| inner.policy.is_fresh(live, now);
+        if let Some(entry) = inner.cache.get(fresh) {
+            return Ok(entry);
         }
-        let attempts_seen = inner.attempts_finished.load(Ordering::Acquire);
-        let mut state = inner.state.lock().await;
-        if state.stopped {
-            return Err(inner.config.pat_in_use_error());
-        }
-        if let Some(refused) = &state.refused {
-            return Err(refused.clone_for_waiter());
-        }
-        if let Some(current) = inner.current() {
-            let rejected = failed.is_some_and(|f| Arc::ptr_eq(f, &current));
-            if rejected {
-                inner.reject(&mut state, &current)?;
-            } else if let Some(fresh) = inner.fresh_current() {
-                return Ok(fresh);
-            } else {
-                tracing::debug!("the session is close to its idle limit; signing in again");
-            }
-        }
-        if inner.attempts_finished.load(Ordering::Acquire) != attempts_seen {
-            if let Some(error) = &state.last_failure {
-                return Err(error.clone_for_waiter());
-            }
-        }
-        inner.sign_ins.fetch_add(1, Ordering::Relaxed);
-        let result = inner
-            .client
-            .sign_in_as(
-                &*inner.provider,
-                inner.client.format(),
-                state.site.as_deref(),
-            )
-            .await;
-        inner.attempts_finished.fetch_add(1, Ordering::Release);
-        match result {
-            Ok(session) => {
-                state.last_failure = None;
-                inner.warn_if_pat_expires_soon(&session);
-                Ok(inner.install(session))
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, "sign-in failed");
-                if error.tableau_code() == Some(ErrorCode::SIGNIN_ERROR) {
-                    tracing::warn!(
-                        "the server refused the credentials; the session manager stops until \
-                         resume() is called"
-                    );
-                    state.refused = Some(error.clone_for_waiter());
-                }
-                state.last_failure = Some(error.clone_for_waiter());
-                Err(error)
-            }
+        // Stopped: answer at once, without starting a sign-in.
+        inner.policy.check()?;
+        let job = self.job(self.site());
+        inner
+            .cache
+            .get_or_load(fresh, move |previous| sign_in_job(job, previous))
+            .await
+            .map_err(into_error)
+    }
+
+    /// The session that replaces `failed` (which the server rejected): the one another task
+    /// already got, or a new sign-in.
+    async fn renew(&self, failed: &Entry<Arc<Live>>) -> Result<Entry<Arc<Live>>, Error> {
+        self.report_rejected(failed)?;
+        self.entry().await
+    }
+
+    /// Marks `entry` rejected (keyed: only while it is current, and counted once) and judges
+    /// the rejection (a supersession may stop the manager).
+    fn report_rejected(&self, entry: &Entry<Arc<Live>>) -> Result<(), Error> {
+        match self.inner.cache.report_failed(entry.generation) {
+            Reported::Marked => self
+                .inner
+                .policy
+                .on_rejected(&entry.value, self.inner.client.now()),
+            Reported::AlreadyMarked | Reported::Replaced | Reported::Loading => Ok(()),
         }
     }
-}
 
-fn is_token_rejection(error: &Error) -> bool {
-    match error {
-        Error::SessionExpired { .. } => true,
-        Error::UnexpectedResponse(parse) => parse.status == Some(401),
-        other => matches!(
-            other.tableau_code(),
-            Some(ErrorCode::INVALID_CREDENTIALS | ErrorCode::UNAUTHORIZED)
-        ),
+    /// What an answer to an authenticated request means for the session.
+    async fn judge(&self, entry: &Entry<Arc<Live>>, response: reqwest::Response) -> Judged {
+        let now = self.inner.client.now();
+        if response.status() != http::StatusCode::UNAUTHORIZED {
+            entry.value.touch(now);
+            return Judged::Answer(response);
+        }
+        let call = Call::Authenticated {
+            session: entry.value.session(),
+        };
+        let error = error_from_response(response, &call, now).await;
+        if is_token_rejection(&error) {
+            Judged::Rejected(error)
+        } else {
+            Judged::Failed(error)
+        }
     }
-}
 
-impl ManagerInner {
-    fn current(&self) -> Option<Arc<Session>> {
-        self.current
-            .read()
+    fn site(&self) -> Option<String> {
+        self.inner
+            .site
+            .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
-    /// The current session if it is not within `refresh_buffer` of its idle limit.
-    fn fresh_current(&self) -> Option<Arc<Session>> {
-        let guard = self.current.read().unwrap_or_else(PoisonError::into_inner);
-        let session = guard.as_ref()?;
-        let now = millis(self.client.time_source().now());
-        let idle = now.saturating_sub(self.last_used_ms.load(Ordering::Relaxed));
-        (idle < self.config.refresh_after_ms()).then(|| Arc::clone(session))
-    }
-
-    fn install(&self, session: Session) -> Arc<Session> {
-        let session = Arc::new(session);
-        let mut guard = self.current.write().unwrap_or_else(PoisonError::into_inner);
-        self.last_used_ms
-            .store(millis(session.issued_at()), Ordering::Relaxed);
-        *guard = Some(Arc::clone(&session));
-        session
-    }
-
-    /// Records a successful use of `session` (the server slid its idle limit).
-    fn touch(&self, session: &Arc<Session>) {
-        let guard = self.current.read().unwrap_or_else(PoisonError::into_inner);
-        if guard.as_ref().is_some_and(|c| Arc::ptr_eq(c, session)) {
-            let now = millis(self.client.time_source().now());
-            self.last_used_ms.store(now, Ordering::Relaxed);
-        }
-    }
-
-    /// Forgets `session` after the server rejected it (without signing in again).
-    async fn forget(&self, session: &Arc<Session>) -> Result<(), Error> {
-        let mut state = self.state.lock().await;
-        match self.current() {
-            Some(current) if Arc::ptr_eq(&current, session) => self.reject(&mut state, &current),
-            _ => Ok(()),
-        }
-    }
-
-    /// The server rejected the current session: drop it, and count a supersession when a PAT
-    /// session died before it could have expired.
-    fn reject(&self, state: &mut State, current: &Arc<Session>) -> Result<(), Error> {
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = None;
-        let now = self.client.time_source().now();
-        let idle = millis(now).saturating_sub(self.last_used_ms.load(Ordering::Relaxed));
-        let could_have_expired = idle >= self.config.lifetime_ms();
-        if current.credential_kind() != CredentialKind::PersonalAccessToken || could_have_expired {
-            return Ok(());
-        }
-        let window = self.config.supersession_window;
-        state.supersessions.push_back(now);
-        while let Some(first) = state.supersessions.front() {
-            if now.duration_since(*first).unwrap_or_default() > window {
-                state.supersessions.pop_front();
-            } else {
-                break;
-            }
-        }
-        let seen = state.supersessions.len();
-        tracing::warn!(
-            supersessions = seen,
-            window_minutes = window.as_secs() / 60,
-            "the personal access token's session ended before its idle limit: another sign-in \
-             with the same token (one session per PAT) or a revoked token; is the token used by \
-             another process?"
-        );
-        if seen >= self.config.max_supersessions as usize {
-            state.stopped = true;
-            return Err(self.config.pat_in_use_error());
-        }
-        Ok(())
-    }
-
-    fn warn_if_pat_expires_soon(&self, session: &Session) {
-        if let Some(left) = session.pat_expires_in() {
-            if left < self.config.pat_expiry_warning {
-                tracing::warn!(
-                    days_left = left.as_secs() / 86_400,
-                    hours_left = left.as_secs() / 3_600,
-                    "the personal access token expires soon; create a new one and update the \
-                     configuration before it does"
-                );
-            }
+    fn job(&self, site: Option<String>) -> SignInJob {
+        SignInJob {
+            source: Arc::clone(&self.inner.source),
+            policy: Arc::clone(&self.inner.policy),
+            time: Arc::clone(self.inner.client.time_source()),
+            site,
+            sign_ins: Arc::clone(&self.inner.sign_ins),
         }
     }
 }
 
-/// `Duration` helper kept here so the builder stays small.
-pub(crate) fn as_millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+/// The answer to an authenticated request, judged.
+enum Judged {
+    /// Anything but a 401: returned as it is.
+    Answer(reqwest::Response),
+    /// The token is dead (401002, 401000): sign in again.
+    Rejected(Error),
+    /// A 401 that signing in again cannot fix.
+    Failed(Error),
+}
+
+/// Puts the session's token on `request`, unless the request is for another origin.
+fn authorize(session: &Session, mut request: reqwest::Request) -> Result<reqwest::Request, Error> {
+    let target = request.url().origin();
+    if target != session.server_url().origin() {
+        return Err(Error::Configuration(format!(
+            "refusing to send the session token to {}: it is not the Tableau server ({})",
+            target.ascii_serialization(),
+            session.server_url().origin().ascii_serialization()
+        )));
+    }
+    request
+        .headers_mut()
+        .insert(crate::AUTH_HEADER, token_header(session)?);
+    Ok(request)
+}
+
+/// How [`SessionManager::exchange`] sends a request it has put the token on.
+#[async_trait]
+pub(crate) trait Dispatch: Send {
+    /// What a failed send returns.
+    type Error: Send;
+
+    /// Sends the request.
+    async fn dispatch(
+        &mut self,
+        request: reqwest::Request,
+    ) -> Result<reqwest::Response, Self::Error>;
+
+    /// Turns the manager's own errors (sign-in, refused request) into `Self::Error`.
+    fn auth_error(error: Error) -> Self::Error;
+}
+
+/// `send`: through the client's transport (retries; redirects on the same origin only).
+struct ThroughTransport<'a> {
+    transport: &'a Transport,
+    replay: Replay,
+}
+
+#[async_trait]
+impl Dispatch for ThroughTransport<'_> {
+    type Error = Error;
+
+    async fn dispatch(&mut self, request: reqwest::Request) -> Result<reqwest::Response, Error> {
+        self.transport
+            .execute(request, self.replay, Follow::SameOrigin)
+            .await
+    }
+
+    fn auth_error(error: Error) -> Error {
+        error
+    }
+}
+
+/// Signs in (the load of the session cache): the policy first (a stop answers at once; a
+/// rejected session is judged), then the source, then what the outcome teaches the policy.
+async fn sign_in_job(
+    job: SignInJob,
+    previous: Option<Previous<Arc<Live>>>,
+) -> Result<Loaded<Arc<Live>>, Error> {
+    let now = job.time.now();
+    let reason = match &previous {
+        None => LoadReason::FirstUse,
+        Some(previous) if previous.failed => {
+            job.policy.on_rejected(&previous.entry.value, now)?;
+            LoadReason::Rejected
+        }
+        Some(_) => {
+            tracing::debug!("the session is close to its idle limit; signing in again");
+            LoadReason::Refresh
+        }
+    };
+    job.policy.check()?;
+    job.sign_ins.fetch_add(1, Ordering::Relaxed);
+    let request = LoadRequest {
+        site: job.site.as_deref(),
+        replacing: previous.as_ref().map(|p| &**p.entry.value.session()),
+        reason,
+    };
+    let outcome = job.source.load(&request).await;
+    job.policy.after_sign_in(&outcome);
+    Ok(Loaded::Replace(Arc::new(Live::new(outcome?))))
+}
+
+/// Switches the current session to another site (a load of the session cache). Without a
+/// live session to switch, it signs in to that site directly.
+async fn switch_site_job(
+    client: Client,
+    job: SignInJob,
+    site: Arc<Mutex<Option<String>>>,
+    previous: Option<Previous<Arc<Live>>>,
+) -> Result<Loaded<Arc<Live>>, Error> {
+    let target = job.site.clone();
+    let loaded = match &previous {
+        Some(previous) if !previous.failed => {
+            let current = previous.entry.value.session();
+            let content_url = target.as_deref().unwrap_or_default();
+            let switched = client.switch_site(current, content_url).await?;
+            if switched.token().expose_secret() == current.token().expose_secret() {
+                // Already on that site (403070): the same session, just used.
+                previous.entry.value.touch(client.now());
+                Loaded::Keep
+            } else {
+                Loaded::Replace(Arc::new(Live::new(switched)))
+            }
+        }
+        _ => sign_in_job(job, previous).await?,
+    };
+    *site.lock().unwrap_or_else(PoisonError::into_inner) = target;
+    Ok(loaded)
+}
+
+fn into_error(error: LoadError<Error>) -> Error {
+    match error {
+        LoadError::Failed(error) => error,
+        LoadError::TimedOut(timeout) => Error::SignInTimeout { timeout },
+        LoadError::Aborted => Error::SignInAborted,
+    }
 }

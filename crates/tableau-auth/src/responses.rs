@@ -1,13 +1,13 @@
 //! Turning answers into results: success bodies, and Tableau errors with hints.
+//!
+//! Pure functions of the answer, the call it belongs to and the time; no client, no state.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tableau_auth_core::{CredentialKind, ErrorCode, TableauError};
 
-use crate::client::Client;
 use crate::error::{Error, METHOD_NOT_ALLOWED_HINT, PAT_USED_ELSEWHERE, sign_in_hint};
 use crate::session::Session;
-use crate::transport::transport_error;
 
 /// A 401002 on a PAT session younger than this is blamed on another sign-in with the same
 /// PAT: no server's idle limit is shorter (Tableau Cloud: 120 minutes).
@@ -30,17 +30,18 @@ pub(crate) enum Call<'a> {
     },
 }
 
-/// The status and body of a 2xx answer, or the error the answer describes.
+/// The status and body of a 2xx answer, or the error the answer describes. `now` is the
+/// client's time (for the age of a rejected session).
 pub(crate) async fn read_success(
     response: reqwest::Response,
     call: &Call<'_>,
-    client: &Client,
+    now: SystemTime,
 ) -> Result<(u16, Vec<u8>), Error> {
     let status = response.status().as_u16();
     if !response.status().is_success() {
-        return Err(error_from_response(response, call, client).await);
+        return Err(error_from_response(response, call, now).await);
     }
-    let body = response.bytes().await.map_err(transport_error)?;
+    let body = response.bytes().await.map_err(Error::from_reqwest)?;
     Ok((status, body.to_vec()))
 }
 
@@ -48,21 +49,21 @@ pub(crate) async fn read_success(
 pub(crate) async fn error_from_response(
     response: reqwest::Response,
     call: &Call<'_>,
-    client: &Client,
+    now: SystemTime,
 ) -> Error {
     let status = response.status().as_u16();
     let body = match response.bytes().await {
         Ok(body) => body,
-        Err(e) => return transport_error(e),
+        Err(e) => return Error::from_reqwest(e),
     };
     match TableauError::parse(status, &body) {
-        Ok(error) => classify(error, call, client),
+        Ok(error) => classify(error, call, now),
         Err(parse) => Error::UnexpectedResponse(parse),
     }
 }
 
 /// Picks the variant and the hint for a Tableau error.
-pub(crate) fn classify(error: TableauError, call: &Call<'_>, client: &Client) -> Error {
+pub(crate) fn classify(error: TableauError, call: &Call<'_>, now: SystemTime) -> Error {
     if error.code == ErrorCode::METHOD_NOT_ALLOWED {
         return Error::Tableau {
             error,
@@ -82,7 +83,7 @@ pub(crate) fn classify(error: TableauError, call: &Call<'_>, client: &Client) ->
                 || error.code == ErrorCode::UNAUTHORIZED =>
         {
             let hint = (error.code == ErrorCode::INVALID_CREDENTIALS
-                && probably_superseded(session, client))
+                && probably_superseded(session, now))
             .then(|| PAT_USED_ELSEWHERE.to_owned());
             Error::SessionExpired { error, hint }
         }
@@ -129,11 +130,9 @@ fn other_hint(code: ErrorCode, call: &Call<'_>) -> Option<&'static str> {
 }
 
 /// Whether a 401002 on this session is best explained by another sign-in with its PAT.
-pub(crate) fn probably_superseded(session: &Session, client: &Client) -> bool {
+pub(crate) fn probably_superseded(session: &Session, now: SystemTime) -> bool {
     session.credential_kind() == CredentialKind::PersonalAccessToken
-        && client
-            .time_source()
-            .now()
+        && now
             .duration_since(session.issued_at())
             .is_ok_and(|age| age < SUPERSESSION_SUSPECT_AGE)
 }

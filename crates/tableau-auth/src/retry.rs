@@ -8,21 +8,21 @@ use http::{HeaderMap, StatusCode};
 /// errors (502, 503, 504) and connection failures. Other 4xx answers are never retried.
 ///
 /// A `Retry-After` header (seconds or an HTTP date) replaces the computed delay. Retrying stops
-/// after [`max_attempts`](RetryPolicy::max_attempts) attempts, or when the next wait would end
-/// after the [`total_deadline`](RetryPolicy::total_deadline) (counted from the first attempt,
-/// on the client's [`TimeSource`](tableau_auth_core::TimeSource)).
+/// after [`max_attempts`](RetryPolicy::with_max_attempts) attempts, or when the next wait would
+/// end after the [`total_deadline`](RetryPolicy::with_total_deadline) (counted from the first attempt,
+/// on the client's [`TimeSource`](crate::TimeSource)).
 ///
 /// ```
 /// use std::time::Duration;
 /// use tableau_auth::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
-///     .max_attempts(5)
-///     .base_delay(Duration::from_millis(100))
-///     .jitter(false);
+///     .with_max_attempts(5)
+///     .with_base_delay(Duration::from_millis(100))
+///     .with_jitter(false);
 /// assert_eq!(policy.backoff(1), Duration::from_millis(100));
 /// assert_eq!(policy.backoff(3), Duration::from_millis(400));
-/// assert_eq!(RetryPolicy::none().get_max_attempts(), 1);
+/// assert_eq!(RetryPolicy::none().max_attempts(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
@@ -57,21 +57,21 @@ impl RetryPolicy {
 
     /// How many attempts in total (the first one included); at least 1.
     #[must_use]
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// The delay before the first retry; it doubles for each further one.
     #[must_use]
-    pub fn base_delay(mut self, delay: Duration) -> Self {
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
         self
     }
 
     /// The longest computed delay (a `Retry-After` may ask for more, within the deadline).
     #[must_use]
-    pub fn max_delay(mut self, delay: Duration) -> Self {
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
     }
@@ -82,7 +82,7 @@ impl RetryPolicy {
     /// bounded by the client's own timeout ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout)),
     /// so the worst case is the deadline plus one timeout.
     #[must_use]
-    pub fn total_deadline(mut self, deadline: Duration) -> Self {
+    pub fn with_total_deadline(mut self, deadline: Duration) -> Self {
         self.total_deadline = deadline;
         self
     }
@@ -90,19 +90,34 @@ impl RetryPolicy {
     /// Whether to randomise computed delays (between half and all of the computed value), so
     /// that many clients do not retry in lock-step. `Retry-After` values are never randomised.
     #[must_use]
-    pub fn jitter(mut self, jitter: bool) -> Self {
+    pub fn with_jitter(mut self, jitter: bool) -> Self {
         self.jitter = jitter;
         self
     }
 
-    /// The configured number of attempts.
-    pub fn get_max_attempts(&self) -> u32 {
+    /// How many attempts in total (the first one included).
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
-    /// The configured total deadline.
-    pub fn get_total_deadline(&self) -> Duration {
+    /// The delay before the first retry.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The longest computed delay.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// No retry starts whose wait would end later than this after the first attempt.
+    pub fn total_deadline(&self) -> Duration {
         self.total_deadline
+    }
+
+    /// Whether computed delays are randomised.
+    pub fn jitter(&self) -> bool {
+        self.jitter
     }
 
     /// The computed delay after failed attempt number `attempt` (1-based), before jitter.
@@ -163,16 +178,16 @@ mod tests {
     #[test]
     fn backoff_doubles_up_to_the_maximum() {
         let policy = RetryPolicy::default()
-            .base_delay(Duration::from_secs(1))
-            .max_delay(Duration::from_secs(5))
-            .jitter(false);
+            .with_base_delay(Duration::from_secs(1))
+            .with_max_delay(Duration::from_secs(5))
+            .with_jitter(false);
         let delays: Vec<_> = (1..=5).map(|a| policy.delay(a, None).as_secs()).collect();
         assert_eq!(delays, [1, 2, 4, 5, 5]);
     }
 
     #[test]
     fn jitter_stays_between_half_and_all() {
-        let policy = RetryPolicy::default().base_delay(Duration::from_secs(2));
+        let policy = RetryPolicy::default().with_base_delay(Duration::from_secs(2));
         for _ in 0..100 {
             let d = policy.delay(1, None);
             assert!(

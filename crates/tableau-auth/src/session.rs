@@ -107,7 +107,7 @@ impl Session {
 
     /// The URL of `path` under `/api/{version}/` on this session's server.
     pub fn api_url(&self, path: &str) -> Result<Url, crate::Error> {
-        crate::client::api_url(&self.server_url, self.api_version, path)
+        api_url(&self.server_url, self.api_version, path)
     }
 }
 
@@ -125,4 +125,35 @@ impl fmt::Debug for Session {
             .field("server_url", &self.server_url.as_str())
             .finish()
     }
+}
+
+/// `{server}/api/{version}/{path}`.
+pub(crate) fn api_url(server: &Url, version: ApiVersion, path: &str) -> Result<Url, crate::Error> {
+    let root = server.as_str().trim_end_matches('/');
+    let path = path.trim_start_matches('/');
+    Url::parse(&format!("{root}/api/{version}/{path}"))
+        .map_err(|e| crate::Error::Configuration(format!("cannot build the URL for `{path}`: {e}")))
+}
+
+/// The server root of a URL ending in `/api/{version}/...` (where a sign-in redirect led).
+pub(crate) fn server_root(url: &Url) -> Option<Url> {
+    let path = url.path();
+    let index = path.rfind("/api/")?;
+    let mut root = url.clone();
+    let prefix = format!("{}/", &path[..index]);
+    root.set_path(&prefix);
+    root.set_query(None);
+    root.set_fragment(None);
+    Some(root)
+}
+
+/// The `X-Tableau-Auth` value for a session, marked sensitive so that HTTP libraries never
+/// print it.
+pub(crate) fn token_header(session: &Session) -> Result<http::HeaderValue, crate::Error> {
+    use secrecy::ExposeSecret;
+    let mut value = http::HeaderValue::from_str(session.token().expose_secret()).map_err(|_| {
+        crate::Error::Configuration("the session token is not a valid header value".into())
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
 }

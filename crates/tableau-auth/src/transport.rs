@@ -1,16 +1,34 @@
-//! Sending one request: retries (throttling, gateway errors, connection failures) and
-//! redirects handled by hand (reqwest's own redirect handling is off).
+//! [`Transport`]: sending one request to a Tableau server, with retries and redirects.
+//!
+//! The transport owns the HTTP client (reqwest, its own redirect handling off), the
+//! [`RetryPolicy`], the redirect rules, and the [`Sleep`] and [`TimeSource`] seams. It knows
+//! nothing of clients, sessions or Tableau's answers: it sends a request and hands back the
+//! final response (or a transport error). Everything above it ([`Client`](crate::Client), the
+//! session manager) sends through it.
+//!
+//! The rules, all in this module:
+//! - **Retries** (per the policy): 429, 502, 503 and 504 answers and failed connections, with
+//!   exponential back-off or the server's `Retry-After`, never starting a wait that would end
+//!   after the policy's total deadline. A request that must not run twice
+//!   ([`Replay::OnlyIfNotSent`]) is sent again only when it certainly never ran: a refused
+//!   connection, a 429 or a 503.
+//! - **Redirects** (301, 302, 303, 307, 308): the same request (method and body) is sent again
+//!   to the `Location`, at most [`MAX_REDIRECTS`] hops, never from https to http. An
+//!   authenticated request ([`Follow::SameOrigin`]) follows only on its own origin; an
+//!   unauthenticated one ([`Follow::AnyHost`]) may move to another host, but plain http only to
+//!   the local machine unless insecure http is allowed.
+
+use std::sync::Arc;
 
 use http::StatusCode;
 use http::header::LOCATION;
-use url::Url;
+use tableau_auth_core::{Sleep, TimeSource};
+use url::{Host, Url};
 
-use crate::builder::check_scheme;
-use crate::client::Client;
 use crate::error::Error;
-use crate::retry::{is_refused_unprocessed, is_retryable_status, retry_after};
+use crate::retry::{RetryPolicy, is_refused_unprocessed, is_retryable_status, retry_after};
 
-/// The most redirects a sign-in follows.
+/// The most redirects a request follows.
 pub(crate) const MAX_REDIRECTS: usize = 5;
 
 /// Whether a request may be sent again after it may already have reached the server.
@@ -38,23 +56,62 @@ impl Replay {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Follow {
     /// Unauthenticated calls (sign-in, server info): re-send the same request on
-    /// 301/302/303/307/308 to any host, at most
-    /// [`MAX_REDIRECTS`] hops, never from https to http.
+    /// 301/302/303/307/308 to any host, at most [`MAX_REDIRECTS`] hops, never from https to
+    /// http, and to plain http only on the local machine unless insecure http is allowed.
     AnyHost,
     /// Authenticated calls: only to the same origin (the token must not travel elsewhere).
     SameOrigin,
 }
 
-pub(crate) fn transport_error(error: reqwest::Error) -> Error {
-    if error.is_timeout() {
-        Error::Timeout(Some(error))
-    } else {
-        Error::Transport(error)
-    }
+/// Sends requests: retries, redirects, back-off and the clock. Cheap to clone.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    retry: RetryPolicy,
+    allow_insecure_http: bool,
+    sleep: Arc<dyn Sleep>,
+    time: Arc<dyn TimeSource>,
 }
 
-impl Client {
+impl Transport {
+    /// A transport over `http`, which must not follow redirects itself
+    /// (`reqwest::redirect::Policy::none()`): the transport applies its own rules.
+    pub(crate) fn new(
+        http: reqwest::Client,
+        retry: RetryPolicy,
+        allow_insecure_http: bool,
+        sleep: Arc<dyn Sleep>,
+        time: Arc<dyn TimeSource>,
+    ) -> Self {
+        Transport {
+            http,
+            retry,
+            allow_insecure_http,
+            sleep,
+            time,
+        }
+    }
+
+    /// The HTTP client, to build requests with.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The clock (retry deadlines, `Retry-After` dates; the layers above use it for session
+    /// ages).
+    pub(crate) fn time_source(&self) -> &Arc<dyn TimeSource> {
+        &self.time
+    }
+
+    /// Refuses `http://` for hosts other than the local machine, unless insecure http is
+    /// allowed.
+    pub(crate) fn check_scheme(&self, url: &Url) -> Result<(), Error> {
+        check_scheme(url, self.allow_insecure_http)
+    }
+
     /// Sends `request`, following redirects as `follow` allows and retrying per the policy.
+    /// Returns the final answer whatever its status; errors are transport failures and
+    /// refused redirects.
     pub(crate) async fn execute(
         &self,
         request: reqwest::Request,
@@ -99,6 +156,7 @@ impl Client {
         }
     }
 
+    /// Where a redirect from `from` to `location` leads, if the rules allow following it.
     fn redirect_target(
         &self,
         from: &Url,
@@ -126,7 +184,7 @@ impl Client {
             )),
             Follow::SameOrigin => Ok(target),
             Follow::AnyHost => {
-                check_scheme(&target, self.inner().allow_insecure_http)?;
+                self.check_scheme(&target)?;
                 Ok(target)
             }
         }
@@ -139,13 +197,12 @@ impl Client {
         request: reqwest::Request,
         replay: Replay,
     ) -> Result<reqwest::Response, Error> {
-        let inner = self.inner();
-        let policy = &inner.retry;
-        let start = inner.time.now();
+        let policy = &self.retry;
+        let start = self.time.now();
         let mut request = request;
         let mut attempt = 1u32;
         loop {
-            let spare = if attempt < policy.get_max_attempts() {
+            let spare = if attempt < policy.max_attempts() {
                 request.try_clone()
             } else {
                 None
@@ -153,7 +210,7 @@ impl Client {
             let method = request.method().clone();
             let path = request.url().path().to_owned();
             tracing::trace!(%method, %path, attempt, "sending request");
-            let outcome = inner.http.execute(request).await;
+            let outcome = self.http.execute(request).await;
             let (wait_hint, failure) = match outcome {
                 Ok(response) => {
                     tracing::debug!(%method, %path, status = response.status().as_u16(), "response");
@@ -164,7 +221,7 @@ impl Client {
                         return Ok(response);
                     }
                     (
-                        retry_after(response.headers(), inner.time.now()),
+                        retry_after(response.headers(), self.time.now()),
                         Ok(response),
                     )
                 }
@@ -174,81 +231,49 @@ impl Client {
                             && (error.is_request() || error.is_timeout() || error.is_body()));
                     tracing::debug!(%method, %path, error = %error, retryable, "request failed");
                     if !retryable || spare.is_none() {
-                        return Err(transport_error(error));
+                        return Err(Error::from_reqwest(error));
                     }
                     (None, Err(error))
                 }
             };
             let Some(next) = spare else {
-                return failure.map_err(transport_error);
+                return failure.map_err(Error::from_reqwest);
             };
             let delay = policy.delay(attempt, wait_hint);
-            let elapsed = inner.time.now().duration_since(start).unwrap_or_default();
-            if elapsed.saturating_add(delay) > policy.get_total_deadline() {
+            let elapsed = self.time.now().duration_since(start).unwrap_or_default();
+            if elapsed.saturating_add(delay) > policy.total_deadline() {
                 tracing::debug!(%method, %path, ?delay, "retry deadline reached; giving up");
-                return failure.map_err(transport_error);
+                return failure.map_err(Error::from_reqwest);
             }
             tracing::debug!(%method, %path, attempt, ?delay, "retrying after a delay");
-            inner.sleep.sleep(delay).await;
+            self.sleep.sleep(delay).await;
             request = next;
             attempt += 1;
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn client(url: &str) -> Client {
-        Client::builder().server_url(url).build().unwrap()
+/// Refuses `http://` for hosts other than loopback, unless allowed.
+pub(crate) fn check_scheme(url: &Url, allow_insecure_http: bool) -> Result<(), Error> {
+    if url.scheme() == "https" || allow_insecure_http || is_loopback(url) {
+        return Ok(());
     }
+    Err(Error::InsecureUrl {
+        host: url.host_str().unwrap_or_default().to_owned(),
+    })
+}
 
-    #[test]
-    fn never_downgrades_from_https() {
-        let client = client("https://tableau.example.com");
-        let from = Url::parse("https://tableau.example.com/api/3.27/auth/signin").unwrap();
-        for follow in [Follow::AnyHost, Follow::SameOrigin] {
-            let err = client
-                .redirect_target(
-                    &from,
-                    "http://tableau.example.com/api/3.27/auth/signin",
-                    StatusCode::MOVED_PERMANENTLY,
-                    follow,
-                )
-                .unwrap_err();
-            assert!(
-                matches!(err, Error::Redirect { status: 301, .. }),
-                "{err:?}"
-            );
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(domain)) => {
+            let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+            domain == "localhost" || domain.ends_with(".localhost")
         }
-    }
-
-    #[test]
-    fn sign_in_may_move_to_another_host_but_authenticated_calls_may_not() {
-        let client = client("https://online.tableau.com");
-        let from = Url::parse("https://online.tableau.com/api/3.27/auth/signin").unwrap();
-        let pod = "https://10ay.online.tableau.com/api/3.27/auth/signin";
-        let found = StatusCode::FOUND;
-        assert!(
-            client
-                .redirect_target(&from, pod, found, Follow::AnyHost)
-                .is_ok()
-        );
-        assert!(
-            client
-                .redirect_target(&from, pod, found, Follow::SameOrigin)
-                .is_err()
-        );
-        assert!(
-            client
-                .redirect_target(
-                    &from,
-                    "/tableau/api/3.27/auth/signin",
-                    found,
-                    Follow::SameOrigin
-                )
-                .is_ok()
-        );
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
+
+#[cfg(test)]
+mod tests;

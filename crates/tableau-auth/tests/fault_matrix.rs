@@ -40,10 +40,10 @@ const PROXY_PAGE: &str = "<html><head><title>502 Bad Gateway</title></head><body
 
 fn policy() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(MAX_ATTEMPTS)
-        .base_delay(Duration::from_millis(BACKOFF[0]))
-        .max_delay(Duration::from_secs(1))
-        .jitter(false)
+        .with_max_attempts(MAX_ATTEMPTS)
+        .with_base_delay(Duration::from_millis(BACKOFF[0]))
+        .with_max_delay(Duration::from_secs(1))
+        .with_jitter(false)
 }
 
 /// How a call ended.

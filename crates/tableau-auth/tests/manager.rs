@@ -6,8 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Clock, password, pat, requests_to};
-use tableau_auth::{Error, ErrorCode, ExposeSecret, SessionManager};
-use tableau_mock_server::MockServer;
+use tableau_auth::{
+    AuthProvider, Credentials, Error, ErrorCode, ExposeSecret, LoadReason, LoadRequest,
+    ProviderError, Session, SessionManager, SessionSource, async_trait,
+};
+use tableau_mock_server::{Fault, MockServer};
 
 async fn get_current(manager: &SessionManager) -> Result<reqwest::Response, Error> {
     let url = manager.api_url("sessions/current").await?;
@@ -312,7 +315,7 @@ async fn sign_out_on_demand_and_sign_in_again_later() {
     let manager = SessionManager::new(Clock::new().client(&mock), Arc::new(password(&mock)));
     get_current(&manager).await.unwrap();
     manager.sign_out().await.unwrap();
-    assert!(manager.current_session().is_none());
+    assert!(manager.cached_session().is_none());
     manager.sign_out().await.expect("nothing to sign out");
     get_current(&manager).await.unwrap();
     assert_eq!(manager.sign_in_count(), 2);
@@ -365,4 +368,171 @@ async fn the_token_is_not_sent_to_another_server() {
         .unwrap_err();
     assert!(matches!(err, Error::Configuration(_)), "{err:?}");
     assert!(elsewhere.requests().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_waiter_gets_the_real_error_of_the_one_failed_sign_in() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    mock.inject_fault(Fault::new("/serverinfo").drop_connection())
+        .await;
+    let manager = SessionManager::new(clock.client(&mock), Arc::new(password(&mock)));
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let manager = manager.clone();
+            tokio::spawn(async move { manager.token().await })
+        })
+        .collect();
+    let mut texts = Vec::new();
+    for task in tasks {
+        let err = task.await.unwrap().unwrap_err();
+        assert!(matches!(err, Error::Transport(_)), "{err:?}");
+        let cause = std::error::Error::source(&err).expect("the cause");
+        assert!(
+            cause.downcast_ref::<reqwest::Error>().is_some(),
+            "{cause:?}"
+        );
+        texts.push(err.to_string());
+    }
+    texts.dedup();
+    assert_eq!(texts.len(), 1, "one error, shared: {texts:?}");
+    // One sign-in was attempted per flight, each with the policy's 4 attempts.
+    let attempts = requests_to(&mock, "/serverinfo").await.len() as u64;
+    assert_eq!(attempts, 4 * manager.sign_in_count());
+}
+
+/// A provider that never answers until told to.
+#[derive(Debug, Default)]
+struct Stuck {
+    answer: tokio::sync::Notify,
+    released: std::sync::atomic::AtomicBool,
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait]
+impl AuthProvider for Stuck {
+    fn name(&self) -> &str {
+        "stuck"
+    }
+
+    async fn credentials(&self) -> Result<Credentials, ProviderError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.asked.fetch_add(1, SeqCst);
+        if !self.released.load(SeqCst) {
+            self.answer.notified().await;
+        }
+        Ok(Credentials::password("admin", "admin"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_sign_in_times_out_for_every_waiter_and_the_next_call_signs_in() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let mock = MockServer::start().await;
+    let provider = Arc::new(Stuck::default());
+    let manager = SessionManager::builder(Clock::new().client(&mock), provider.clone())
+        .sign_in_timeout(Duration::from_millis(200))
+        .build();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let manager = manager.clone();
+            tokio::spawn(async move { manager.token().await })
+        })
+        .collect();
+    for task in tasks {
+        let err = task.await.unwrap().unwrap_err();
+        assert!(
+            matches!(err, Error::SignInTimeout { timeout } if timeout == Duration::from_millis(200)),
+            "{err:?}"
+        );
+    }
+    assert_eq!(provider.asked.load(SeqCst), 1, "one sign-in, shared");
+    assert!(requests_to(&mock, "/auth/signin").await.is_empty());
+
+    provider.released.store(true, SeqCst);
+    manager.token().await.expect("the next call signs in again");
+    assert_eq!(provider.asked.load(SeqCst), 2);
+    assert_eq!(manager.sign_in_count(), 2);
+}
+
+/// The seam for a cross-process store: an in-memory "store" shared by two managers, consulted
+/// before signing in and written after, keyed on the rejected token.
+#[derive(Debug, Default)]
+struct SharedStore {
+    session: std::sync::Mutex<Option<Session>>,
+    reasons: std::sync::Mutex<Vec<LoadReason>>,
+}
+
+#[derive(Debug)]
+struct ThroughStore {
+    store: Arc<SharedStore>,
+    sign_in: Arc<dyn SessionSource>,
+}
+
+#[async_trait]
+impl SessionSource for ThroughStore {
+    async fn load(&self, request: &LoadRequest<'_>) -> Result<Session, Error> {
+        self.store.reasons.lock().unwrap().push(request.reason);
+        let stored = self.store.session.lock().unwrap().clone();
+        if let Some(stored) = stored {
+            let dead = request
+                .replacing
+                .is_some_and(|r| r.token().expose_secret() == stored.token().expose_secret());
+            if !dead {
+                return Ok(stored);
+            }
+        }
+        let fresh = self.sign_in.load(request).await?;
+        *self.store.session.lock().unwrap() = Some(fresh.clone());
+        Ok(fresh)
+    }
+}
+
+#[tokio::test]
+async fn a_session_source_lets_two_managers_share_one_pat_session() {
+    let mock = MockServer::start().await;
+    let clock = Clock::new();
+    let store = Arc::new(SharedStore::default());
+    let managers: Vec<_> = (0..2)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            SessionManager::builder(clock.client(&mock), Arc::new(pat(&mock)))
+                .wrap_source(move |sign_in| Arc::new(ThroughStore { store, sign_in }))
+                .build()
+        })
+        .collect();
+    for manager in &managers {
+        assert!(get_current(manager).await.unwrap().status().is_success());
+    }
+    assert_eq!(requests_to(&mock, "/auth/signin").await.len(), 1);
+    let tokens: Vec<_> = {
+        let mut tokens = Vec::new();
+        for manager in &managers {
+            tokens.push(manager.token().await.unwrap().expose_secret().to_owned());
+        }
+        tokens
+    };
+    assert_eq!(tokens[0], tokens[1]);
+
+    // The session dies on the server: the first manager to notice signs in, the other adopts.
+    mock.advance_clock(Duration::from_secs(241 * 60)).await;
+    for manager in &managers {
+        assert!(get_current(manager).await.unwrap().status().is_success());
+    }
+    assert_eq!(requests_to(&mock, "/auth/signin").await.len(), 2);
+    assert_eq!(
+        *store.reasons.lock().unwrap(),
+        [
+            LoadReason::FirstUse,
+            LoadReason::FirstUse,
+            LoadReason::Rejected,
+            LoadReason::Rejected
+        ]
+    );
+    let mut after = Vec::new();
+    for manager in &managers {
+        after.push(manager.token().await.unwrap().expose_secret().to_owned());
+    }
+    assert_eq!(after[0], after[1], "one session again");
+    assert_ne!(after[0], tokens[0]);
 }

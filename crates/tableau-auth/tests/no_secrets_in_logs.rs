@@ -8,10 +8,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use common::{APP_SECRET_VALUE, Clock, connected_app};
-use tableau_auth::core::{CredentialFamily, Credentials, ProviderError};
 use tableau_auth::{
-    AuthProvider, ExposeSecret, PasswordProvider, PersonalAccessTokenProvider, SessionManager,
-    TimeSource,
+    AuthProvider, CredentialFamily, Credentials, ExposeSecret, PasswordProvider,
+    PersonalAccessTokenProvider, ProviderChain, ProviderError, SessionManager, TimeSource,
 };
 use tableau_mock_server::MockServer;
 use tracing_subscriber::fmt::MakeWriter;
@@ -122,8 +121,12 @@ async fn a_full_session_logs_no_secret_and_no_token() {
     let mock_time = MockTime::default();
 
     let mut tokens = Vec::new();
+    // In a chain, so that the chain's own events are searched too.
     let provider = PasswordProvider::new("jdoe", PASSWORD).unwrap();
-    let manager = SessionManager::new(client.clone(), Arc::new(provider));
+    let manager = SessionManager::new(
+        client.clone(),
+        Arc::new(ProviderChain::first_try("password", provider)),
+    );
     tokens.extend(full_session(&mock, &mock_time, &manager).await);
 
     let provider = PersonalAccessTokenProvider::new("jdoe-pat", short_pat.secret.as_str()).unwrap();
@@ -148,6 +151,8 @@ async fn a_full_session_logs_no_secret_and_no_token() {
     let output = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(output.contains("TRACE"), "TRACE level was captured");
     assert!(output.contains("signed in"), "{output}");
+    assert!(output.contains("sign_in{provider="), "the sign-in span");
+    assert!(output.contains("the chain's credentials come from this provider"));
     assert!(
         output.contains("expires soon"),
         "the PAT expiry warning fired"

@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{Clock, connected_app, password, pat, requests_to};
-use tableau_auth::core::StaticEnv;
+use tableau_auth::StaticEnv;
 use tableau_auth::{
     ApiVersion, AuthProvider, Client, CredentialKind, Error, ErrorCode, ExposeSecret, Feature,
     PasswordProvider, PersonalAccessTokenProvider, WireFormat,

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tableau_auth::core::{ManualSleep, ManualTimeSource};
 use tableau_auth::{
     Client, ClientBuilder, ConnectedAppProvider, PasswordProvider, PersonalAccessTokenProvider,
     RetryPolicy,
 };
+use tableau_auth::{ManualSleep, ManualTimeSource};
 use tableau_mock_server::{ConnectedApp, MockServer, RecordedRequest};
 
 /// A client's manual clock and sleep, to drive and observe time without waiting.
@@ -35,9 +35,9 @@ impl Clock {
             .sleep(Arc::new(self.sleep.clone()))
             .retry_policy(
                 RetryPolicy::default()
-                    .max_attempts(4)
-                    .base_delay(Duration::from_millis(100))
-                    .jitter(false),
+                    .with_max_attempts(4)
+                    .with_base_delay(Duration::from_millis(100))
+                    .with_jitter(false),
             )
     }
 

@@ -1,0 +1,105 @@
+//! [`SessionManagerBuilder`]: the session manager's settings, and its constructors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tableau_auth_core::AuthProvider;
+
+use crate::client::Client;
+use crate::manager::SessionManager;
+use crate::policy::PolicyConfig;
+use crate::source::{SessionSource, SignIn};
+
+/// The default [`SessionManagerBuilder::sign_in_timeout`].
+pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl SessionManager {
+    /// A manager with the default settings (240-minute idle lifetime, 14-day PAT warning,
+    /// stop after 3 supersessions in 10 minutes, 2-minute sign-in timeout).
+    pub fn new(client: Client, provider: Arc<dyn AuthProvider>) -> SessionManager {
+        SessionManager::builder(client, provider).build()
+    }
+
+    /// Configures a manager.
+    pub fn builder(client: Client, provider: Arc<dyn AuthProvider>) -> SessionManagerBuilder {
+        SessionManagerBuilder::new(client, provider)
+    }
+}
+
+/// Configures a [`SessionManager`]. Start with [`SessionManager::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct SessionManagerBuilder {
+    client: Client,
+    source: Arc<dyn SessionSource>,
+    config: PolicyConfig,
+    sign_in_timeout: Duration,
+}
+
+impl SessionManagerBuilder {
+    fn new(client: Client, provider: Arc<dyn AuthProvider>) -> Self {
+        SessionManagerBuilder {
+            source: Arc::new(SignIn::new(client.clone(), provider)),
+            client,
+            config: PolicyConfig::default(),
+            sign_in_timeout: DEFAULT_SIGN_IN_TIMEOUT,
+        }
+    }
+
+    /// The server's idle session limit (default 240 minutes, Tableau Server's default; use
+    /// 120 minutes for Tableau Cloud).
+    pub fn session_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.session_lifetime = lifetime;
+        self
+    }
+
+    /// How long before the idle limit the manager signs in again (default 5 minutes).
+    pub fn refresh_buffer(mut self, buffer: Duration) -> Self {
+        self.config.refresh_buffer = buffer;
+        self
+    }
+
+    /// A `tracing` warning fires at sign-in when the PAT has less than this left
+    /// (default 14 days).
+    pub fn pat_expiry_warning(mut self, threshold: Duration) -> Self {
+        self.config.pat_expiry_warning = threshold;
+        self
+    }
+
+    /// Stop with [`Error::PatInUseElsewhere`](crate::Error::PatInUseElsewhere) after `count`
+    /// supersessions of a PAT session within `window` (default 3 within 10 minutes).
+    pub fn max_supersessions(mut self, count: u32, window: Duration) -> Self {
+        self.config.max_supersessions = count.max(1);
+        self.config.supersession_window = window;
+        self
+    }
+
+    /// The longest a sign-in (or a site switch) may take, from the credential provider to the
+    /// server's answer, retries included (default [`DEFAULT_SIGN_IN_TIMEOUT`], 2 minutes).
+    /// Past it, every task waiting for that sign-in gets
+    /// [`Error::SignInTimeout`](crate::Error::SignInTimeout) and the next call tries again.
+    /// Keep it above the retry policy's total deadline plus one request timeout, or it cuts
+    /// off retries that would have succeeded.
+    pub fn sign_in_timeout(mut self, timeout: Duration) -> Self {
+        self.sign_in_timeout = timeout;
+        self
+    }
+
+    /// Wraps where the manager gets new sessions from: `wrap` receives the current source
+    /// (the sign-in with the client and provider, or an earlier wrapper) and returns the one
+    /// to use. This is the seam for session stores shared between processes: consult the
+    /// store, else call the inner source and write its session. The manager's rules stay
+    /// around the source. See [`SessionSource`].
+    pub fn wrap_source(
+        mut self,
+        wrap: impl FnOnce(Arc<dyn SessionSource>) -> Arc<dyn SessionSource>,
+    ) -> Self {
+        self.source = wrap(self.source);
+        self
+    }
+
+    /// Builds the manager. It does not sign in until first asked for a token.
+    pub fn build(self) -> SessionManager {
+        SessionManager::from_parts(self.client, self.source, self.config, self.sign_in_timeout)
+    }
+}
