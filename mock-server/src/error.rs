@@ -334,11 +334,12 @@ mod tests {
             body,
             "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"http://tableau.com/api\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://tableau.com/api https://help.tableau.com/samples/en-us/rest_api/ts-api_3_27.xsd\"><error code=\"403004\"><summary>Forbidden</summary><detail>a &lt; b &amp; &quot;c&quot;</detail></error></tsResponse>"
         );
-        let (_, _, old) = answer(
-            ApiError::forbidden("x").answered(Format::Xml, ApiVersion::new(3, 15)),
-        )
-        .await;
-        assert!(old.contains("ts-api_3_15.xsd"), "the server's version: {old}");
+        let (_, _, old) =
+            answer(ApiError::forbidden("x").answered(Format::Xml, ApiVersion::new(3, 15))).await;
+        assert!(
+            old.contains("ts-api_3_15.xsd"),
+            "the server's version: {old}"
+        );
         let json = ApiError::for_status(StatusCode::TOO_MANY_REQUESTS)
             .answered(Format::Json, ApiVersion::DEFAULT);
         let (status, content_type, body) = answer(json).await;

@@ -58,7 +58,12 @@ impl Format {
         let Ok(text) = value.to_str() else {
             return Err(as_sent());
         };
-        let media = text.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let media = text
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         let Some((kind, subtype)) = media.split_once('/') else {
             return Err(as_sent());
         };
@@ -121,7 +126,10 @@ mod tests {
     #[test]
     fn content_type_negotiation() {
         let of = |value: &str| Format::from_content_type(&headers("content-type", value));
-        assert_eq!(Format::from_content_type(&HeaderMap::new()), Ok(Format::Xml));
+        assert_eq!(
+            Format::from_content_type(&HeaderMap::new()),
+            Ok(Format::Xml)
+        );
         for xml in [
             "TEXT/XML; charset=utf-8",
             "application/xml",
@@ -158,10 +166,15 @@ mod tests {
             );
         }
         let mut two = headers("content-type", "application/xml");
-        two.append(http::header::CONTENT_TYPE, "application/json".parse().unwrap());
+        two.append(
+            http::header::CONTENT_TYPE,
+            "application/json".parse().unwrap(),
+        );
         assert_eq!(
             Format::from_content_type(&two),
-            Err(UnsupportedMediaType("application/xml, application/json".into()))
+            Err(UnsupportedMediaType(
+                "application/xml, application/json".into()
+            ))
         );
     }
 }

@@ -249,9 +249,9 @@ impl MockServerBuilder {
 }
 
 async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    TcpListener::bind(addr).await.map_err(|error| {
-        std::io::Error::new(error.kind(), format!("cannot bind {addr}: {error}"))
-    })
+    TcpListener::bind(addr)
+        .await
+        .map_err(|error| std::io::Error::new(error.kind(), format!("cannot bind {addr}: {error}")))
 }
 
 /// `http://HOST:PORT` of a bound address; a wildcard address is reached at `127.0.0.1`.

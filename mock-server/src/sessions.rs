@@ -61,6 +61,9 @@ pub struct Session {
     pub created_nanos: i64,
     last_used_nanos: AtomicI64,
     last_use_sequence: AtomicU64,
+    /// Insertion order in the store (sessions created at the same virtual instant stay in
+    /// order).
+    created_sequence: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -106,7 +109,13 @@ impl Session {
             created_nanos: now_nanos,
             last_used_nanos: AtomicI64::new(now_nanos),
             last_use_sequence: AtomicU64::new(0),
+            created_sequence: 0,
         }
+    }
+
+    /// The order in which the store took the session in (oldest first).
+    pub fn created_sequence(&self) -> u64 {
+        self.created_sequence
     }
 
     /// Last use, Unix nanoseconds of the virtual clock.
@@ -278,9 +287,10 @@ impl SessionStore {
 
     /// Inserts a session: a PAT session supersedes the PAT's earlier one; past the cap, expired
     /// sessions are purged and then the least recently used one is evicted.
-    pub fn insert(&self, session: Session, now_nanos: i64) -> Arc<Session> {
+    pub fn insert(&self, mut session: Session, now_nanos: i64) -> Arc<Session> {
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
         session.last_use_sequence.store(sequence, Ordering::Relaxed);
+        session.created_sequence = sequence;
         let session = Arc::new(session);
         let mut table = self.write();
         let superseded = session

@@ -209,7 +209,10 @@ mod tests {
     fn resolves_the_surface() {
         assert_eq!(endpoint("/api/2.4/serverInfo"), Some(Endpoint::ServerInfo));
         assert_eq!(endpoint("/api/3.27/auth/signin"), Some(Endpoint::SignIn));
-        assert_eq!(endpoint("//api/3.27//auth///signin"), Some(Endpoint::SignIn));
+        assert_eq!(
+            endpoint("//api/3.27//auth///signin"),
+            Some(Endpoint::SignIn)
+        );
         assert_eq!(endpoint("/api/x/auth/signin"), Some(Endpoint::SignIn));
         assert_eq!(endpoint("/api/3.27/auth/signin/"), None);
         assert_eq!(endpoint("/api/3.27/auth/SignIn"), None);

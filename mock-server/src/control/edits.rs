@@ -29,7 +29,10 @@ fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlE
     Ok(())
 }
 
-fn site_by_content_url<'d>(dir: &'d Directory, content_url: &str) -> Result<&'d Site, ControlError> {
+fn site_by_content_url<'d>(
+    dir: &'d Directory,
+    content_url: &str,
+) -> Result<&'d Site, ControlError> {
     dir.site_by_content_url(content_url)
         .ok_or_else(|| ControlError::NotFound(format!("no site with contentUrl '{content_url}'")))
 }

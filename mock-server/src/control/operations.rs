@@ -126,7 +126,7 @@ impl AppState {
         let store = &self.inner.sessions;
         let mut sessions = store.snapshot();
         sessions.retain(|session| !store.is_expired(session, now));
-        sessions.sort_by_key(|session| (session.created_nanos, session.id));
+        sessions.sort_by_key(|session| session.created_sequence());
         let dir = self.read_directory();
         let at = |nanos: i64| {
             time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
