@@ -1054,6 +1054,9 @@ async fn router_level_rejections_are_mapped() {
 
 // --- The second round of corrections (docs/protocol.md, evidence log), in both flavours ------
 
+/// One request of a table: snapshot name, method, path, headers, body, expected code.
+type Case<'a> = (&'a str, &'a str, String, Vec<(&'a str, &'a str)>, String, &'a str);
+
 /// `{flavor}_{name}`: one snapshot per flavour.
 fn flavoured(fixture: &Fixture, name: &str) -> String {
     format!("{}_{name}", fixture.flavor)
@@ -1074,7 +1077,7 @@ async fn corrected_codes_in_both_flavours_and_formats() {
                 &["tableau:content:read"],
             )
             .await;
-        let cases: Vec<(&str, &str, String, Vec<(&str, &str)>, String, &str)> = vec![
+        let cases: Vec<Case<'_>> = vec![
             (
                 "version_too_new",
                 "GET",
@@ -1588,7 +1591,7 @@ async fn cloud_refusals_in_both_formats() {
     ];
     let sessions = call(&app, "GET", "/_mock/sessions", &[], "").await.json();
     let id = sessions[0]["id"].as_str().unwrap().to_owned();
-    let cases: Vec<(&str, &str, String, Vec<(&str, &str)>, String, &str)> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "cloud_password_refused",
             "POST",
