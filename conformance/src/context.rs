@@ -1,5 +1,5 @@
-//! What a check runs against: nothing (offline), a fresh embedded mock server per check, or a
-//! server given with `--server`.
+//! What a check runs against: nothing (offline), a fresh embedded mock server per check (of
+//! each flavour the run covers), or a server given with `--server` (of one flavour).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use tableau_auth::{Client, ClientBuilder};
 use tableau_auth_core::{ApiVersion, AuthProvider, TimeSource};
-use tableau_mock_server::{ControlClient, MockServer, Seed};
+use tableau_mock_server::{ControlClient, Flavor, MockServer, Seed};
 
 use crate::outcome::{Context, Failure};
 use crate::registry::Requirement;
@@ -38,6 +38,11 @@ enum Mode {
 #[derive(Debug, Clone)]
 pub struct CheckContext {
     mode: Mode,
+    /// The flavours the run covers: both for the embedded mock by default, the server's for
+    /// `--server`, none offline.
+    flavors: Vec<Flavor>,
+    /// The flavour of the check being run (set by the runner for each run of a check).
+    flavor: Option<Flavor>,
     run_id: String,
     fixtures: Arc<AtomicU64>,
     check_timeout: Duration,
@@ -46,48 +51,94 @@ pub struct CheckContext {
 impl CheckContext {
     /// Offline checks only; every other check is skipped.
     pub fn offline() -> Self {
-        Self::with_mode(Mode::Offline)
+        Self::with_mode(Mode::Offline, Vec::new())
     }
 
-    /// Each check gets a fresh in-process mock server on a loopback port.
+    /// Each check gets a fresh in-process mock server on a loopback port, once as Tableau
+    /// Server and once as Tableau Cloud (a check runs against the flavours it applies to;
+    /// [`CheckContext::with_flavors`] narrows the run). A Cloud mock also has a front door.
     pub fn embedded() -> Self {
-        Self::with_mode(Mode::Embedded)
+        Self::with_mode(Mode::Embedded, Flavor::ALL.to_vec())
     }
 
     /// Each check gets a fresh in-process mock server built from `seed`, and the checks that
     /// use the configured provider use `provider`: how a crate with its own
     /// [`AuthProvider`] runs the suite (see [`crate::check_provider`]).
     pub fn provider_under_test(provider: Arc<dyn AuthProvider>, seed: Seed) -> Self {
-        Self::with_mode(Mode::Provider {
-            provider,
-            seed: Box::new(seed),
-        })
+        Self::with_mode(
+            Mode::Provider {
+                provider,
+                seed: Box::new(seed),
+            },
+            vec![Flavor::Server],
+        )
     }
 
     /// Checks run against `url` with `provider` (the environment provider, for the binary).
     /// `control` is the mock control API when `url` is a mock server that answers
-    /// `/_mock/health`; checks that need it are skipped otherwise.
+    /// `/_mock/health`; checks that need it are skipped otherwise. The server is taken to be a
+    /// Tableau Server; [`CheckContext::with_flavors`] says otherwise (see
+    /// [`flavor_of_url`]).
     pub fn remote(
         url: &str,
         provider: Arc<dyn AuthProvider>,
         control: Option<ControlClient>,
         api_version: Option<ApiVersion>,
     ) -> Self {
-        Self::with_mode(Mode::Remote {
-            url: url.trim_end_matches('/').to_owned(),
-            provider,
-            control,
-            api_version,
-        })
+        Self::with_mode(
+            Mode::Remote {
+                url: url.trim_end_matches('/').to_owned(),
+                provider,
+                control,
+                api_version,
+            },
+            vec![Flavor::Server],
+        )
     }
 
-    fn with_mode(mode: Mode) -> Self {
+    /// The flavours the run covers: for the embedded mock, which mocks each check runs
+    /// against; for `--server`, which kind of server it is (give one). Checks that apply to
+    /// none of them are skipped. Ignored offline.
+    #[must_use]
+    pub fn with_flavors(mut self, flavors: &[Flavor]) -> Self {
+        if !matches!(self.mode, Mode::Offline) {
+            let mut unique = Vec::new();
+            for flavor in flavors {
+                if !unique.contains(flavor) {
+                    unique.push(*flavor);
+                }
+            }
+            self.flavors = unique;
+        }
+        self
+    }
+
+    /// The flavours the run covers (none offline).
+    pub fn flavors(&self) -> &[Flavor] {
+        &self.flavors
+    }
+
+    /// The flavour of the check being run: `None` offline (and outside a run).
+    pub fn flavor(&self) -> Option<Flavor> {
+        self.flavor
+    }
+
+    /// This context for one run of a check against `flavor` (the runner's).
+    pub(crate) fn for_flavor(&self, flavor: Option<Flavor>) -> Self {
+        let mut context = self.clone();
+        context.flavor = flavor;
+        context
+    }
+
+    fn with_mode(mode: Mode, flavors: Vec<Flavor>) -> Self {
         let nanos = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
             .unwrap_or_default();
         CheckContext {
             mode,
+            flavors,
+            flavor: None,
             run_id: format!("{:08x}", nanos),
             fixtures: Arc::new(AtomicU64::new(0)),
             check_timeout: DEFAULT_CHECK_TIMEOUT,
@@ -123,14 +174,25 @@ impl CheckContext {
             (Mode::Remote { control: None, .. }, Requirement::MockControl) => {
                 Some("needs the mock server's control API (/_mock/health did not answer)".into())
             }
+            (Mode::Remote { .. }, Requirement::FrontDoor) => {
+                Some("needs the front door of the embedded Tableau Cloud mock".into())
+            }
         }
     }
 
     /// A description of the target for the report.
     pub fn describe(&self) -> String {
+        let flavors = self
+            .flavors
+            .iter()
+            .map(|flavor| flavor.product())
+            .collect::<Vec<_>>()
+            .join(" and ");
         match &self.mode {
             Mode::Offline => "offline checks only".into(),
-            Mode::Embedded => "the embedded mock server (a fresh one per check)".into(),
+            Mode::Embedded => {
+                format!("the embedded mock server as {flavors} (a fresh one per check)")
+            }
             Mode::Provider { provider, .. } => format!(
                 "the embedded mock server (a fresh one per check) with provider {}",
                 provider.name()
@@ -139,8 +201,8 @@ impl CheckContext {
                 url,
                 control: Some(_),
                 ..
-            } => format!("{url} (a mock server: control API available)"),
-            Mode::Remote { url, .. } => url.clone(),
+            } => format!("{url} ({flavors}; a mock server: control API available)"),
+            Mode::Remote { url, .. } => format!("{url} ({flavors})"),
         }
     }
 
@@ -149,21 +211,30 @@ impl CheckContext {
         matches!(self.mode, Mode::Remote { .. })
     }
 
-    /// The target for one check: in embedded mode a fresh mock server, alive until the
-    /// returned value is dropped.
+    /// The target for one check: in embedded mode a fresh mock server of the check's
+    /// flavour (a Cloud one with a front door), alive until the returned value is dropped.
     pub async fn target(&self) -> Result<Target, Failure> {
+        let flavor = self
+            .flavor
+            .or_else(|| self.flavors.first().copied())
+            .unwrap_or_default();
         match &self.mode {
             Mode::Offline => Err(Failure("no server in an offline run".into())),
             Mode::Embedded | Mode::Provider { .. } => {
-                let mut builder = MockServer::builder();
+                let mut builder = MockServer::builder().flavor(flavor);
                 if let Mode::Provider { seed, .. } = &self.mode {
                     builder = builder.seed(Seed::clone(seed));
+                }
+                if flavor == Flavor::Cloud {
+                    builder = builder.front_door(std::net::SocketAddr::from(([127, 0, 0, 1], 0)));
                 }
                 let mock = builder
                     .try_start()
                     .await
                     .map_err(|e| Failure(format!("cannot start the mock server: {e}")))?;
                 let credentials = mock.default_credentials();
+                let site = credentials.site_content_url.clone();
+                let front_door = mock.front_door_uri();
                 let provider: Arc<dyn AuthProvider> =
                     if let Mode::Provider { provider, .. } = &self.mode {
                         provider.clone()
@@ -182,6 +253,9 @@ impl CheckContext {
                     control: Some(ControlClient::new(&url)),
                     url,
                     provider,
+                    flavor,
+                    site,
+                    front_door,
                     run_id: self.run_id.clone(),
                     fixtures: self.fixtures.clone(),
                     api_version: None,
@@ -199,9 +273,18 @@ impl CheckContext {
                 if let Some(control) = control {
                     control.reset().await.context("mock control API")?;
                 }
+                // The fixtures go to the site the configured credentials sign in to.
+                let site = provider
+                    .credentials()
+                    .await
+                    .map(|credentials| credentials.site().to_owned())
+                    .unwrap_or_default();
                 Ok(Target {
                     url: url.clone(),
                     provider: provider.clone(),
+                    flavor,
+                    site,
+                    front_door: None,
                     control: control.clone(),
                     run_id: self.run_id.clone(),
                     fixtures: self.fixtures.clone(),
@@ -218,6 +301,9 @@ impl CheckContext {
 pub struct Target {
     url: String,
     provider: Arc<dyn AuthProvider>,
+    flavor: Flavor,
+    site: String,
+    front_door: Option<String>,
     control: Option<ControlClient>,
     run_id: String,
     fixtures: Arc<AtomicU64>,
@@ -229,6 +315,24 @@ impl Target {
     /// The server's base URL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Tableau Server or Tableau Cloud.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
+    }
+
+    /// The content URL of the site the configured credentials sign in to, where the checks
+    /// make their fixtures (`""`, the Default site, on the embedded Server mock; `analytics`
+    /// on the Cloud one, which has no Default site).
+    pub fn site(&self) -> &str {
+        &self.site
+    }
+
+    /// The front door's URL (it redirects every request to [`Target::url`]), when the target
+    /// has one: the embedded Cloud mock does.
+    pub fn front_door(&self) -> Option<&str> {
+        self.front_door.as_deref()
     }
 
     /// The configured provider: the environment provider against a remote server, the
@@ -304,6 +408,29 @@ pub(crate) fn client_builder(
     match pinned {
         Some(version) => builder.api_version(version),
         None => builder,
+    }
+}
+
+/// The flavour a `--server URL` is taken to be without `--flavor`: Tableau Cloud when the
+/// host is `online.tableau.com` or under it, Tableau Server otherwise.
+///
+/// ```
+/// use tableau_conformance::{Flavor, flavor_of_url};
+/// assert_eq!(flavor_of_url("https://10ay.online.tableau.com"), Flavor::Cloud);
+/// assert_eq!(flavor_of_url("https://ONLINE.tableau.com/"), Flavor::Cloud);
+/// assert_eq!(flavor_of_url("https://tableau.example.com"), Flavor::Server);
+/// assert_eq!(flavor_of_url("https://notonline.tableau.com"), Flavor::Server);
+/// ```
+pub fn flavor_of_url(url: &str) -> Flavor {
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    let host = host.trim_end_matches('.');
+    if host == "online.tableau.com" || host.ends_with(".online.tableau.com") {
+        Flavor::Cloud
+    } else {
+        Flavor::Server
     }
 }
 

@@ -1,9 +1,9 @@
 //! Conformance checks for Tableau REST API authentication.
 //!
 //! A registry of named checks, each a small async function with a pass, fail or skip verdict,
-//! and a runner that judges them against the embedded mock server or a real Tableau site. The
-//! `tableau-conformance` binary is the command-line front end; this library lets a downstream
-//! crate run the same checks from its own tests.
+//! and a runner that judges them against the embedded mock server (as Tableau Server and as
+//! Tableau Cloud) or a real Tableau site. The `tableau-conformance` binary is the command-line
+//! front end; this library lets a downstream crate run the same checks from its own tests.
 //!
 //! ```
 //! use tableau_conformance::{CheckContext, run_checks, select};
@@ -25,9 +25,9 @@ mod runner;
 mod setup;
 pub mod validate;
 
-pub use context::{CheckContext, DEFAULT_CHECK_TIMEOUT, MockClock, Target};
+pub use context::{CheckContext, DEFAULT_CHECK_TIMEOUT, MockClock, Target, flavor_of_url};
 pub use outcome::{CheckResult, Context, Failure, Outcome, ensure, fail};
-pub use registry::{Check, CheckFuture, PROVIDERS, Requirement, all_checks, select};
+pub use registry::{Applies, Check, CheckFuture, PROVIDERS, Requirement, all_checks, select};
 pub use report::{CheckReport, Report};
 pub use runner::run_checks;
 pub use setup::SetupError;
@@ -35,7 +35,7 @@ pub use setup::SetupError;
 use std::sync::Arc;
 
 use tableau_auth_core::AuthProvider;
-pub use tableau_mock_server::{ControlClient, Seed};
+pub use tableau_mock_server::{ControlClient, Flavor, Seed};
 
 /// The prefix of the checks that judge the configured provider: [`check_provider`] runs these.
 pub const PROVIDER_CHECKS: &str = "server.";

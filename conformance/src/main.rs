@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 use tableau_auth_core::ProcessEnv;
-use tableau_conformance::{CheckContext, Report, run_checks, select};
+use tableau_conformance::{CheckContext, Flavor, Report, flavor_of_url, run_checks, select};
 
 /// Checks Tableau REST API sign-in providers against the embedded mock server (default) or a
 /// real Tableau Server / Cloud site.
@@ -16,6 +16,11 @@ struct Args {
     /// credentials come from the TABLEAU_* variables.
     #[arg(long, value_name = "URL")]
     server: Option<String>,
+    /// Which flavour of mock the checks run against (default both: every check that applies
+    /// runs against a Tableau Server mock and a Tableau Cloud mock). With --server, which kind
+    /// that server is (default: cloud when the host is under online.tableau.com, else server).
+    #[arg(long, value_enum)]
+    flavor: Option<FlavorArg>,
     /// Run only the checks whose name contains TEXT.
     #[arg(long, value_name = "TEXT")]
     filter: Option<String>,
@@ -28,6 +33,23 @@ struct Args {
     /// Also write a JUnit XML report to PATH.
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FlavorArg {
+    Server,
+    Cloud,
+    Both,
+}
+
+impl FlavorArg {
+    fn flavors(self) -> &'static [Flavor] {
+        match self {
+            FlavorArg::Server => &[Flavor::Server],
+            FlavorArg::Cloud => &[Flavor::Cloud],
+            FlavorArg::Both => &Flavor::ALL,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -64,9 +86,10 @@ fn main() -> ExitCode {
     if args.list {
         for check in &checks {
             print_line(&format!(
-                "{:<40} {:<13} {}",
+                "{:<40} {:<13} {:<7} {}",
                 check.name,
                 check.requirement.label(),
+                check.applies.label(),
                 check.proves
             ));
         }
@@ -83,9 +106,23 @@ fn main() -> ExitCode {
         }
     };
     let context = match args.server.as_deref() {
-        None => CheckContext::embedded(),
+        None => {
+            CheckContext::embedded().with_flavors(args.flavor.unwrap_or(FlavorArg::Both).flavors())
+        }
+        Some(_) if args.flavor == Some(FlavorArg::Both) => {
+            eprintln!(
+                "error: --flavor both is for the embedded mock; with --server, say which kind \
+                 of server it is: --flavor server or --flavor cloud"
+            );
+            return ExitCode::from(2);
+        }
         Some(url) => match runtime.block_on(CheckContext::for_server(url, ProcessEnv)) {
-            Ok(context) => context,
+            Ok(context) => {
+                let flavor = args
+                    .flavor
+                    .map_or_else(|| vec![flavor_of_url(url)], |f| f.flavors().to_vec());
+                context.with_flavors(&flavor)
+            }
             Err(message) => {
                 eprintln!("error: {message}");
                 return ExitCode::from(2);

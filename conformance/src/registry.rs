@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use tableau_mock_server::Flavor;
+
 use crate::context::CheckContext;
 use crate::outcome::CheckResult;
 
@@ -19,6 +21,9 @@ pub enum Requirement {
     /// The mock's control API (fixtures, clock, faults, request log). Skipped against a real
     /// server, never reported as passed.
     MockControl,
+    /// The control API and the front door of the embedded Cloud mock (its address is not
+    /// known for a server given with `--server`, where these are skipped).
+    FrontDoor,
 }
 
 impl Requirement {
@@ -28,6 +33,40 @@ impl Requirement {
             Requirement::Offline => "offline",
             Requirement::Server => "server",
             Requirement::MockControl => "mock-control",
+            Requirement::FrontDoor => "front-door",
+        }
+    }
+}
+
+/// Which kinds of server a check applies to. A check that does not apply to a flavour is not
+/// run against it, and is never counted as passed there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Applies {
+    /// Tableau Server and Tableau Cloud.
+    #[default]
+    Both,
+    /// Tableau Server only (password sign-in, switch site, impersonation, `DELETE sessions`…).
+    Server,
+    /// Tableau Cloud only (what Cloud refuses, its idle limit, the front door).
+    Cloud,
+}
+
+impl Applies {
+    /// Whether the check applies to `flavor`.
+    pub fn to(self, flavor: Flavor) -> bool {
+        match self {
+            Applies::Both => true,
+            Applies::Server => flavor == Flavor::Server,
+            Applies::Cloud => flavor == Flavor::Cloud,
+        }
+    }
+
+    /// A short label for reports: `both`, `server` or `cloud`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Applies::Both => "both",
+            Applies::Server => "server",
+            Applies::Cloud => "cloud",
         }
     }
 }
@@ -49,6 +88,8 @@ pub struct Check {
     pub proves: &'static str,
     /// What it needs.
     pub requirement: Requirement,
+    /// Which flavours it applies to (offline checks apply to none in particular and run once).
+    pub applies: Applies,
     /// The check itself.
     pub run: for<'a> fn(&'a CheckContext) -> CheckFuture<'a>,
 }
@@ -60,11 +101,13 @@ impl std::fmt::Debug for Check {
             .field("group", &self.group)
             .field("provider", &self.provider)
             .field("requirement", &self.requirement)
+            .field("applies", &self.applies)
             .finish()
     }
 }
 
-/// Builds a [`Check`] from an `async fn(&CheckContext) -> CheckResult`.
+/// Builds a [`Check`] from an `async fn(&CheckContext) -> CheckResult`; `applies = Server`
+/// (or `Cloud`) limits it to one flavour.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! check {
@@ -76,12 +119,32 @@ macro_rules! check {
         $proves:literal,
         $function:path
     ) => {
+        $crate::check!(
+            $name,
+            $group,
+            provider = $provider,
+            applies = Both,
+            $requirement,
+            $proves,
+            $function
+        )
+    };
+    (
+        $name:literal,
+        $group:literal,
+        provider = $provider:literal,
+        applies = $applies:ident,
+        $requirement:ident,
+        $proves:literal,
+        $function:path
+    ) => {
         $crate::Check {
             name: $name,
             group: $group,
             provider: $provider,
             proves: $proves,
             requirement: $crate::Requirement::$requirement,
+            applies: $crate::Applies::$applies,
             run: |cx| Box::pin($function(cx)),
         }
     };
@@ -114,6 +177,7 @@ pub fn all_checks() -> Vec<Check> {
     checks.extend(crate::checks::rejections::checks());
     checks.extend(crate::checks::transport::checks());
     checks.extend(crate::checks::mock::checks());
+    checks.extend(crate::checks::cloud::checks());
     checks
 }
 

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::outcome::Outcome;
 use crate::registry::Requirement;
+use tableau_mock_server::Flavor;
 
 /// The result of one check.
 #[derive(Debug, Clone)]
@@ -18,6 +19,9 @@ pub struct CheckReport {
     pub provider: &'static str,
     /// What it needed.
     pub requirement: Requirement,
+    /// The flavour of server this result is for; `None` for an offline check (and every
+    /// check of an offline run).
+    pub flavor: Option<Flavor>,
     /// The verdict.
     pub outcome: Outcome,
     /// How long it took.
@@ -75,7 +79,8 @@ impl Report {
 
     /// A table grouped by the provider each check exercises (in the order of
     /// [`PROVIDERS`](crate::PROVIDERS), then any other label in run order; checks in run order
-    /// within a provider), then the summary line.
+    /// within a provider), with the flavour of each result (`-` for offline checks), then the
+    /// summary line.
     pub fn to_table(&self) -> String {
         let name_width = self
             .checks
@@ -90,14 +95,15 @@ impl Report {
             let _ = writeln!(out, "\n[{provider}]");
             let _ = writeln!(
                 out,
-                "  {:<name_width$}  {:<6}  {:>8}  message",
-                "check", "result", "time"
+                "  {:<name_width$}  {:<6}  {:<6}  {:>8}  message",
+                "check", "flavor", "result", "time"
             );
             for check in self.checks.iter().filter(|c| c.provider == provider) {
                 let _ = writeln!(
                     out,
-                    "  {:<name_width$}  {:<6}  {:>6}ms  {}",
+                    "  {:<name_width$}  {:<6}  {:<6}  {:>6}ms  {}",
                     check.name,
+                    check.flavor.map_or("-", Flavor::as_str),
                     check.outcome.label().to_uppercase(),
                     check.duration.as_millis(),
                     check.outcome.message()
@@ -124,7 +130,8 @@ impl Report {
         providers
     }
 
-    /// One JSON object with the target, the counts and every check.
+    /// One JSON object with the target, the counts and every check (its `flavor` is
+    /// `"server"`, `"cloud"` or `null` for an offline check).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "target": self.target,
@@ -139,6 +146,7 @@ impl Report {
                 "group": c.group,
                 "provider": c.provider,
                 "requirement": c.requirement.label(),
+                "flavor": c.flavor.map(Flavor::as_str),
                 "result": c.outcome.label(),
                 "message": c.outcome.message(),
                 "durationMs": c.duration.as_millis() as u64,
@@ -147,7 +155,8 @@ impl Report {
     }
 
     /// A JUnit XML report: one test suite per group, each test case with a `provider`
-    /// property.
+    /// property and, when it ran against a flavour, a `flavor` property and the flavour in its
+    /// name (`signin.pat.xml [cloud]`), so the two runs of a check stay two test cases.
     pub fn to_junit(&self) -> Result<String, quick_junit::SerializeError> {
         use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
         let mut report = quick_junit::Report::new("tableau-conformance");
@@ -167,10 +176,17 @@ impl Report {
                     status
                 }
             };
-            let mut case = TestCase::new(check.name, status);
+            let name = match check.flavor {
+                Some(flavor) => format!("{} [{flavor}]", check.name),
+                None => check.name.to_owned(),
+            };
+            let mut case = TestCase::new(name, status);
             case.set_time(check.duration);
             case.set_classname(check.group);
             case.add_property(quick_junit::Property::new("provider", check.provider));
+            if let Some(flavor) = check.flavor {
+                case.add_property(quick_junit::Property::new("flavor", flavor.as_str()));
+            }
             match suites.iter_mut().find(|s| s.name.as_str() == check.group) {
                 Some(suite) => {
                     suite.add_test_case(case);

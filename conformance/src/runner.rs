@@ -9,9 +9,16 @@ use crate::context::CheckContext;
 use crate::outcome::Outcome;
 use crate::registry::Check;
 use crate::report::{CheckReport, Report};
+use tableau_mock_server::Flavor;
 
 /// Runs `checks` in order against `context` and reports each verdict. A check that its
 /// target cannot serve is reported as skipped, never as passed.
+///
+/// An offline check runs once. Any other check runs once per flavour of the context
+/// ([`CheckContext::flavors`]) that it applies to ([`Check::applies`]), each run reported with
+/// its flavour. A check that does not apply to a flavour is not run there: when the run covers
+/// that flavour alone it is reported as skipped, when it covers both it is left out of that
+/// flavour's results (it appears under the other).
 ///
 /// Each check runs in its own tokio task, so one check cannot take the run down with it: a
 /// check that panics is reported as failed with the panic's message, one that runs longer
@@ -22,26 +29,57 @@ pub async fn run_checks(checks: &[Check], context: &CheckContext) -> Report {
     let started = Instant::now();
     let mut results = Vec::with_capacity(checks.len());
     for check in checks {
-        let check_started = Instant::now();
-        let outcome = match context.unavailable_reason(check.requirement) {
-            Some(reason) => Outcome::Skip(reason),
-            None => run_one(*check, context).await,
-        };
-        tracing::info!(check = check.name, result = outcome.label(), "finished");
-        results.push(CheckReport {
-            name: check.name,
-            group: check.group,
-            provider: check.provider,
-            requirement: check.requirement,
-            outcome,
-            duration: check_started.elapsed(),
-        });
+        for flavor in runs_of(check, context) {
+            let check_started = Instant::now();
+            let outcome = match flavor {
+                Some(flavor) if !check.applies.to(flavor) => {
+                    Outcome::Skip(format!("does not apply to {}", flavor.product()))
+                }
+                _ => match context.unavailable_reason(check.requirement) {
+                    Some(reason) => Outcome::Skip(reason),
+                    None => run_one(*check, &context.for_flavor(flavor)).await,
+                },
+            };
+            tracing::info!(
+                check = check.name,
+                flavor = flavor.map_or("-", Flavor::as_str),
+                result = outcome.label(),
+                "finished"
+            );
+            results.push(CheckReport {
+                name: check.name,
+                group: check.group,
+                provider: check.provider,
+                requirement: check.requirement,
+                flavor,
+                outcome,
+                duration: check_started.elapsed(),
+            });
+        }
     }
     Report {
         target: context.describe(),
         checks: results,
         duration: started.elapsed(),
     }
+}
+
+/// The flavours `check` is reported for: none for an offline check or an offline run (one
+/// result without a flavour); otherwise each flavour of the run the check applies to, or the
+/// run's only flavour even when it does not apply (to report it skipped).
+fn runs_of(check: &Check, context: &CheckContext) -> Vec<Option<Flavor>> {
+    let flavors = context.flavors();
+    if check.requirement == crate::Requirement::Offline || flavors.is_empty() {
+        return vec![None];
+    }
+    if let [only] = flavors {
+        return vec![Some(*only)];
+    }
+    flavors
+        .iter()
+        .filter(|flavor| check.applies.to(**flavor))
+        .map(|flavor| Some(*flavor))
+        .collect()
 }
 
 /// One check in its own task, under the context's timeout.

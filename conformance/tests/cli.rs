@@ -257,3 +257,126 @@ fn server_over_plain_http_to_another_host_exits_2_before_any_credential_is_sent(
         ["GET http://tableau.example.invalid/_mock/health HTTP/1.1"]
     );
 }
+
+/// `--flavor` chooses the embedded mock's flavour; a check that does not apply to it is
+/// skipped (never passed); the JSON report names each result's flavour.
+#[test]
+fn flavor_chooses_the_embedded_mocks() {
+    let run = |flavor: &str| {
+        let output = conformance(
+            &["--flavor", flavor, "--filter", "idle", "--format", "json"],
+            &[],
+        );
+        assert_eq!(output.status.code(), Some(0), "{flavor}");
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} {}",
+                    c["name"].as_str().unwrap(),
+                    c["flavor"].as_str().unwrap_or("-"),
+                    c["result"].as_str().unwrap()
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        run("both"),
+        [
+            "session.idle-expiry server pass",
+            "session.idle-expiry cloud pass",
+            "pat.idle-expired server pass",
+            "pat.idle-expired cloud pass",
+            "cloud.idle-limit cloud pass"
+        ]
+    );
+    assert_eq!(
+        run("server"),
+        [
+            "session.idle-expiry server pass",
+            "pat.idle-expired server pass",
+            "cloud.idle-limit server skip"
+        ]
+    );
+    assert_eq!(
+        run("cloud"),
+        [
+            "session.idle-expiry cloud pass",
+            "pat.idle-expired cloud pass",
+            "cloud.idle-limit cloud pass"
+        ]
+    );
+    let output = conformance(&["--flavor", "online"], &[]);
+    assert_eq!(output.status.code(), Some(2), "clap refuses unknown values");
+}
+
+/// With `--server`, `--flavor both` makes no sense: a usage error before any request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_with_flavor_both_is_a_usage_error() {
+    let mock = MockServer::start().await;
+    let uri = mock.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        conformance(
+            &["--server", &uri, "--flavor", "both"],
+            &[("TABLEAU_PAT_NAME", "n"), ("TABLEAU_PAT_SECRET", "s")],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--flavor"));
+    assert!(mock.requests().await.is_empty(), "a request was sent");
+}
+
+/// `--server URL --flavor cloud` against a mock started as Tableau Cloud: the Cloud checks
+/// run, the Server-only ones are skipped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_mode_with_flavor_cloud_runs_the_cloud_checks() {
+    let mock = MockServer::builder().cloud().start().await;
+    let creds = mock.default_credentials();
+    let uri = mock.uri();
+    let output = tokio::task::spawn_blocking(move || {
+        conformance(
+            &[
+                "--server", &uri, "--flavor", "cloud", "--filter", "password", "--format", "json",
+            ],
+            &[
+                ("TABLEAU_PAT_NAME", &creds.pat_name),
+                ("TABLEAU_PAT_SECRET", &creds.pat_secret),
+                ("TABLEAU_SITE", &creds.site_content_url),
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let results: Vec<(String, String)> = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| !c["flavor"].is_null())
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["result"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        results.contains(&("cloud.password-refused".into(), "pass".into())),
+        "{results:?}"
+    );
+    assert!(
+        results.contains(&("signin.password.xml".into(), "skip".into())),
+        "{results:?}"
+    );
+}

@@ -8,8 +8,8 @@ use tableau_auth::PersonalAccessTokenProvider;
 use tableau_auth_core::StaticEnv;
 use tableau_conformance::ControlClient;
 use tableau_conformance::{
-    Check, CheckContext, CheckFuture, DEFAULT_CHECK_TIMEOUT, Outcome, PROVIDERS, Report,
-    Requirement, all_checks, run_checks, select,
+    Applies, Check, CheckContext, CheckFuture, DEFAULT_CHECK_TIMEOUT, Flavor, Outcome, PROVIDERS,
+    Report, Requirement, all_checks, run_checks, select,
 };
 use tableau_mock_server::MockServer;
 use tokio::sync::Notify;
@@ -36,6 +36,21 @@ async fn every_offline_check_passes_and_the_rest_are_skipped() {
     assert_eq!(report.skipped(), checks.len() - offline);
 }
 
+/// How many results a run over both flavours has: one per offline check, one per flavour a
+/// check applies to for the others.
+fn results_over_both_flavours(checks: &[Check]) -> usize {
+    checks
+        .iter()
+        .map(|check| match check.requirement {
+            Requirement::Offline => 1,
+            _ => Flavor::ALL
+                .iter()
+                .filter(|flavor| check.applies.to(**flavor))
+                .count(),
+        })
+        .sum()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_check_passes_against_the_embedded_mock() {
     let checks = all_checks();
@@ -43,10 +58,59 @@ async fn every_check_passes_against_the_embedded_mock() {
     assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
     assert_eq!(
         report.passed(),
-        checks.len(),
+        results_over_both_flavours(&checks),
         "nothing may be skipped against the embedded mock"
     );
+    assert_eq!(report.skipped(), 0);
     assert_eq!(report.exit_code(), 0);
+    // Every check that applies to both flavours ran against both, and each result says which.
+    for check in checks
+        .iter()
+        .filter(|c| c.requirement != Requirement::Offline)
+    {
+        let flavors: Vec<Option<Flavor>> = report
+            .checks
+            .iter()
+            .filter(|r| r.name == check.name)
+            .map(|r| r.flavor)
+            .collect();
+        let expected: Vec<Option<Flavor>> = Flavor::ALL
+            .iter()
+            .filter(|f| check.applies.to(**f))
+            .map(|f| Some(*f))
+            .collect();
+        assert_eq!(flavors, expected, "{}", check.name);
+    }
+}
+
+/// `--flavor cloud` (one flavour): the checks that do not apply to Tableau Cloud are reported
+/// as skipped, never passed, and every other one passes against the Cloud mock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cloud_only_run_skips_what_does_not_apply_to_cloud() {
+    let checks = all_checks();
+    let context = CheckContext::embedded().with_flavors(&[Flavor::Cloud]);
+    let report = run_checks(&checks, &context).await;
+    assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
+    assert_eq!(report.checks.len(), checks.len());
+    for (check, result) in checks.iter().zip(&report.checks) {
+        let offline = check.requirement == Requirement::Offline;
+        assert_eq!(result.flavor, (!offline).then_some(Flavor::Cloud));
+        let applies = offline || check.applies.to(Flavor::Cloud);
+        assert_eq!(
+            matches!(result.outcome, Outcome::Pass(_)),
+            applies,
+            "{}: {:?}",
+            check.name,
+            result.outcome
+        );
+        if !applies {
+            assert_eq!(
+                result.outcome,
+                Outcome::Skip("does not apply to Tableau Cloud".into())
+            );
+        }
+    }
+    assert!(report.target.contains("Tableau Cloud"), "{}", report.target);
 }
 
 /// Against a server without the control API (what a real Tableau server looks like), the
@@ -62,7 +126,10 @@ async fn against_a_server_without_control_only_server_checks_run() {
     let report = run_checks(&checks, &context).await;
     assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
     for check in &report.checks {
-        let expect_skip = check.requirement == Requirement::MockControl;
+        let expect_skip = matches!(
+            check.requirement,
+            Requirement::MockControl | Requirement::FrontDoor
+        );
         assert_eq!(
             matches!(check.outcome, Outcome::Skip(_)),
             expect_skip,
@@ -98,7 +165,116 @@ async fn against_a_remote_mock_with_control_every_check_runs() {
     let checks = select(None);
     let report = run_checks(&checks, &context).await;
     assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
-    assert_eq!(report.passed(), checks.len());
+    let for_server = checks
+        .iter()
+        .filter(|c| c.applies.to(Flavor::Server) || c.requirement == Requirement::Offline)
+        .count();
+    assert_eq!(report.passed(), for_server, "{}", report.to_table());
+    assert_eq!(report.skipped(), checks.len() - for_server);
+}
+
+/// `--server` pointed at a mock started with `--flavor cloud`, run as a Cloud server: the
+/// checks for Server only are skipped, the front-door checks too (the embedded Cloud mock's
+/// front door is not there), and the rest pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_a_remote_cloud_mock_the_cloud_checks_run() {
+    let mock = MockServer::builder().cloud().start().await;
+    let credentials = mock.default_credentials();
+    assert_eq!(credentials.site_content_url, "analytics");
+    let provider = PersonalAccessTokenProvider::new(credentials.pat_name, credentials.pat_secret)
+        .unwrap()
+        .site(credentials.site_content_url);
+    let control = ControlClient::new(&mock.uri());
+    let context = CheckContext::remote(&mock.uri(), Arc::new(provider), Some(control), None)
+        .with_flavors(&[Flavor::Cloud]);
+    let checks = all_checks();
+    let report = run_checks(&checks, &context).await;
+    assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
+    for (check, result) in checks.iter().zip(&report.checks) {
+        let runs = check.requirement == Requirement::Offline
+            || (check.applies.to(Flavor::Cloud) && check.requirement != Requirement::FrontDoor);
+        assert_eq!(
+            matches!(result.outcome, Outcome::Pass(_)),
+            runs,
+            "{}: {:?}",
+            check.name,
+            result.outcome
+        );
+    }
+}
+
+/// The report names the flavour of each result: the table's `flavor` column, the JSON's
+/// `flavor`, and the JUnit test case's name and `flavor` property.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_names_the_flavour_of_each_result() {
+    let checks: Vec<Check> = all_checks()
+        .into_iter()
+        .filter(|c| {
+            [
+                "wire.pat.xml",
+                "signin.pat.xml",
+                "signin.password.xml",
+                "cloud.idle-limit",
+            ]
+            .contains(&c.name)
+        })
+        .collect();
+    let report = run_checks(&checks, &CheckContext::embedded()).await;
+    assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
+    let runs: Vec<(&str, Option<Flavor>)> =
+        report.checks.iter().map(|c| (c.name, c.flavor)).collect();
+    assert_eq!(
+        runs,
+        [
+            ("wire.pat.xml", None),
+            ("signin.password.xml", Some(Flavor::Server)),
+            ("signin.pat.xml", Some(Flavor::Server)),
+            ("signin.pat.xml", Some(Flavor::Cloud)),
+            ("cloud.idle-limit", Some(Flavor::Cloud)),
+        ]
+    );
+    let table = report.to_table();
+    for (name, flavor) in [
+        ("wire.pat.xml", "-"),
+        ("signin.pat.xml", "server"),
+        ("signin.pat.xml", "cloud"),
+        ("cloud.idle-limit", "cloud"),
+    ] {
+        // The widest name here is signin.password.xml (19 characters).
+        let line = format!("  {name:<19}  {flavor:<6}  PASS");
+        assert!(table.contains(&line), "{line:?} in\n{table}");
+    }
+    let json = report.to_json();
+    let flavors: Vec<&serde_json::Value> = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["flavor"])
+        .collect();
+    assert_eq!(
+        flavors,
+        [
+            &serde_json::Value::Null,
+            &serde_json::json!("server"),
+            &serde_json::json!("server"),
+            &serde_json::json!("cloud"),
+            &serde_json::json!("cloud"),
+        ]
+    );
+    let junit = report.to_junit().unwrap();
+    assert!(
+        junit.contains(r#"name="signin.pat.xml [server]""#),
+        "{junit}"
+    );
+    assert!(
+        junit.contains(r#"name="signin.pat.xml [cloud]""#),
+        "{junit}"
+    );
+    assert!(junit.contains(r#"name="wire.pat.xml""#), "{junit}");
+    assert!(
+        junit.contains(r#"<property name="flavor" value="cloud"/>"#),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -129,6 +305,21 @@ fn the_issue_names_every_required_check() {
         "jwt.replayed",
         "transport.429-retry-after",
         "transport.dropped-connection",
+        // Issue 14: the corrections and the Cloud flavour.
+        "mock.version-too-new",
+        "mock.repeated-slashes",
+        "mock.media-types",
+        "mock.content-type",
+        "mock.no-session-id",
+        "mock.other-site",
+        "mock.query-user-forbidden",
+        "mock.jwt-scopes",
+        "mock.error-schema",
+        "cloud.password-refused",
+        "cloud.switch-site-refused",
+        "cloud.idle-limit",
+        "cloud.front-door.client",
+        "cloud.front-door.get-follower",
     ] {
         assert!(names.contains(&required), "missing {required}");
     }
@@ -223,7 +414,21 @@ async fn a_server_run_with_a_pinned_version_passes_and_uses_the_pin() {
     let checks = all_checks();
     let report = run_checks(&checks, &context).await;
     assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
-    assert_eq!(report.passed(), checks.len(), "{}", report.to_table());
+    let cloud_only = checks
+        .iter()
+        .filter(|c| c.requirement != Requirement::Offline && !c.applies.to(Flavor::Server))
+        .count();
+    assert_eq!(
+        report.passed(),
+        checks.len() - cloud_only,
+        "{}",
+        report.to_table()
+    );
+    assert_eq!(
+        report.skipped(),
+        cloud_only,
+        "only the Cloud checks are skipped"
+    );
     let serverinfo = report
         .checks
         .iter()
@@ -305,6 +510,7 @@ fn third_party(name: &'static str, run: for<'a> fn(&'a CheckContext) -> CheckFut
         provider: "vault",
         proves: "a downstream crate's own check",
         requirement: Requirement::Offline,
+        applies: Applies::Both,
         run,
     }
 }

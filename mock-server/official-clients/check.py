@@ -1,7 +1,9 @@
 """Tableau's own clients against the release mock server binary, unchanged.
 
-The mock must behave like a real Tableau Server for the official clients: the Python client
-(tableauserverclient, "TSC") and tabcmd. This script starts the binary on a free loopback port,
+The mock must behave like a real Tableau Server, and with --flavor cloud like Tableau Cloud, for
+the official clients: the Python client (tableauserverclient, "TSC") and tabcmd. This script
+starts the binary twice on free loopback ports, as Tableau Server and as Tableau Cloud behind a
+front door (--front-door, which redirects every request to the pod as online.tableau.com does),
 drives each client through sign-in, the user look-up, switch site and sign-out (plus the
 rejections a real server gives), and then reads the mock's request log to prove which requests
 the client really sent and what the mock answered.
@@ -35,11 +37,12 @@ JWT_SECRET = "c2VjcmV0LXZhbHVl+/=="  # looks like base64 and must never be decod
 
 
 class Mock:
-    """The mock server binary, started on a free port; its URL and default credentials."""
+    """The mock server binary, started on a free port; its URL, its front door's (when it has
+    one) and its default credentials."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, *args):
         self.proc = subprocess.Popen(
-            [binary, "--bind", "127.0.0.1:0"],
+            [binary, "--bind", "127.0.0.1:0", *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -50,12 +53,23 @@ class Mock:
         if not match:
             raise SystemExit(f"unexpected first stdout line: {first!r}")
         self.url = match.group(1)
+        self.front_door = None
+        if "--front-door" in args:
+            second = self.proc.stdout.readline().strip()
+            match = re.fullmatch(r"tableau-mock-server front door on (http://127\.0\.0\.1:\d+)", second)
+            if not match:
+                raise SystemExit(f"unexpected second stdout line: {second!r}")
+            self.front_door = match.group(1)
+        # The credentials follow, up to the PAT secret (there is no password line on Cloud).
         self.credentials = {}
-        for _ in range(6):
+        while "PAT secret" not in self.credentials:
             line = self.proc.stdout.readline()
+            if not line:
+                raise SystemExit(f"stdout ended before the PAT secret: {self.credentials.keys()}")
             if ":" in line:
                 key, value = line.split(":", 1)
                 self.credentials[key.strip()] = value.strip()
+        self.site = json.loads(self.credentials["site (contentUrl)"])
         self.pat_name = self.credentials["PAT name"]
         self.pat_secret = self.credentials["PAT secret"]
 
@@ -102,7 +116,7 @@ def expect_tableau_error(call, code):
     raise AssertionError(f"expected Tableau error {code}, the call succeeded")
 
 
-def mint_jwt(client_id, secret_id, secret_value, user):
+def mint_jwt(client_id, secret_id, secret_value, user, scopes=("tableau:content:read", "tableau:users:read")):
     def b64(raw):
         return base64.urlsafe_b64encode(raw).rstrip(b"=")
 
@@ -113,7 +127,7 @@ def mint_jwt(client_id, secret_id, secret_value, user):
         "aud": "tableau",
         "exp": int(time.time()) + 300,
         "jti": str(uuid.uuid4()),
-        "scp": ["tableau:content:read"],
+        "scp": list(scopes),
     }
     signing_input = b64(json.dumps(header).encode()) + b"." + b64(json.dumps(claims).encode())
     signature = hmac.new(secret_value.encode(), signing_input, hashlib.sha256).digest()
@@ -163,7 +177,8 @@ def tsc_pat(mock):
 
 
 def tsc_connected_app(mock):
-    """A connected-app JWT minted as Tableau's samples do; the client sends isUat="false"."""
+    """A connected-app JWT minted as Tableau's samples do, with the scopes the user look-up
+    needs (tableau:users:read); the client sends isUat="false"."""
     mock.control(
         "POST",
         "/_mock/connected-apps",
@@ -175,6 +190,21 @@ def tsc_connected_app(mock):
     expect_log(mock, tsc_session(USER_LOOKUP))
     log = mock.control("GET", "/_mock/requests")
     assert 'jwt="[redacted]" isUat="false"' in log[0]["body"], log[0]["body"]
+
+
+def tsc_connected_app_scopes(mock):
+    """A JWT session is limited by its scopes: with tableau:content:read only, the user
+    look-up is refused with 401002, as a real server does (TSC #1581)."""
+    mock.control(
+        "POST",
+        "/_mock/connected-apps",
+        {"site": "", "clientId": "cid-2", "secretId": "sid-2", "secretValue": JWT_SECRET, "enabled": True},
+    )
+    server = TSC.Server(mock.url, use_server_version=True)
+    jwt = mint_jwt("cid-2", "sid-2", JWT_SECRET, "admin", scopes=["tableau:content:read"])
+    with server.auth.sign_in(TSC.JWTAuth(jwt, site_id="")):
+        expect_tableau_error(lambda: server.users.get_by_id(server.user_id), "401002")
+    expect_log(mock, tsc_session(("GET", "/api/3.27/sites/{id}/users/{id}", 401)))
 
 
 def tsc_impersonation(mock):
@@ -215,6 +245,88 @@ def tsc_revoked_pat(mock):
     server = TSC.Server(mock.url)
     auth = TSC.PersonalAccessTokenAuth(mock.pat_name, mock.pat_secret, site_id="")
     expect_tableau_error(lambda: server.auth.sign_in(auth), "401001")
+
+
+# --- Tableau Cloud, through the front door ----------------------------------------------------
+#
+# The second mock runs with --flavor cloud --front-door: the clients are given the front door's
+# URL, which answers every request with a 301 to the pod, as https://online.tableau.com does.
+# The pod's request log shows what arrived after the redirect.
+
+
+def cloud_tsc_pat(cloud):
+    """TSC signs in with a PAT through the front door (it re-sends the POST to the pod), looks
+    its user up and signs out."""
+    server = TSC.Server(cloud.front_door, use_server_version=True)
+    with server.auth.sign_in(TSC.PersonalAccessTokenAuth(cloud.pat_name, cloud.pat_secret, site_id=cloud.site)):
+        user = server.users.get_by_id(server.user_id)
+        assert (user.name, user.site_role) == ("admin@example.com", "SiteAdministratorCreator"), user
+    assert server.server_address == cloud.front_door, server.server_address
+    expect_log(cloud, tsc_session(USER_LOOKUP))
+
+
+def cloud_tsc_password(cloud):
+    """Tableau Cloud refuses password sign-in: 401001, through the front door too."""
+    cloud.control("POST", "/_mock/users", {"site": cloud.site, "name": "ana@example.com", "password": "pw"})
+    server = TSC.Server(cloud.front_door)
+    auth = TSC.TableauAuth("ana@example.com", "pw", site_id=cloud.site)
+    expect_tableau_error(lambda: server.auth.sign_in(auth), "401001")
+    expect_log(cloud, [("POST", "/api/2.4/auth/signin", 401)])
+
+
+def cloud_tsc_switch_site(cloud):
+    """Switch site does not exist on Tableau Cloud: 405000; the session goes on working and
+    signs out."""
+    cloud.control("POST", "/_mock/sites", {"contentUrl": "finance", "name": "Finance"})
+    cloud.control("POST", "/_mock/users", {"site": "finance", "name": "admin@example.com"})
+    server = TSC.Server(cloud.front_door, use_server_version=True)
+    with server.auth.sign_in(TSC.PersonalAccessTokenAuth(cloud.pat_name, cloud.pat_secret, site_id=cloud.site)):
+        site_id = server.site_id
+        expect_tableau_error(lambda: server.auth.switch_site(TSC.SiteItem("Finance", "finance")), "405000")
+        assert server.site_id == site_id
+        assert server.users.get_by_id(server.user_id).name == "admin@example.com"
+    expect_log(cloud, tsc_session(("POST", "/api/3.27/auth/switchSite", 405), USER_LOOKUP))
+
+
+def run_tabcmd_failing(tabcmd, home, *args):
+    """Runs tabcmd expecting it to fail; its output."""
+    env = dict(os.environ, HOME=home)
+    done = subprocess.run(
+        [tabcmd, *args], env=env, cwd=home, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+    )
+    if done.returncode == 0:
+        raise AssertionError(f"tabcmd {' '.join(args[:1])} succeeded:\n{done.stdout}{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def cloud_tabcmd_pat(cloud, tabcmd):
+    """tabcmd logs in with a PAT through the front door (its client re-POSTs on the 301), then
+    logs out."""
+    with tempfile.TemporaryDirectory() as home:
+        args = ["-s", cloud.front_door, "-t", cloud.site, "--token-name", cloud.pat_name, "--token-value", cloud.pat_secret]
+        output = run_tabcmd(tabcmd, home, "login", *args)
+        assert "Succeeded" in output, output
+        output = run_tabcmd(tabcmd, home, "logout")
+        assert "Signed out" in output, output
+    expect_log(
+        cloud,
+        [
+            ("GET", "/api/2.4/serverInfo", 200),
+            ("POST", "/api/3.27/auth/signin", 200),
+            ("GET", "/api/3.27/sites/{id}/users/{id}", 200),
+        ],
+    )
+
+
+def cloud_tabcmd_password(cloud, tabcmd):
+    """tabcmd's password login is refused by Tableau Cloud (401001)."""
+    cloud.control("POST", "/_mock/users", {"site": cloud.site, "name": "ana@example.com", "password": "pw"})
+    with tempfile.TemporaryDirectory() as home:
+        args = ["-s", cloud.front_door, "-t", cloud.site, "-u", "ana@example.com", "-p", "pw"]
+        output = run_tabcmd_failing(tabcmd, home, "login", *args)
+        assert "401001" in output, output
+    log = [entry for entry in cloud.requests() if entry[1].endswith("/auth/signin")]
+    assert [(m, s) for (m, _, s, _) in log] == [("POST", 401)], log
 
 
 # --- tabcmd ----------------------------------------------------------------------------------
@@ -280,6 +392,7 @@ def main():
         ("tsc.password", tsc_password),
         ("tsc.pat", tsc_pat),
         ("tsc.connected-app", tsc_connected_app),
+        ("tsc.connected-app-scopes", tsc_connected_app_scopes),
         ("tsc.impersonation", tsc_impersonation),
         ("tsc.pat-superseded", tsc_pat_superseded),
         ("tsc.wrong-password", tsc_wrong_password),
@@ -292,25 +405,40 @@ def main():
             ("tabcmd.site-and-case", lambda m: tabcmd_site_and_case(m, args.tabcmd)),
         ]
 
-    mock = Mock(args.mock)
+    cloud_checks = [
+        ("cloud.tsc.pat", cloud_tsc_pat),
+        ("cloud.tsc.password-refused", cloud_tsc_password),
+        ("cloud.tsc.switch-site-refused", cloud_tsc_switch_site),
+    ]
+    if args.tabcmd:
+        cloud_checks += [
+            ("cloud.tabcmd.pat", lambda m: cloud_tabcmd_pat(m, args.tabcmd)),
+            ("cloud.tabcmd.password-refused", lambda m: cloud_tabcmd_password(m, args.tabcmd)),
+        ]
+
     passed = failed = 0
-    try:
-        for name, check in checks:
-            mock.reset()
-            try:
-                check(mock)
-            except Exception as error:  # a failed check is reported, the others still run
-                failed += 1
-                detail = "".join(traceback.format_exception_only(type(error), error)).strip()
-                print(f"FAIL {name}\n    {detail}")
-            else:
-                passed += 1
-                print(f"PASS {name}")
-    finally:
-        status = mock.stop()
-    if status != 0:
-        failed += 1
-        print(f"FAIL shutdown: the mock exited {status} on SIGTERM")
+    for flavor, mock_args, flavor_checks in [
+        ("server", (), checks),
+        ("cloud", ("--flavor", "cloud", "--front-door", "127.0.0.1:0"), cloud_checks),
+    ]:
+        mock = Mock(args.mock, *mock_args)
+        try:
+            for name, check in flavor_checks:
+                mock.reset()
+                try:
+                    check(mock)
+                except Exception as error:  # a failed check is reported, the others still run
+                    failed += 1
+                    detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+                    print(f"FAIL {name}\n    {detail}")
+                else:
+                    passed += 1
+                    print(f"PASS {name}")
+        finally:
+            status = mock.stop()
+        if status != 0:
+            failed += 1
+            print(f"FAIL shutdown: the {flavor} mock exited {status} on SIGTERM")
     print(f"official-clients: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Tableau's own clients into virtual environments under the cargo target folder and runs
-# check.py with them against the release mock server binary. `just official-clients` calls it.
+# check.py with them against the release mock server binary, started as Tableau Server and as
+# Tableau Cloud behind a front door (--flavor cloud --front-door). `just official-clients` calls it.
 #
 # The versions are pinned: tableauserverclient 0.42 (the Python client the spec was checked
 # against) and tabcmd 2.0.21 (which bundles its own, older, tableauserverclient, hence two venvs).

@@ -12,7 +12,8 @@ use crate::control::wire::{
 };
 use crate::faults::Fault;
 use crate::types::{
-    ClockInfo, ConnectedApp, ConnectedAppInfo, PatInfo, RecordedRequest, SiteInfo, UserInfo,
+    ClockInfo, ConnectedApp, ConnectedAppInfo, PatInfo, RecordedRequest, SessionInfo, SiteInfo,
+    UserInfo,
 };
 
 /// How long one control call may take by default.
@@ -256,15 +257,37 @@ impl ControlClient {
         }
     }
 
-    /// `POST /_mock/sites`: creates a site (409 when the content URL exists).
+    /// `POST /_mock/sites`: creates a site (409 when the content URL exists; 400 for `""` on
+    /// Tableau Cloud, which has no Default site).
     pub async fn create_site(
         &self,
         content_url: &str,
         name: &str,
     ) -> Result<SiteInfo, ControlClientError> {
+        self.new_site(content_url, name, None).await
+    }
+
+    /// `POST /_mock/sites` with `patLifetimeDays`: a site whose PATs live `days` days by
+    /// default (1–365; on Tableau Cloud also their maximum).
+    pub async fn create_site_with_pat_lifetime(
+        &self,
+        content_url: &str,
+        name: &str,
+        days: u32,
+    ) -> Result<SiteInfo, ControlClientError> {
+        self.new_site(content_url, name, Some(days)).await
+    }
+
+    async fn new_site(
+        &self,
+        content_url: &str,
+        name: &str,
+        pat_lifetime_days: Option<u32>,
+    ) -> Result<SiteInfo, ControlClientError> {
         let body = NewSite {
             content_url: content_url.to_owned(),
             name: name.to_owned(),
+            pat_lifetime_days,
         };
         self.call(Method::POST, wire::SITES, Some(&body)).await
     }
@@ -287,8 +310,8 @@ impl ControlClient {
         self.call(Method::POST, wire::USERS, Some(&body)).await
     }
 
-    /// `POST /_mock/tokens`: creates a PAT with the default lifetime (365 days); the answer is
-    /// the only place its secret is shown.
+    /// `POST /_mock/tokens`: creates a PAT with the site's PAT lifetime (by default 365 days on
+    /// Server, 180 on Cloud); the answer is the only place its secret is shown.
     pub async fn create_pat(
         &self,
         site: &str,
@@ -374,6 +397,12 @@ impl ControlClient {
     /// `GET /_mock/requests`: the request log, oldest first, secrets redacted.
     pub async fn requests(&self) -> Result<Vec<RecordedRequest>, ControlClientError> {
         self.call(Method::GET, wire::REQUESTS, None::<&()>).await
+    }
+
+    /// `GET /_mock/sessions`: the live sessions, oldest first, never a token; their ids are
+    /// what `DELETE sessions/{id}` takes.
+    pub async fn sessions(&self) -> Result<Vec<SessionInfo>, ControlClientError> {
+        self.call(Method::GET, wire::SESSIONS, None::<&()>).await
     }
 
     /// `POST /_mock/reset`: back to the seed data, clock offset 0, no faults, empty request log.

@@ -49,6 +49,8 @@ pub struct Site {
     pub content_url: String,
     /// Display name.
     pub name: String,
+    /// Maximum lifetime of a new PAT on the site, in days (a site setting on Tableau Cloud).
+    pub pat_lifetime_days: u32,
 }
 
 /// A user on one site.
@@ -74,6 +76,15 @@ impl User {
     /// Server administrators may impersonate, delete sessions and revoke admin PATs.
     pub fn is_server_admin(&self) -> bool {
         self.site_role == "ServerAdministrator"
+    }
+
+    /// Site and server administrators may look up any user of the site.
+    pub fn is_admin(&self) -> bool {
+        self.is_server_admin()
+            || matches!(
+                self.site_role.as_str(),
+                "SiteAdministrator" | "SiteAdministratorCreator" | "SiteAdministratorExplorer"
+            )
     }
 }
 

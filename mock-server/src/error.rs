@@ -6,10 +6,21 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::format::Format;
-use crate::render::{NAMESPACE, escape, respond, to_json};
+use crate::render::{XML_ENVELOPE_CLOSE, escape_into, push_xml_envelope_open, respond, to_json};
+use crate::version::ApiVersion;
+
+/// At most this many characters of a value the client sent (a version, a media type) are
+/// quoted back in an error's detail.
+const QUOTED_MAX: usize = 100;
+
+/// `value` cut to [`QUOTED_MAX`] characters.
+fn quoted(value: &str) -> String {
+    value.chars().take(QUOTED_MAX).collect()
+}
 
 /// An error answered on the REST API surface: an HTTP status, a Tableau error code, a summary
-/// and a detail, answered in its format (see [`ApiError::in_format`]).
+/// and a detail, answered in its format and with the schema of its API version (see
+/// [`ApiError::answered`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ApiError {
     /// HTTP status.
@@ -22,6 +33,8 @@ pub(crate) struct ApiError {
     pub detail: String,
     /// The format of the answer.
     pub format: Format,
+    /// The API version named in the XML answer's `xsi:schemaLocation` (the server's).
+    pub version: ApiVersion,
 }
 
 impl ApiError {
@@ -33,6 +46,7 @@ impl ApiError {
             summary: summary.to_owned(),
             detail: detail.into(),
             format: Format::Xml,
+            version: ApiVersion::DEFAULT,
         }
     }
 
@@ -86,6 +100,39 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "403004", "Forbidden", detail)
     }
 
+    /// 403010: a `/sites/{luid}/...` path of another site than the session's. The wording is
+    /// real server output (docs/protocol.md section 5).
+    pub fn other_site(user_name: &str, session_site: &str, path_site: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "403010",
+            "Forbidden",
+            format!(
+                "User '{user_name}' is authenticated for site '{session_site}' and may not access or modify resources on site '{path_site}'."
+            ),
+        )
+    }
+
+    /// 403069: `GET sites` on Tableau Cloud.
+    pub fn sites_query_unsupported() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "403069",
+            "Forbidden",
+            "Sites query is unsupported for Tableau Cloud.",
+        )
+    }
+
+    /// 403133: a user who is not an administrator looks up another user.
+    pub fn query_user_forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "403133",
+            "Query user permissions forbidden",
+            "The user does not have permissions to query user information for other users",
+        )
+    }
+
     /// 403070: switch site to the current site.
     pub fn same_site() -> Self {
         Self::new(
@@ -106,6 +153,19 @@ impl ApiError {
         )
     }
 
+    /// 404001: a URL version newer than the server's, or not `digits.digits`.
+    pub fn invalid_version(version: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "404001",
+            "Resource Not Found",
+            format!(
+                "Version '{}' is not a valid version of the API.",
+                quoted(version)
+            ),
+        )
+    }
+
     /// 404002: user not found.
     pub fn user_not_found(user_id: &str) -> Self {
         Self::new(
@@ -116,7 +176,7 @@ impl ApiError {
         )
     }
 
-    /// 404003: unknown resource or unsupported version in the URI.
+    /// 404003: unknown resource, or an endpoint below its "since" version.
     pub fn resource_not_found(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -126,13 +186,26 @@ impl ApiError {
         )
     }
 
-    /// 405000: wrong method for the resource.
+    /// 405000: wrong method for the resource (the wording of real server output).
     pub fn method_not_allowed(method: &str) -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "405000",
-            "Invalid request method",
-            format!("Request method '{method}' not supported for this resource."),
+            "Method Not Allowed",
+            format!(
+                "The HTTP method '{}' is not supported for the given resource",
+                quoted(method)
+            ),
+        )
+    }
+
+    /// 406000: a request body media type the server does not read; `media_type` as sent.
+    pub fn unsupported_media_type(media_type: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "406000",
+            "Bad Request",
+            format!("Content type '{}' not supported", quoted(media_type)),
         )
     }
 
@@ -147,33 +220,43 @@ impl ApiError {
     }
 
     /// A generic error for an arbitrary status (used by fault injection): code is
-    /// `status × 1000`, the summary is the canonical reason phrase.
+    /// `status × 1000`, the summary is the canonical reason phrase. A 429 has the detail of
+    /// real Tableau Cloud output, "Too many requests" (docs/protocol.md section 5).
     pub fn for_status(status: StatusCode) -> Self {
         let summary = status.canonical_reason().unwrap_or("Error");
-        Self::new(
-            status,
-            &format!("{}000", status.as_u16()),
-            summary,
-            summary.to_owned(),
-        )
+        let detail = if status == StatusCode::TOO_MANY_REQUESTS {
+            "Too many requests"
+        } else {
+            summary
+        };
+        Self::new(status, &format!("{}000", status.as_u16()), summary, detail)
     }
 
-    /// The same error, answered in `format` (XML until set): the format of the request's
-    /// `Accept`, which whoever answers the request knows.
-    pub fn in_format(mut self, format: Format) -> Self {
+    /// The same error, answered in `format` (XML until set: the format of the request's
+    /// `Accept`) with the schema of `version` (the server's newest version) in XML.
+    pub fn answered(mut self, format: Format, version: ApiVersion) -> Self {
         self.format = format;
+        self.version = version;
         self
     }
 
-    /// The error body in `format`.
-    pub fn body(&self, format: Format) -> String {
+    /// The error body in `format`; in XML with the same envelope as a success answer
+    /// (`xmlns:xsi`, `xsi:schemaLocation` of `version`).
+    pub fn body(&self, format: Format, version: ApiVersion) -> String {
         match format {
-            Format::Xml => format!(
-                "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\"><error code=\"{}\"><summary>{}</summary><detail>{}</detail></error></tsResponse>",
-                escape(&self.code),
-                escape(&self.summary),
-                escape(&self.detail)
-            ),
+            Format::Xml => {
+                let mut out = String::with_capacity(512 + self.detail.len());
+                push_xml_envelope_open(&mut out, version);
+                out.push_str("<error code=\"");
+                escape_into(&mut out, &self.code);
+                out.push_str("\"><summary>");
+                escape_into(&mut out, &self.summary);
+                out.push_str("</summary><detail>");
+                escape_into(&mut out, &self.detail);
+                out.push_str("</detail></error>");
+                out.push_str(XML_ENVELOPE_CLOSE);
+                out
+            }
             // The code is a string in JSON too.
             Format::Json => to_json(&JsonErrorBody {
                 error: JsonError {
@@ -201,7 +284,7 @@ struct JsonError<'a> {
 /// The error as a response: its status and its body in its format.
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = self.body(self.format);
+        let body = self.body(self.format, self.version);
         respond(self.status, self.format, body)
     }
 }
@@ -249,15 +332,27 @@ mod tests {
         assert_eq!(content_type, "application/xml;charset=utf-8");
         assert_eq!(
             body,
-            "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"http://tableau.com/api\"><error code=\"403004\"><summary>Forbidden</summary><detail>a &lt; b &amp; &quot;c&quot;</detail></error></tsResponse>"
+            "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"http://tableau.com/api\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"http://tableau.com/api https://help.tableau.com/samples/en-us/rest_api/ts-api_3_27.xsd\"><error code=\"403004\"><summary>Forbidden</summary><detail>a &lt; b &amp; &quot;c&quot;</detail></error></tsResponse>"
         );
-        let json = ApiError::for_status(StatusCode::TOO_MANY_REQUESTS).in_format(Format::Json);
+        let (_, _, old) =
+            answer(ApiError::forbidden("x").answered(Format::Xml, ApiVersion::new(3, 15))).await;
+        assert!(
+            old.contains("ts-api_3_15.xsd"),
+            "the server's version: {old}"
+        );
+        let json = ApiError::for_status(StatusCode::TOO_MANY_REQUESTS)
+            .answered(Format::Json, ApiVersion::DEFAULT);
         let (status, content_type, body) = answer(json).await;
         assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(content_type, "application/json;charset=utf-8");
         assert_eq!(
             body,
-            r#"{"error":{"summary":"Too Many Requests","detail":"Too Many Requests","code":"429000"}}"#
+            r#"{"error":{"summary":"Too Many Requests","detail":"Too many requests","code":"429000"}}"#
+        );
+        let long = "x".repeat(500);
+        assert_eq!(
+            ApiError::unsupported_media_type(&long).detail.len(),
+            "Content type '' not supported".len() + 100
         );
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::ApiError;
 use crate::format::Format;
+use crate::version::ApiVersion;
 
 /// A fault to inject (the JSON body of `POST /_mock/faults`).
 ///
@@ -228,8 +229,9 @@ impl Fault {
                 .is_none_or(|m| m.eq_ignore_ascii_case(method))
     }
 
-    /// The canned answer (`format` is used for the default Tableau error body).
-    pub(crate) fn response(&self, format: Format) -> Response {
+    /// The canned answer (`format` and the server's `version` are used for the default Tableau
+    /// error body).
+    pub(crate) fn response(&self, format: Format, version: ApiVersion) -> Response {
         let status = self
             .status
             .and_then(|s| StatusCode::from_u16(s).ok())
@@ -237,7 +239,9 @@ impl Fault {
         let (mut body, mut content_type) = match &self.body {
             Some(body) => (body.clone().into_bytes(), None),
             None if status.as_u16() >= 400 => (
-                ApiError::for_status(status).body(format).into_bytes(),
+                ApiError::for_status(status)
+                    .body(format, version)
+                    .into_bytes(),
                 Some(format.content_type().to_owned()),
             ),
             None => (Vec::new(), None),

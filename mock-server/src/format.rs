@@ -32,24 +32,50 @@ impl Format {
         if asks_json { Format::Json } else { Format::Xml }
     }
 
-    /// The request body format from `Content-Type`: none means XML (tabcmd sends none);
-    /// XML or JSON media types in any case, parameters ignored; anything else is `None`.
-    pub fn from_content_type(headers: &HeaderMap) -> Option<Format> {
+    /// The request body format from `Content-Type` (docs/protocol.md section 2), compared
+    /// case-insensitively with its parameters ignored: JSON media types (`application/json`,
+    /// `text/json`, `application/*+json`) are JSON; no `Content-Type`, XML media types
+    /// (`application/xml`, `text/xml`, `application/*+xml`), `application/x-www-form-urlencoded`
+    /// (what PowerShell sends for a string body) and `text/plain` are XML. Anything else —
+    /// `multipart/*`, other types, several `Content-Type` headers, a value that is not a media
+    /// type — is refused with the value as sent, for the 406000 answer.
+    pub fn from_content_type(headers: &HeaderMap) -> Result<Format, UnsupportedMediaType> {
         let mut values = headers.get_all(http::header::CONTENT_TYPE).iter();
         let Some(value) = values.next() else {
-            return Some(Format::Xml);
+            return Ok(Format::Xml);
+        };
+        let as_sent = || {
+            let all: Vec<String> = headers
+                .get_all(http::header::CONTENT_TYPE)
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect();
+            UnsupportedMediaType(all.join(", "))
         };
         if values.next().is_some() {
-            return None;
+            return Err(as_sent());
         }
-        let value = value.to_str().ok()?;
-        let media = value.split(';').next().unwrap_or("").trim();
-        if media.eq_ignore_ascii_case("application/xml") || media.eq_ignore_ascii_case("text/xml") {
-            Some(Format::Xml)
-        } else if media.eq_ignore_ascii_case("application/json") {
-            Some(Format::Json)
-        } else {
-            None
+        let Ok(text) = value.to_str() else {
+            return Err(as_sent());
+        };
+        let media = text
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        let Some((kind, subtype)) = media.split_once('/') else {
+            return Err(as_sent());
+        };
+        match (kind, subtype) {
+            ("application", "json") | ("text", "json") => Ok(Format::Json),
+            ("application", sub) if sub.ends_with("+json") && sub.len() > 5 => Ok(Format::Json),
+            ("application", "xml")
+            | ("text", "xml")
+            | ("application", "x-www-form-urlencoded")
+            | ("text", "plain") => Ok(Format::Xml),
+            ("application", sub) if sub.ends_with("+xml") && sub.len() > 4 => Ok(Format::Xml),
+            _ => Err(as_sent()),
         }
     }
 
@@ -61,6 +87,10 @@ impl Format {
         }
     }
 }
+
+/// A request media type the mock does not read, as the client sent it (406000).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnsupportedMediaType(pub String);
 
 #[cfg(test)]
 mod tests {
@@ -95,25 +125,56 @@ mod tests {
 
     #[test]
     fn content_type_negotiation() {
+        let of = |value: &str| Format::from_content_type(&headers("content-type", value));
         assert_eq!(
             Format::from_content_type(&HeaderMap::new()),
-            Some(Format::Xml)
+            Ok(Format::Xml)
+        );
+        for xml in [
+            "TEXT/XML; charset=utf-8",
+            "application/xml",
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-URLEncoded; charset=utf-8",
+            "text/plain",
+            "text/plain;charset=UTF-8",
+            "application/atom+xml",
+        ] {
+            assert_eq!(of(xml), Ok(Format::Xml), "{xml}");
+        }
+        for json in [
+            "application/json",
+            "APPLICATION/JSON; charset=utf-8",
+            "text/json",
+            "application/vnd.api+json",
+            "application/xml+json",
+        ] {
+            assert_eq!(of(json), Ok(Format::Json), "{json}");
+        }
+        for refused in [
+            "multipart/form-data; boundary=x",
+            "multipart/mixed",
+            "application/octet-stream",
+            "text/html",
+            "xml",
+            "application/+json",
+            "",
+        ] {
+            assert_eq!(
+                of(refused),
+                Err(UnsupportedMediaType(refused.to_owned())),
+                "{refused}"
+            );
+        }
+        let mut two = headers("content-type", "application/xml");
+        two.append(
+            http::header::CONTENT_TYPE,
+            "application/json".parse().unwrap(),
         );
         assert_eq!(
-            Format::from_content_type(&headers("content-type", "TEXT/XML; charset=utf-8")),
-            Some(Format::Xml)
-        );
-        assert_eq!(
-            Format::from_content_type(&headers("content-type", "application/json")),
-            Some(Format::Json)
-        );
-        assert_eq!(
-            Format::from_content_type(&headers("content-type", "text/plain")),
-            None
-        );
-        assert_eq!(
-            Format::from_content_type(&headers("content-type", "application/xml+json")),
-            None
+            Format::from_content_type(&two),
+            Err(UnsupportedMediaType(
+                "application/xml, application/json".into()
+            ))
         );
     }
 }

@@ -9,11 +9,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::faults::Fault;
+use crate::flavor::Flavor;
 use crate::seed::Seed;
 use crate::server::{DEFAULT_MAX_CONNECTIONS, serve};
 use crate::state::{AppState, Config};
 use crate::types::{
-    ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SiteInfo, UserInfo,
+    ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UserInfo,
 };
 use crate::version::ApiVersion;
 
@@ -33,8 +34,11 @@ const DRAIN: Duration = Duration::from_secs(4);
 pub struct MockServerBuilder {
     config: Config,
     api_version: Option<String>,
+    /// `None`: the flavour's default idle limit.
+    session_idle: Option<Duration>,
     seed: SeedSource,
     bind: SocketAddr,
+    front_door: Option<SocketAddr>,
     max_connections: usize,
 }
 
@@ -43,6 +47,7 @@ impl std::fmt::Debug for MockServerBuilder {
         f.debug_struct("MockServerBuilder")
             .field("config", &self.config)
             .field("bind", &self.bind)
+            .field("front_door", &self.front_door)
             .finish_non_exhaustive()
     }
 }
@@ -56,10 +61,34 @@ impl MockServerBuilder {
         Self {
             config: Config::default(),
             api_version: None,
+            session_idle: None,
             seed: SeedSource::Default,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            front_door: None,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
+    }
+
+    /// Behaves as Tableau Server (the default) or Tableau Cloud; see [`Flavor`]. The flavour
+    /// chooses the embedded data set, the default session idle limit and the default PAT
+    /// lifetime.
+    pub fn flavor(mut self, flavor: Flavor) -> Self {
+        self.config.flavor = flavor;
+        self
+    }
+
+    /// Behaves as Tableau Cloud: `.flavor(Flavor::Cloud)`.
+    pub fn cloud(self) -> Self {
+        self.flavor(Flavor::Cloud)
+    }
+
+    /// Also listens on `addr` as a front door: every request there is answered
+    /// `301 Moved Permanently` to the same path and query on the main address, as Tableau
+    /// Cloud's `online.tableau.com` sends clients to their pod. See
+    /// [`MockServer::front_door_uri`].
+    pub fn front_door(mut self, addr: SocketAddr) -> Self {
+        self.front_door = Some(addr);
+        self
     }
 
     /// Newest REST API version served (`"3.27"` by default).
@@ -68,9 +97,9 @@ impl MockServerBuilder {
         self
     }
 
-    /// Idle lifetime of sessions (240 minutes by default).
+    /// Idle lifetime of sessions (by default 240 minutes on Server, 120 on Cloud).
     pub fn session_idle(mut self, idle: Duration) -> Self {
-        self.config.session_idle = idle;
+        self.session_idle = Some(idle);
         self
     }
 
@@ -98,7 +127,7 @@ impl MockServerBuilder {
         self
     }
 
-    /// Seed data instead of the embedded default data set.
+    /// Seed data instead of the flavour's embedded default data set ([`Seed::default_for`]).
     pub fn seed(mut self, seed: Seed) -> Self {
         self.seed = SeedSource::Seed(seed);
         self
@@ -139,12 +168,15 @@ impl MockServerBuilder {
     /// Builds the state without serving it (for [`router`](crate::router) and `oneshot`).
     pub fn build_state(&self) -> std::io::Result<AppState> {
         let mut config = self.config.clone();
+        config.session_idle = self
+            .session_idle
+            .unwrap_or_else(|| config.flavor.default_session_idle());
         if let Some(text) = &self.api_version {
             config.api_version = ApiVersion::parse(text)
                 .ok_or_else(|| invalid(format!("'{text}' is not a MAJOR.MINOR API version")))?;
         }
         let seed = match &self.seed {
-            SeedSource::Default => Seed::default_data(),
+            SeedSource::Default => Seed::default_for(config.flavor),
             SeedSource::Seed(seed) => seed.clone(),
             #[cfg(feature = "toml")]
             SeedSource::Toml(text) => Seed::from_toml(text).map_err(invalid)?,
@@ -155,18 +187,42 @@ impl MockServerBuilder {
     }
 
     /// Binds and starts serving. Fails when the settings or the seed are invalid
-    /// ([`std::io::ErrorKind::InvalidInput`]) or the address cannot be bound.
+    /// ([`std::io::ErrorKind::InvalidInput`]) or an address cannot be bound.
     pub async fn try_start(self) -> std::io::Result<MockServer> {
         let state = self.build_state()?;
-        let listener = TcpListener::bind(self.bind).await.map_err(|error| {
-            std::io::Error::new(error.kind(), format!("cannot bind {}: {error}", self.bind))
-        })?;
+        let listener = bind(self.bind).await?;
         let address = listener.local_addr()?;
+        let front_door = match self.front_door {
+            Some(addr) => Some(bind(addr).await?),
+            None => None,
+        };
+        let front_door_address = front_door
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?;
         let (sender, receiver) = watch::channel(false);
         let app = crate::router(state.clone());
-        let task = tokio::spawn(serve(listener, app, receiver, self.max_connections, DRAIN));
+        let mut tasks = vec![tokio::spawn(serve(
+            listener,
+            app,
+            receiver.clone(),
+            self.max_connections,
+            DRAIN,
+        ))];
+        if let Some(listener) = front_door {
+            let redirect = crate::front_door::router(&loopback_uri(address));
+            tasks.push(tokio::spawn(serve(
+                listener,
+                redirect,
+                receiver,
+                self.max_connections,
+                DRAIN,
+            )));
+        }
         tracing::info!(
             %address,
+            front_door = ?front_door_address,
+            flavor = %state.flavor(),
             api_version = %state.config().api_version,
             control_token = state.control_token().is_some(),
             "mock server started"
@@ -174,8 +230,9 @@ impl MockServerBuilder {
         Ok(MockServer {
             state,
             address,
+            front_door: front_door_address,
             shutdown: sender,
-            task: Some(task),
+            tasks,
         })
     }
 
@@ -191,6 +248,20 @@ impl MockServerBuilder {
     }
 }
 
+async fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|error| std::io::Error::new(error.kind(), format!("cannot bind {addr}: {error}")))
+}
+
+/// `http://HOST:PORT` of a bound address; a wildcard address is reached at `127.0.0.1`.
+fn loopback_uri(mut address: SocketAddr) -> String {
+    if address.ip().is_unspecified() {
+        address.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    format!("http://{address}")
+}
+
 /// A running mock Tableau server. Dropping it shuts it down; [`MockServer::shutdown`] also
 /// waits for open requests to finish.
 ///
@@ -201,8 +272,9 @@ impl MockServerBuilder {
 pub struct MockServer {
     state: AppState,
     address: SocketAddr,
+    front_door: Option<SocketAddr>,
     shutdown: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Drop for MockServer {
@@ -235,11 +307,7 @@ impl MockServer {
     /// `http://127.0.0.1:PORT` (no trailing slash). A wildcard bind (`0.0.0.0`, `[::]`) is
     /// reached at `127.0.0.1`.
     pub fn uri(&self) -> String {
-        let mut address = self.address;
-        if address.ip().is_unspecified() {
-            address.set_ip(IpAddr::V4(Ipv4Addr::LOCALHOST));
-        }
-        format!("http://{address}")
+        loopback_uri(self.address)
     }
 
     /// The bound address.
@@ -247,13 +315,28 @@ impl MockServer {
         self.address
     }
 
+    /// `http://127.0.0.1:PORT` of the front door, when the builder asked for one
+    /// ([`MockServerBuilder::front_door`]); a wildcard bind is reached at `127.0.0.1`.
+    pub fn front_door_uri(&self) -> Option<String> {
+        self.front_door.map(loopback_uri)
+    }
+
+    /// Tableau Server or Tableau Cloud.
+    pub fn flavor(&self) -> Flavor {
+        self.state.flavor()
+    }
+
     /// Stops accepting connections, lets open requests finish (at most about 4 seconds) and
     /// returns once the server has stopped.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(DRAIN + Duration::from_millis(500), task).await;
-        }
+        let tasks = std::mem::take(&mut self.tasks);
+        let _ = tokio::time::timeout(DRAIN + Duration::from_millis(500), async {
+            for task in tasks {
+                let _ = task.await;
+            }
+        })
+        .await;
     }
 
     /// A [`ControlClient`](crate::ControlClient) for this server, with its control token when
@@ -277,12 +360,33 @@ impl MockServer {
         self.state.default_credentials()
     }
 
-    /// Creates a site.
+    /// Creates a site (its PAT lifetime the flavour's default: 365 days on Server, 180 on
+    /// Cloud).
     ///
     /// # Panics
-    /// When the content URL exists or the input is invalid.
+    /// When the content URL exists or the input is invalid (on Cloud, a `""` content URL).
     pub async fn create_site(&self, content_url: &str, name: &str) -> SiteInfo {
-        must("create_site", self.state.create_site(content_url, name))
+        must(
+            "create_site",
+            self.state.create_site(content_url, name, None),
+        )
+    }
+
+    /// Creates a site whose PATs live `days` days by default (1–365; on Tableau Cloud, where
+    /// it is a site setting, also their maximum).
+    ///
+    /// # Panics
+    /// As [`MockServer::create_site`], and when `days` is outside 1–365.
+    pub async fn create_site_with_pat_lifetime(
+        &self,
+        content_url: &str,
+        name: &str,
+        days: u32,
+    ) -> SiteInfo {
+        must(
+            "create_site",
+            self.state.create_site(content_url, name, Some(days)),
+        )
     }
 
     /// Creates a user on `site` (a content URL).
@@ -302,7 +406,8 @@ impl MockServer {
         )
     }
 
-    /// Creates a PAT with the default lifetime (365 days).
+    /// Creates a PAT with the site's PAT lifetime (by default 365 days on Server, 180 on
+    /// Cloud).
     ///
     /// # Panics
     /// When the site or user is unknown, or the user has a live PAT of that name.
@@ -364,6 +469,12 @@ impl MockServer {
     /// The request log, oldest first.
     pub async fn requests(&self) -> Vec<RecordedRequest> {
         self.state.requests()
+    }
+
+    /// The live sessions, oldest first, never a token (`GET /_mock/sessions`): their ids are
+    /// what `DELETE sessions/{id}` takes.
+    pub async fn sessions(&self) -> Vec<SessionInfo> {
+        self.state.sessions()
     }
 
     /// Back to the seed data, clock offset 0, no faults, empty request log.

@@ -63,14 +63,23 @@ pub(crate) enum JwtRejection {
     UnknownUser,
 }
 
-/// Verifies `jwt` for a sign-in to `site` at `now` (Unix seconds); returns the user LUID.
+/// What a valid JWT signs in as.
+#[derive(Debug)]
+pub(crate) struct Verified {
+    /// The user LUID of `sub`.
+    pub user_id: Arc<str>,
+    /// The JWT's `scp`: what the session may call (docs/protocol.md section 13).
+    pub scopes: Box<[Box<str>]>,
+}
+
+/// Verifies `jwt` for a sign-in to `site` at `now` (Unix seconds): the user and the scopes.
 pub fn verify(
     dir: &Directory,
     site: &Site,
     jwt: &str,
     now: i64,
     seen: &Mutex<HashMap<String, i64>>,
-) -> Result<Arc<str>, JwtRejection> {
+) -> Result<Verified, JwtRejection> {
     if jwt.len() > 16 * 1024 {
         return Err(JwtRejection::Malformed);
     }
@@ -121,13 +130,14 @@ pub fn verify(
         .and_then(Value::as_str)
         .filter(|jti| !jti.is_empty())
         .ok_or(JwtRejection::JtiMissing)?;
-    let scopes_ok = match claims.get("scp") {
-        Some(Value::Array(items)) => !items.is_empty() && items.iter().all(Value::is_string),
-        _ => false,
+    let scopes: Box<[Box<str>]> = match claims.get("scp") {
+        Some(Value::Array(items)) if !items.is_empty() => items
+            .iter()
+            .map(|item| item.as_str().map(Box::from))
+            .collect::<Option<_>>()
+            .ok_or(JwtRejection::Scope)?,
+        _ => return Err(JwtRejection::Scope),
     };
-    if !scopes_ok {
-        return Err(JwtRejection::Scope);
-    }
     let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("");
     let user = dir
         .user_by_exact_name(&site.id, sub)
@@ -140,5 +150,8 @@ pub fn verify(
         return Err(JwtRejection::Replayed);
     }
     seen.insert(jti.to_owned(), exp);
-    Ok(Arc::clone(&user.id))
+    Ok(Verified {
+        user_id: Arc::clone(&user.id),
+        scopes,
+    })
 }

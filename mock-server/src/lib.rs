@@ -53,7 +53,9 @@ mod control_client;
 mod directory;
 mod error;
 mod faults;
+mod flavor;
 mod format;
+mod front_door;
 mod handle;
 mod ids;
 mod jwt;
@@ -71,13 +73,14 @@ pub use api::BODY_READ_TIMEOUT;
 #[cfg(feature = "control-client")]
 pub use control_client::{ControlClient, ControlClientError};
 pub use faults::Fault;
+pub use flavor::Flavor;
 pub use handle::{MockServer, MockServerBuilder};
 pub use seed::{Seed, SeedError, SeedSite, SeedToken, SeedUser};
 pub use server::HEADER_READ_TIMEOUT;
 pub use state::AppState;
 pub use types::{
     ClockInfo, ConnectedApp, ConnectedAppInfo, DefaultCredentials, PatInfo, RecordedRequest,
-    SiteInfo, UserInfo,
+    SessionInfo, SiteInfo, UserInfo,
 };
 
 /// Request bodies over this size are answered 413000.

@@ -1,7 +1,8 @@
 //! `tableau-mock-server`: the mock Tableau REST API authentication surface as a binary.
 //!
-//! The first line on stdout is `tableau-mock-server listening on http://HOST:PORT`; the default
-//! credentials follow; logs go to stderr. SIGINT/SIGTERM shut it down within 5 seconds.
+//! The first line on stdout is `tableau-mock-server listening on http://HOST:PORT`; with
+//! `--front-door`, the second is `tableau-mock-server front door on http://HOST:PORT`; the
+//! default credentials follow; logs go to stderr. SIGINT/SIGTERM shut it down within 5 seconds.
 //! Built with the `cli` feature: `cargo build --release -p tableau-mock-server --features cli`.
 //! It uses only the library's public API.
 
@@ -12,7 +13,24 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use tableau_mock_server::MockServer;
+use tableau_mock_server::{Flavor, MockServer};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FlavorArg {
+    /// Tableau Server.
+    Server,
+    /// Tableau Cloud.
+    Cloud,
+}
+
+impl From<FlavorArg> for Flavor {
+    fn from(flavor: FlavorArg) -> Self {
+        match flavor {
+            FlavorArg::Server => Flavor::Server,
+            FlavorArg::Cloud => Flavor::Cloud,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum LogFormat {
@@ -33,9 +51,19 @@ struct Args {
     /// Newest REST API version the server speaks.
     #[arg(long, default_value = "3.27")]
     api_version: String,
-    /// Idle lifetime of a session token, in minutes (sliding).
-    #[arg(long, default_value_t = 240)]
-    session_idle_minutes: u64,
+    /// Idle lifetime of a session token, in minutes (sliding); default 240 on Server, 120 on
+    /// Cloud.
+    #[arg(long)]
+    session_idle_minutes: Option<u64>,
+    /// Behave as Tableau Server or as Tableau Cloud (no password sign-in, no switch site, no
+    /// Default site, 120-minute sessions, …).
+    #[arg(long, value_enum, default_value = "server")]
+    flavor: FlavorArg,
+    /// Also listen on ADDR as a front door that redirects (301) every request to the same
+    /// path and query on the main address, as Tableau Cloud's front door sends clients to
+    /// their pod.
+    #[arg(long, value_name = "ADDR")]
+    front_door: Option<SocketAddr>,
     /// When set, every /_mock/* call but /_mock/health needs `X-Mock-Control: TOKEN`.
     #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
     control_token: Option<String>,
@@ -91,13 +119,17 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     init_logs(args.log_format);
     let mut builder = MockServer::builder()
+        .flavor(args.flavor.into())
         .bind(args.bind)
         .api_version(&args.api_version)
-        .session_idle(Duration::from_secs(
-            args.session_idle_minutes.saturating_mul(60),
-        ))
         .request_log(args.request_log)
         .max_sessions(args.max_sessions);
+    if let Some(minutes) = args.session_idle_minutes {
+        builder = builder.session_idle(Duration::from_secs(minutes.saturating_mul(60)));
+    }
+    if let Some(front_door) = args.front_door {
+        builder = builder.front_door(front_door);
+    }
     if let Some(token) = &args.control_token {
         builder = builder.control_token(token.clone());
     }
@@ -121,10 +153,15 @@ async fn main() -> ExitCode {
     let creds = server.default_credentials();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "tableau-mock-server listening on {}", server.uri());
+    if let Some(front_door) = server.front_door_uri() {
+        let _ = writeln!(out, "tableau-mock-server front door on {front_door}");
+    }
     let _ = writeln!(out, "default credentials:");
     let _ = writeln!(out, "  site (contentUrl): {:?}", creds.site_content_url);
     let _ = writeln!(out, "  user name:         {}", creds.username);
-    let _ = writeln!(out, "  password:          {}", creds.password);
+    if !creds.password.is_empty() {
+        let _ = writeln!(out, "  password:          {}", creds.password);
+    }
     let _ = writeln!(out, "  PAT name:          {}", creds.pat_name);
     let _ = writeln!(out, "  PAT secret:        {}", creds.pat_secret);
     let _ = out.flush();
@@ -145,5 +182,24 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         let args = Args::try_parse_from(["tableau-mock-server", "--control-token", "s3"]).unwrap();
         assert_eq!(args.control_token.as_deref(), Some("s3"));
+    }
+
+    #[test]
+    fn flavor_and_front_door_flags() {
+        let args = Args::try_parse_from(["tableau-mock-server"]).unwrap();
+        assert_eq!(Flavor::from(args.flavor), Flavor::Server);
+        assert!(args.front_door.is_none() && args.session_idle_minutes.is_none());
+        let args = Args::try_parse_from([
+            "tableau-mock-server",
+            "--flavor",
+            "cloud",
+            "--front-door",
+            "127.0.0.1:0",
+        ])
+        .unwrap();
+        assert_eq!(Flavor::from(args.flavor), Flavor::Cloud);
+        assert_eq!(args.front_door, Some("127.0.0.1:0".parse().unwrap()));
+        let err = Args::try_parse_from(["tableau-mock-server", "--flavor", "online"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 }

@@ -203,9 +203,9 @@ pub fn redact_body(headers: &HeaderMap, body: &[u8]) -> Option<String> {
     }
     let unparsed = || format!("[unparsed body, {} bytes]", body.len());
     let redacted = match Format::from_content_type(headers) {
-        Some(Format::Json) => redact_json(body),
-        Some(Format::Xml) => redact_xml(body),
-        None => None,
+        Ok(Format::Json) => redact_json(body),
+        Ok(Format::Xml) => redact_xml(body),
+        Err(_) => None,
     };
     Some(cut(redacted.unwrap_or_else(unparsed)))
 }

@@ -6,6 +6,7 @@
 //! [[sites]]
 //! contentUrl = "finance"
 //! name = "Finance"
+//! patLifetimeDays = 180     # optional: the default lifetime of its PATs (1–365)
 //!
 //! [[users]]
 //! site = "finance"
@@ -32,8 +33,9 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::control::ControlError;
-use crate::control::edits::{self, NewUser};
+use crate::control::edits::{self, NewUser, SiteSpec};
 use crate::directory::Directory;
+use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
 use crate::types::{ConnectedApp, DefaultCredentials};
 
@@ -41,7 +43,8 @@ use crate::types::{ConnectedApp, DefaultCredentials};
 #[derive(Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Seed {
-    /// Sites. The Default site (`contentUrl = ""`) is added when missing.
+    /// Sites. On Tableau Server the Default site (`contentUrl = ""`) is added when missing;
+    /// Tableau Cloud has none (a `""` site is an error there).
     #[serde(default)]
     pub sites: Vec<SeedSite>,
     /// Users.
@@ -77,6 +80,22 @@ pub struct SeedSite {
     /// Fixed LUID (random when absent).
     #[serde(default)]
     pub id: Option<String>,
+    /// The default maximum lifetime of the site's PATs, in days, 1–365 (a site setting on
+    /// Tableau Cloud); the flavour's default when absent (365 on Server, 180 on Cloud).
+    #[serde(default)]
+    pub pat_lifetime_days: Option<u32>,
+}
+
+impl SeedSite {
+    /// A site with a random LUID and the flavour's PAT lifetime.
+    pub fn new(content_url: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            content_url: content_url.into(),
+            name: name.into(),
+            id: None,
+            pat_lifetime_days: None,
+        }
+    }
 }
 
 /// A seeded user.
@@ -121,7 +140,7 @@ pub struct SeedToken {
     /// Secret (random at each start when absent).
     #[serde(default)]
     pub secret: Option<String>,
-    /// Maximum lifetime in days (default 365).
+    /// Maximum lifetime in days (default: the site's PAT lifetime).
     #[serde(default)]
     pub expires_in_days: Option<u32>,
 }
@@ -153,7 +172,9 @@ impl From<ControlError> for SeedError {
 }
 
 impl Seed {
-    /// The embedded default data set (contracts section 1).
+    /// The embedded default data set of the Tableau Server flavour (contracts section 1): the
+    /// Default site, `analytics`, `admin` (password `admin`, ServerAdministrator) on both, and
+    /// the PAT `admin-pat` of `admin` on the Default site (its secret random at each start).
     pub fn default_data() -> Seed {
         let user = |site: &str| SeedUser {
             site: site.to_owned(),
@@ -166,16 +187,8 @@ impl Seed {
         };
         Seed {
             sites: vec![
-                SeedSite {
-                    content_url: String::new(),
-                    name: "Default".to_owned(),
-                    id: None,
-                },
-                SeedSite {
-                    content_url: "analytics".to_owned(),
-                    name: "analytics".to_owned(),
-                    id: None,
-                },
+                SeedSite::new("", "Default"),
+                SeedSite::new("analytics", "analytics"),
             ],
             users: vec![user(""), user("analytics")],
             tokens: vec![SeedToken {
@@ -185,7 +198,48 @@ impl Seed {
                 secret: None,
                 expires_in_days: None,
             }],
-            connected_apps: Vec::new(),
+            ..Seed::default()
+        }
+    }
+
+    /// The embedded default data set of the Tableau Cloud flavour (contracts section 1): no
+    /// Default site; the site `analytics` (name `Analytics`), `admin@example.com`
+    /// (SiteAdministratorCreator) with the PAT `admin-pat` (its secret random at each start)
+    /// and `viewer@example.com` (Viewer), e-mail addresses as user names, no passwords
+    /// (Tableau Cloud refuses password sign-in).
+    pub fn cloud_data() -> Seed {
+        let user = |name: &str, role: &str| SeedUser {
+            site: "analytics".to_owned(),
+            name: name.to_owned(),
+            password: None,
+            site_role: role.to_owned(),
+            id: None,
+            full_name: None,
+            email: Some(name.to_owned()),
+        };
+        Seed {
+            sites: vec![SeedSite::new("analytics", "Analytics")],
+            users: vec![
+                user("admin@example.com", "SiteAdministratorCreator"),
+                user("viewer@example.com", "Viewer"),
+            ],
+            tokens: vec![SeedToken {
+                site: "analytics".to_owned(),
+                user: "admin@example.com".to_owned(),
+                name: "admin-pat".to_owned(),
+                secret: None,
+                expires_in_days: None,
+            }],
+            ..Seed::default()
+        }
+    }
+
+    /// The embedded default data set of `flavor`: [`Seed::default_data`] or
+    /// [`Seed::cloud_data`].
+    pub fn default_for(flavor: Flavor) -> Seed {
+        match flavor {
+            Flavor::Server => Self::default_data(),
+            Flavor::Cloud => Self::cloud_data(),
         }
     }
 
@@ -211,18 +265,32 @@ impl Seed {
         &self,
         ids: &IdGenerator,
         now: OffsetDateTime,
+        flavor: Flavor,
     ) -> Result<(Directory, DefaultCredentials), SeedError> {
         let mut dir = Directory::default();
-        if !self.sites.iter().any(|s| s.content_url.is_empty()) {
-            edits::add_site(&mut dir, ids, "", "Default", None)?;
+        if flavor == Flavor::Server && !self.sites.iter().any(|s| s.content_url.is_empty()) {
+            edits::add_site(
+                &mut dir,
+                ids,
+                flavor,
+                SiteSpec {
+                    content_url: "",
+                    name: "Default",
+                    ..SiteSpec::default()
+                },
+            )?;
         }
         for site in &self.sites {
             edits::add_site(
                 &mut dir,
                 ids,
-                &site.content_url,
-                &site.name,
-                site.id.as_deref(),
+                flavor,
+                SiteSpec {
+                    content_url: &site.content_url,
+                    name: &site.name,
+                    id: site.id.as_deref(),
+                    pat_lifetime_days: site.pat_lifetime_days,
+                },
             )?;
         }
         for user in &self.users {
@@ -245,6 +313,7 @@ impl Seed {
             let info = edits::add_pat(
                 &mut dir,
                 ids,
+                flavor,
                 now,
                 &token.site,
                 &token.user,
@@ -291,7 +360,7 @@ mod tests {
     fn default_data_set() {
         let ids = IdGenerator::new(Some(1));
         let (dir, defaults) = Seed::default_data()
-            .materialise(&ids, OffsetDateTime::UNIX_EPOCH)
+            .materialise(&ids, OffsetDateTime::UNIX_EPOCH, Flavor::Server)
             .unwrap();
         assert_eq!(dir.sites.len(), 2);
         assert_eq!(defaults.username, "admin");
@@ -300,6 +369,50 @@ mod tests {
         assert!(!defaults.pat_secret.is_empty());
         let debug = format!("{dir:?} {defaults:?}");
         assert!(!debug.contains(&defaults.pat_secret));
+        let pat = &dir.pats[0];
+        assert_eq!(pat.expires_at - pat.last_used, time::Duration::days(365));
+    }
+
+    #[test]
+    fn cloud_data_set() {
+        let ids = IdGenerator::new(Some(1));
+        let (dir, defaults) = Seed::cloud_data()
+            .materialise(&ids, OffsetDateTime::UNIX_EPOCH, Flavor::Cloud)
+            .unwrap();
+        let sites: Vec<(&str, &str)> = dir
+            .sites
+            .iter()
+            .map(|s| (s.content_url.as_str(), s.name.as_str()))
+            .collect();
+        assert_eq!(sites, [("analytics", "Analytics")], "no Default site");
+        assert_eq!(defaults.site_content_url, "analytics");
+        assert_eq!(defaults.username, "admin@example.com");
+        assert_eq!(defaults.password, "", "no password on Cloud");
+        assert_eq!(defaults.pat_name, "admin-pat");
+        let site = &dir.sites[0];
+        let admin = dir.user_by_name(&site.id, "admin@example.com").unwrap();
+        assert_eq!(
+            (admin.site_role.as_str(), admin.email.as_str()),
+            ("SiteAdministratorCreator", "admin@example.com")
+        );
+        let viewer = dir.user_by_name(&site.id, "viewer@example.com").unwrap();
+        assert_eq!(viewer.site_role, "Viewer");
+        let pat = &dir.pats[0];
+        assert_eq!(
+            pat.expires_at - pat.last_used,
+            time::Duration::days(180),
+            "Tableau Cloud's default PAT lifetime"
+        );
+        // Tableau Cloud has no Default site: a seed that names one is refused.
+        let default_site = Seed {
+            sites: vec![SeedSite::new("", "Default")],
+            ..Seed::default()
+        };
+        assert!(
+            default_site
+                .materialise(&ids, OffsetDateTime::UNIX_EPOCH, Flavor::Cloud)
+                .is_err()
+        );
     }
 
     #[cfg(feature = "toml")]
@@ -328,7 +441,11 @@ mod tests {
         )
         .unwrap();
         let (dir, defaults) = seed
-            .materialise(&IdGenerator::new(Some(1)), OffsetDateTime::UNIX_EPOCH)
+            .materialise(
+                &IdGenerator::new(Some(1)),
+                OffsetDateTime::UNIX_EPOCH,
+                Flavor::Server,
+            )
             .unwrap();
         assert_eq!(dir.sites.len(), 2, "Default site added");
         assert_eq!(defaults.pat_secret, "s3cret");
@@ -337,7 +454,11 @@ mod tests {
         assert!(
             Seed::from_toml("[[users]]\nsite=''\nname='x'\nsiteRole='Boss'\n")
                 .unwrap()
-                .materialise(&IdGenerator::new(None), OffsetDateTime::UNIX_EPOCH)
+                .materialise(
+                    &IdGenerator::new(None),
+                    OffsetDateTime::UNIX_EPOCH,
+                    Flavor::Server
+                )
                 .is_err()
         );
         assert!(Seed::from_toml("bogus = 1").is_err());

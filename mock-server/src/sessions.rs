@@ -26,6 +26,18 @@ pub enum Family {
     Jwt,
 }
 
+impl Family {
+    /// The name `GET /_mock/sessions` gives it: `password`, `pat` or `connected-app` (`uat`
+    /// once unified access tokens sign in).
+    pub fn label(self) -> &'static str {
+        match self {
+            Family::Password => "password",
+            Family::PersonalAccessToken => "pat",
+            Family::Jwt => "connected-app",
+        }
+    }
+}
+
 /// One live session.
 pub struct Session {
     /// Session id (what `DELETE sessions/{id}` takes); rendered lower-case and hyphenated.
@@ -41,10 +53,17 @@ pub struct Session {
     /// The PAT's internal id, for PAT sessions (also after a switch site); shared with the
     /// directory.
     pub pat_id: Option<Arc<str>>,
+    /// The JWT's `scp`, for sessions signed in with a JWT: the calls it may make
+    /// (docs/protocol.md section 13). `None` for password and PAT sessions, which scopes do
+    /// not limit.
+    pub scopes: Option<Box<[Box<str>]>>,
     /// Creation time, Unix nanoseconds of the virtual clock.
     pub created_nanos: i64,
     last_used_nanos: AtomicI64,
     last_use_sequence: AtomicU64,
+    /// Insertion order in the store (sessions created at the same virtual instant stay in
+    /// order).
+    created_sequence: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -56,6 +75,7 @@ impl std::fmt::Debug for Session {
             .field("site_id", &self.site_id)
             .field("family", &self.family)
             .field("pat_id", &self.pat_id)
+            .field("scopes", &self.scopes)
             .field("created_nanos", &self.created_nanos)
             .field(
                 "last_used_nanos",
@@ -67,6 +87,7 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// A new session created at `now_nanos`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: Uuid,
         token: String,
@@ -74,6 +95,7 @@ impl Session {
         site_id: Arc<str>,
         family: Family,
         pat_id: Option<Arc<str>>,
+        scopes: Option<Box<[Box<str>]>>,
         now_nanos: i64,
     ) -> Self {
         Self {
@@ -83,10 +105,17 @@ impl Session {
             site_id,
             family,
             pat_id,
+            scopes,
             created_nanos: now_nanos,
             last_used_nanos: AtomicI64::new(now_nanos),
             last_use_sequence: AtomicU64::new(0),
+            created_sequence: 0,
         }
+    }
+
+    /// The order in which the store took the session in (oldest first).
+    pub fn created_sequence(&self) -> u64 {
+        self.created_sequence
     }
 
     /// Last use, Unix nanoseconds of the virtual clock.
@@ -258,9 +287,10 @@ impl SessionStore {
 
     /// Inserts a session: a PAT session supersedes the PAT's earlier one; past the cap, expired
     /// sessions are purged and then the least recently used one is evicted.
-    pub fn insert(&self, session: Session, now_nanos: i64) -> Arc<Session> {
+    pub fn insert(&self, mut session: Session, now_nanos: i64) -> Arc<Session> {
         let sequence = self.sequence.fetch_add(1, Ordering::Relaxed);
         session.last_use_sequence.store(sequence, Ordering::Relaxed);
+        session.created_sequence = sequence;
         let session = Arc::new(session);
         let mut table = self.write();
         let superseded = session
@@ -360,6 +390,20 @@ impl SessionStore {
         table.remove_token(&session.token)
     }
 
+    /// Every session held (expired ones not yet purged included), in no particular order.
+    pub fn snapshot(&self) -> Vec<Arc<Session>> {
+        self.read()
+            .by_token
+            .iter()
+            .map(|entry| Arc::clone(&entry.0))
+            .collect()
+    }
+
+    /// Whether the session has been idle past the limit at `now_nanos`.
+    pub fn is_expired(&self, session: &Session, now_nanos: i64) -> bool {
+        self.expired(session, now_nanos)
+    }
+
     /// Ends every session.
     pub fn clear(&self) {
         *self.write() = Table::default();
@@ -384,6 +428,7 @@ mod tests {
             "site".into(),
             Family::Password,
             pat.map(Arc::from),
+            None,
             0,
         )
     }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::clock::Clock;
 use crate::directory::Directory;
 use crate::faults::FaultStore;
+use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
 use crate::request_log::RequestLog;
 use crate::seed::{Seed, SeedError};
@@ -19,6 +20,8 @@ use crate::version::ApiVersion;
 /// Settings of one mock server (set through [`MockServerBuilder`](crate::MockServerBuilder)).
 #[derive(Clone)]
 pub(crate) struct Config {
+    /// Tableau Server or Tableau Cloud.
+    pub flavor: Flavor,
     /// Newest REST API version served.
     pub api_version: ApiVersion,
     /// Idle lifetime of a session (sliding).
@@ -38,6 +41,7 @@ pub(crate) struct Config {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
+            .field("flavor", &self.flavor)
             .field("api_version", &self.api_version)
             .field("session_idle", &self.session_idle)
             .field(
@@ -55,8 +59,9 @@ impl std::fmt::Debug for Config {
 impl Default for Config {
     fn default() -> Self {
         Self {
+            flavor: Flavor::Server,
             api_version: ApiVersion::DEFAULT,
-            session_idle: Duration::from_secs(240 * 60),
+            session_idle: Flavor::Server.default_session_idle(),
             control_token: None,
             request_log: 10_000,
             max_sessions: 1_000_000,
@@ -94,7 +99,7 @@ impl AppState {
     pub(crate) fn new(config: Config, seed: &Seed) -> Result<AppState, SeedError> {
         let clock = Clock::new(config.fixed_start);
         let ids = IdGenerator::new(config.deterministic);
-        let (initial, defaults) = seed.materialise(&ids, clock.now())?;
+        let (initial, defaults) = seed.materialise(&ids, clock.now(), config.flavor)?;
         Ok(AppState {
             inner: Arc::new(Inner {
                 sessions: SessionStore::new(config.session_idle, config.max_sessions),
@@ -114,6 +119,11 @@ impl AppState {
     /// The settings.
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// Tableau Server or Tableau Cloud.
+    pub fn flavor(&self) -> Flavor {
+        self.inner.config.flavor
     }
 
     /// The control token, when the control API needs one.

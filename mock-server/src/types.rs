@@ -15,6 +15,8 @@ pub struct SiteInfo {
     pub content_url: String,
     /// Display name.
     pub name: String,
+    /// Default maximum lifetime of the site's PATs, in days (a site setting on Tableau Cloud).
+    pub pat_lifetime_days: u32,
 }
 
 /// A user, as the control API returns it.
@@ -148,6 +150,28 @@ impl std::fmt::Debug for DefaultCredentials {
             .field("pat_secret", &"[redacted]")
             .finish()
     }
+}
+
+/// A live session, as `GET /_mock/sessions` lists it: never its token. Its `id` is what
+/// `DELETE sessions/{id}` takes (a real server shows session ids only in its repository
+/// database, never in `sessions/current`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// Session id (lower-case hyphenated UUID).
+    pub id: String,
+    /// Site content URL.
+    pub site: String,
+    /// User name (the impersonated user's, when impersonating).
+    pub user: String,
+    /// How it was signed in: `password`, `pat`, `connected-app` or `uat`.
+    pub credential: String,
+    /// When it was created (virtual clock; whole seconds on the control API).
+    #[serde(with = "crate::clock::rfc3339_seconds")]
+    pub created_at: OffsetDateTime,
+    /// When it was last used (virtual clock; whole seconds on the control API).
+    #[serde(with = "crate::clock::rfc3339_seconds")]
+    pub last_used_at: OffsetDateTime,
 }
 
 /// One entry of the request log (`GET /_mock/requests`), secrets redacted.

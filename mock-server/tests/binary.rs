@@ -21,7 +21,7 @@ const SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
 struct Running {
     child: Child,
     port: u16,
-    _stdout: BufReader<ChildStdout>,
+    stdout: BufReader<ChildStdout>,
 }
 
 impl Running {
@@ -48,8 +48,31 @@ impl Running {
         Self {
             child,
             port,
-            _stdout: stdout,
+            stdout,
         }
+    }
+
+    /// A PAT sign-in with the printed default PAT of a `--flavor cloud` binary, on
+    /// `analytics`; the token.
+    fn sign_in_cloud(&mut self) -> String {
+        let credentials = read_credentials(&mut self.stdout);
+        let secret = credentials
+            .iter()
+            .find_map(|line| line.strip_prefix("  PAT secret:        "))
+            .expect("a PAT secret line")
+            .to_owned();
+        let answer = self.request(
+            "POST",
+            "/api/3.27/auth/signin",
+            &[("content-type", "application/xml")],
+            &format!(
+                r#"<tsRequest><credentials personalAccessTokenName="admin-pat" personalAccessTokenSecret="{secret}"><site contentUrl="analytics"/></credentials></tsRequest>"#
+            ),
+        );
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let start = answer.body.find(" token=\"").expect("a token") + 8;
+        let end = answer.body[start..].find('"').unwrap() + start;
+        answer.body[start..end].to_owned()
     }
 
     /// One request on its own connection (`Connection: close`); returns the status, the
@@ -347,4 +370,166 @@ fn a_wildcard_bind_prints_a_connectable_loopback_url() {
     let health = mock.request("GET", "/_mock/health", &[], "");
     assert_eq!(health.status, 200);
     assert_eq!(health.body, r#"{"status":"ok"}"#);
+}
+
+/// Reads stdout lines until the one that starts with `  PAT secret:` (the last credentials
+/// line), returning every line read.
+fn read_credentials(stdout: &mut BufReader<ChildStdout>) -> Vec<String> {
+    let mut lines = Vec::new();
+    loop {
+        let mut line = String::new();
+        let read = stdout.read_line(&mut line).unwrap();
+        assert_ne!(read, 0, "stdout ended early: {lines:?}");
+        let done = line.starts_with("  PAT secret:");
+        lines.push(line.trim_end().to_owned());
+        if done {
+            return lines;
+        }
+    }
+}
+
+/// `--flavor cloud --front-door ADDR`: the second stdout line names the front door, which
+/// redirects (301) to the same path and query on the main address; the credentials are the
+/// cloud data set's (site `analytics`, `admin@example.com`, PAT `admin-pat`, no password line);
+/// a password sign-in is refused and the PAT signs in.
+#[test]
+fn flavor_cloud_and_front_door_print_their_lines() {
+    let mut child = Command::new(BIN)
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--flavor",
+            "cloud",
+            "--front-door",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let mut second = String::new();
+    stdout.read_line(&mut second).unwrap();
+    let credentials = read_credentials(&mut stdout);
+    let _ = child.kill();
+    let _ = child.wait();
+    let port = |line: &str, prefix: &str| -> u16 {
+        line.trim_end()
+            .strip_prefix(prefix)
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected line: {line:?}"))
+    };
+    let main = port(&first, "tableau-mock-server listening on http://127.0.0.1:");
+    let front = port(
+        &second,
+        "tableau-mock-server front door on http://127.0.0.1:",
+    );
+    assert_ne!(front, 0);
+    assert_ne!(front, main);
+    assert_eq!(credentials[0], "default credentials:");
+    assert_eq!(credentials[1], r#"  site (contentUrl): "analytics""#);
+    assert_eq!(credentials[2], "  user name:         admin@example.com");
+    assert_eq!(credentials[3], "  PAT name:          admin-pat");
+    assert!(
+        !credentials.iter().any(|line| line.contains("password")),
+        "no password line on Cloud: {credentials:?}"
+    );
+    assert_eq!(credentials.len(), 5, "{credentials:?}");
+}
+
+#[test]
+fn the_front_door_of_the_binary_redirects_and_cloud_refuses_passwords() {
+    let mut child = Command::new(BIN)
+        .args([
+            "--bind",
+            "127.0.0.1:0",
+            "--flavor",
+            "cloud",
+            "--front-door",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = [String::new(), String::new()];
+    for line in &mut lines {
+        stdout.read_line(line).unwrap();
+    }
+    let credentials = read_credentials(&mut stdout);
+    let port_of =
+        |line: &str| -> u16 { line.trim_end().rsplit(':').next().unwrap().parse().unwrap() };
+    let (main, front) = (port_of(&lines[0]), port_of(&lines[1]));
+    let secret = credentials[4]
+        .strip_prefix("  PAT secret:        ")
+        .unwrap()
+        .to_owned();
+
+    let redirect = raw_request(front, "POST", "/api/3.27/auth/signin?x=1", &[], "");
+    assert_eq!(redirect.status, 301);
+    assert!(
+        redirect.head.contains(&format!(
+            "\r\nlocation: http://127.0.0.1:{main}/api/3.27/auth/signin?x=1"
+        )),
+        "{}",
+        redirect.head
+    );
+    let xml = [("content-type", "application/xml")];
+    let password = raw_request(
+        main,
+        "POST",
+        "/api/3.27/auth/signin",
+        &xml,
+        r#"<tsRequest><credentials name="admin@example.com" password="admin"><site contentUrl="analytics"/></credentials></tsRequest>"#,
+    );
+    assert_eq!(password.status, 401);
+    assert!(password.body.contains("401001"), "{}", password.body);
+    let pat = raw_request(
+        main,
+        "POST",
+        "/api/3.27/auth/signin",
+        &xml,
+        &format!(
+            r#"<tsRequest><credentials personalAccessTokenName="admin-pat" personalAccessTokenSecret="{secret}"><site contentUrl="analytics"/></credentials></tsRequest>"#
+        ),
+    );
+    assert_eq!(pat.status, 200, "{}", pat.body);
+    assert!(
+        pat.body.contains("estimatedTimeToExpiration=\"179:23:5")
+            || pat.body.contains("estimatedTimeToExpiration=\"180:00:00"),
+        "Tableau Cloud's 180-day PAT: {}",
+        pat.body
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `--flavor cloud` idles sessions out after 120 minutes (no `--session-idle-minutes`); the
+/// flag still overrides it.
+#[test]
+fn flavor_cloud_sessions_idle_out_after_120_minutes() {
+    let mut mock = Running::start(&["--bind", "127.0.0.1:0", "--flavor", "cloud"]);
+    let token = mock.sign_in_cloud();
+    mock.advance_clock(119 * 60);
+    assert_eq!(mock.current(&token), (200, None), "119 idle minutes");
+    mock.advance_clock(121 * 60);
+    assert_eq!(
+        mock.current(&token),
+        (401, Some("401002".to_owned())),
+        "121 idle minutes"
+    );
+    let mut longer = Running::start(&[
+        "--bind",
+        "127.0.0.1:0",
+        "--flavor",
+        "cloud",
+        "--session-idle-minutes",
+        "240",
+    ]);
+    let token = longer.sign_in_cloud();
+    longer.advance_clock(200 * 60);
+    assert_eq!(longer.current(&token), (200, None), "the flag wins");
 }

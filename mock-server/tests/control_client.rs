@@ -209,3 +209,80 @@ async fn a_server_that_is_not_the_mock_gives_an_invalid_answer() {
     );
     server.abort();
 }
+
+/// `sessions()` lists the live sessions (never a token) and `create_site_with_pat_lifetime`
+/// sets a site's PAT lifetime; the same as `MockServer::sessions` and
+/// `MockServer::create_site_with_pat_lifetime`.
+#[tokio::test]
+async fn sessions_and_site_pat_lifetimes() {
+    let mock = MockServer::builder()
+        .cloud()
+        .fixed_start(START)
+        .start()
+        .await;
+    let control = mock.control_client();
+    assert!(control.sessions().await.unwrap().is_empty());
+    let creds = mock.default_credentials();
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/3.27/auth/signin", mock.uri()))
+        .header("content-type", "application/xml")
+        .body(format!(
+            r#"<tsRequest><credentials personalAccessTokenName="{}" personalAccessTokenSecret="{}"><site contentUrl="analytics"/></credentials></tsRequest>"#,
+            creds.pat_name, creds.pat_secret
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let token_xml = answer.text().await.unwrap();
+    let sessions = control.sessions().await.unwrap();
+    assert_eq!(sessions, mock.sessions().await);
+    assert_eq!(sessions.len(), 1);
+    let session = &sessions[0];
+    assert_eq!(
+        (
+            session.site.as_str(),
+            session.user.as_str(),
+            session.credential.as_str()
+        ),
+        ("analytics", "admin@example.com", "pat")
+    );
+    assert_eq!((session.created_at, session.last_used_at), (START, START));
+    assert!(uuid_like(&session.id), "{}", session.id);
+    assert!(
+        !token_xml.contains(&session.id),
+        "the id is not in the sign-in answer"
+    );
+
+    let site = control
+        .create_site_with_pat_lifetime("ops", "Ops", 7)
+        .await
+        .unwrap();
+    assert_eq!(site.pat_lifetime_days, 7);
+    control
+        .create_user("ops", "bo@example.com", None, "Creator")
+        .await
+        .unwrap();
+    let pat = control
+        .create_pat("ops", "bo@example.com", "ci")
+        .await
+        .unwrap();
+    assert_eq!(pat.expires_at, START + time::Duration::days(7));
+    let (status, message) = refused(
+        control
+            .create_pat_expiring_in("ops", "bo@example.com", "long", 8)
+            .await,
+    );
+    assert_eq!(status, 400);
+    assert!(message.contains("7 days"), "{message}");
+    let (status, _) = refused(control.create_site("", "Default").await);
+    assert_eq!(status, 400, "Tableau Cloud has no Default site");
+    let cloud_default = control.create_site("more", "More").await.unwrap();
+    assert_eq!(cloud_default.pat_lifetime_days, 180);
+    let library = mock.create_site_with_pat_lifetime("lib", "Lib", 365).await;
+    assert_eq!(library.pat_lifetime_days, 365);
+}
+
+fn uuid_like(id: &str) -> bool {
+    id.len() == 36 && id.chars().filter(|c| *c == '-').count() == 4
+}

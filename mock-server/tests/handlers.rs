@@ -306,11 +306,11 @@ async fn sign_in_errors_in_both_formats() {
         &app,
         "POST",
         SIGNIN,
-        &[("content-type", "text/plain")],
+        &[("content-type", "multipart/form-data; boundary=x")],
         password_xml("admin", "admin", ""),
     )
     .await;
-    assert_tableau_error(&bad_type, "400000");
+    assert_tableau_error(&bad_type, "406000");
     let json_body_as_xml = call(
         &app,
         "POST",
@@ -339,11 +339,11 @@ async fn sign_in_errors_in_both_formats() {
         password_xml("admin", "admin", ""),
     )
     .await;
-    assert_tableau_error(&too_new, "404003");
+    assert_tableau_error(&too_new, "404001");
     snapshot_error_pair(
         "unknown_version",
         &call_both(&app, "POST", "/api/latest/auth/signin", XML, "").await,
-        "404003",
+        "404001",
     );
 }
 
@@ -377,7 +377,7 @@ async fn version_gates_use_the_servers_version() {
         password_xml("admin", "admin", ""),
     )
     .await;
-    assert_tableau_error(&too_new, "404003");
+    assert_tableau_error(&too_new, "404001");
     let pre_impersonation = builder().api_version("3.10").build_state().unwrap();
     let app = app_of(&pre_impersonation);
     let body = format!(
@@ -430,7 +430,7 @@ async fn authenticated_endpoints() {
     snapshot_error_pair(
         "user_lookup_other_site",
         &call_both(&app, "GET", &other_site, &auth, "").await,
-        "403004",
+        "403010",
     );
     let unknown_site = format!("/api/3.27/sites/nope/users/{VIEWER_ID}");
     snapshot_error_pair(
@@ -627,16 +627,19 @@ async fn switch_site_answers_and_errors() {
     assert_eq!(current.json()["session"]["user"]["id"], ADMIN_ID);
 }
 
-async fn session_id(app: &axum::Router, token: &str) -> String {
-    let current = call(
-        app,
-        "GET",
-        "/api/3.27/sessions/current",
-        &[("x-tableau-auth", token), ("accept", "application/json")],
-        "",
-    )
-    .await;
-    current.json()["session"]["id"].as_str().unwrap().to_owned()
+/// The id of the newest session of `user`, from `GET /_mock/sessions` (`sessions/current`
+/// shows none, as on a real server).
+async fn session_id(app: &axum::Router, user: &str) -> String {
+    let sessions = call(app, "GET", "/_mock/sessions", &[], "").await;
+    assert_eq!(sessions.status, 200, "{}", sessions.body);
+    let list = sessions.json();
+    let newest = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|session| session["user"] == user)
+        .unwrap_or_else(|| panic!("no session of {user}: {list}"));
+    newest["id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -645,7 +648,7 @@ async fn admin_calls() {
     let app = app(&state);
     let admin = sign_in_password(&app, "admin", "admin", "").await;
     let viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
-    let viewer_session_id = session_id(&app, &viewer).await;
+    let viewer_session_id = session_id(&app, "viewer").await;
     let path = format!("/api/3.27/sessions/{viewer_session_id}");
     snapshot_error_pair(
         "delete_session_forbidden",
@@ -684,10 +687,7 @@ async fn admin_calls() {
     );
     // The same 204 when JSON is asked for.
     let second_viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
-    let second_path = format!(
-        "/api/3.27/sessions/{}",
-        session_id(&app, &second_viewer).await
-    );
+    let second_path = format!("/api/3.27/sessions/{}", session_id(&app, "viewer").await);
     let deleted_json = call(
         &app,
         "DELETE",
@@ -702,6 +702,17 @@ async fn admin_calls() {
     assert_eq!(
         snap_with_headers(&deleted_json),
         snap_with_headers(&deleted)
+    );
+    assert_tableau_error(
+        &call(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", second_viewer.as_str())],
+            "",
+        )
+        .await,
+        "401002",
     );
     snapshot_error_pair(
         "delete_session_unknown",
@@ -880,14 +891,18 @@ async fn revoke_admin_tokens_needs_a_3_10_server() {
     assert_eq!(signin.status, 200, "{}", signin.body);
     let admin = signin.token();
     let auth = [("x-tableau-auth", admin.as_str())];
-    for (method, path) in [
-        ("DELETE", "/api/3.9/auth/serverAdminAccessTokens"),
-        ("POST", "/api/3.9/auth/revokeAllServerAdminTokens"),
-        ("DELETE", "/api/3.10/auth/serverAdminAccessTokens"),
-        ("POST", "/api/3.10/auth/revokeAllServerAdminTokens"),
-        ("DELETE", "/api/3.27/auth/serverAdminAccessTokens"),
+    for (method, path, code) in [
+        ("DELETE", "/api/3.9/auth/serverAdminAccessTokens", "404003"),
+        ("POST", "/api/3.9/auth/revokeAllServerAdminTokens", "404003"),
+        ("DELETE", "/api/3.10/auth/serverAdminAccessTokens", "404001"),
+        (
+            "POST",
+            "/api/3.10/auth/revokeAllServerAdminTokens",
+            "404001",
+        ),
+        ("DELETE", "/api/3.27/auth/serverAdminAccessTokens", "404001"),
     ] {
-        assert_tableau_error(&call(&app, method, path, &auth, "").await, "404003");
+        assert_tableau_error(&call(&app, method, path, &auth, "").await, code);
     }
     snapshot_error_pair(
         "revoke_all_admin_tokens_on_3_9",
@@ -927,14 +942,12 @@ async fn revoke_admin_tokens_needs_a_3_10_server() {
         &app,
         "GET",
         "/api/3.9/sessions/current",
-        &[
-            ("x-tableau-auth", viewer.as_str()),
-            ("accept", "application/json"),
-        ],
+        &[("x-tableau-auth", viewer.as_str())],
         "",
     )
     .await;
-    let id = current.json()["session"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(current.status, 200, "{}", current.body);
+    let id = session_id(&app, "viewer").await;
     assert_eq!(
         call(
             &app,
@@ -1000,11 +1013,12 @@ async fn router_level_rejections_are_mapped() {
         "/api/3.27/",
         "/nope",
         "/api/3.27/auth/signin/extra",
-        "/api/%ZZ/x",
     ] {
         let answer = call(&app, "GET", path, &[], "").await;
         assert_tableau_error(&answer, "404003");
     }
+    let answer = call(&app, "GET", "/api/%ZZ/x", &[], "").await;
+    assert_tableau_error(&answer, "404001");
     let answer = call(
         &app,
         "PATCH",
@@ -1036,4 +1050,845 @@ async fn router_level_rejections_are_mapped() {
     let big_json = call(&app, "POST", "/_mock/sites", &[], vec![b' '; 100 * 1024]).await;
     assert_eq!(big_json.status, 413);
     assert!(big_json.json()["error"].is_string());
+}
+
+// --- The second round of corrections (docs/protocol.md, evidence log), in both flavours ------
+
+/// One request of a table: snapshot name, method, path, headers, body, expected code.
+type Case<'a> = (&'a str, &'a str, String, Vec<(&'a str, &'a str)>, String, &'a str);
+
+/// `{flavor}_{name}`: one snapshot per flavour.
+fn flavoured(fixture: &Fixture, name: &str) -> String {
+    format!("{}_{name}", fixture.flavor)
+}
+
+/// Every corrected code, in XML and JSON, on Tableau Server and on Tableau Cloud.
+#[tokio::test]
+async fn corrected_codes_in_both_flavours_and_formats() {
+    for fixture in fixtures() {
+        let app = fixture.app();
+        let admin = fixture.sign_in_pat(&app, "admin-pat").await;
+        let viewer = fixture.sign_in_pat(&app, "viewer-pat").await;
+        let jwt = fixture
+            .sign_in_jwt(
+                &app,
+                fixture.admin,
+                "jti-corrections",
+                &["tableau:content:read"],
+            )
+            .await;
+        let cases: Vec<Case<'_>> = vec![
+            (
+                "version_too_new",
+                "GET",
+                "/api/3.28/serverinfo".into(),
+                vec![],
+                String::new(),
+                "404001",
+            ),
+            (
+                "version_malformed",
+                "GET",
+                "/api/v3.27/serverinfo".into(),
+                vec![],
+                String::new(),
+                "404001",
+            ),
+            (
+                "method_not_allowed",
+                "GET",
+                SIGNIN.into(),
+                vec![],
+                String::new(),
+                "405000",
+            ),
+            (
+                "media_type_multipart",
+                "POST",
+                SIGNIN.into(),
+                vec![("content-type", "multipart/form-data; boundary=----x")],
+                fixture.pat_xml("admin-pat"),
+                "406000",
+            ),
+            (
+                "other_site",
+                "GET",
+                format!(
+                    "/api/3.27/sites/{}/users/{}",
+                    fixture.other_site_id, fixture.admin_id
+                ),
+                vec![("x-tableau-auth", admin.as_str())],
+                String::new(),
+                "403010",
+            ),
+            (
+                "unknown_site",
+                "GET",
+                format!("/api/3.27/sites/nowhere/users/{}", fixture.admin_id),
+                vec![("x-tableau-auth", admin.as_str())],
+                String::new(),
+                "404000",
+            ),
+            (
+                "query_user_forbidden",
+                "GET",
+                format!(
+                    "/api/3.27/sites/{}/users/{}",
+                    fixture.site_id, fixture.admin_id
+                ),
+                vec![("x-tableau-auth", viewer.as_str())],
+                String::new(),
+                "403133",
+            ),
+            (
+                "scope_missing",
+                "GET",
+                format!(
+                    "/api/3.27/sites/{}/users/{}",
+                    fixture.site_id, fixture.admin_id
+                ),
+                vec![("x-tableau-auth", jwt.as_str())],
+                String::new(),
+                "401002",
+            ),
+            (
+                "uat_refused",
+                "POST",
+                SIGNIN.into(),
+                vec![("content-type", "application/xml")],
+                format!(
+                    r#"<tsRequest><credentials jwt="a.b.c" isUat="true"><site contentUrl="{}"/></credentials></tsRequest>"#,
+                    fixture.site
+                ),
+                "401001",
+            ),
+        ];
+        for (name, method, path, headers, body, code) in cases {
+            let pair = call_both(&app, method, &path, &headers, &body).await;
+            snapshot_error_pair(&flavoured(&fixture, name), &pair, code);
+            for answer in [&pair.0, &pair.1] {
+                if code == "403010" {
+                    assert!(
+                        answer.body.contains(&format!(
+                            "User &apos;{}&apos; is authenticated for site &apos;{}&apos; and may not access or modify resources on site &apos;{}&apos;.",
+                            fixture.admin, fixture.site_id, fixture.other_site_id
+                        )) || answer.body.contains(&format!(
+                            "User '{}' is authenticated for site '{}' and may not access or modify resources on site '{}'.",
+                            fixture.admin, fixture.site_id, fixture.other_site_id
+                        )),
+                        "{}",
+                        answer.body
+                    );
+                }
+            }
+        }
+        // The refusals changed nothing: the sessions still work.
+        for token in [&admin, &viewer, &jwt] {
+            let current = call(
+                &app,
+                "GET",
+                "/api/3.27/sessions/current",
+                &[("x-tableau-auth", token.as_str())],
+                "",
+            )
+            .await;
+            assert_eq!(current.status, 200, "{}", current.body);
+        }
+    }
+}
+
+/// Error bodies carry `xmlns:xsi` and `xsi:schemaLocation` of the server's version, exactly as
+/// success bodies do (real error bodies in tableau/rest-api-samples#82).
+#[tokio::test]
+async fn error_bodies_carry_the_schema_like_success_bodies() {
+    let old = builder().api_version("3.15").build_state().unwrap();
+    let app = app(&old);
+    let info = call(&app, "GET", "/api/3.15/serverinfo", &[], "").await;
+    let error = call(&app, "GET", "/api/3.15/sessions/current", &[], "").await;
+    assert_tableau_error(&error, "401000");
+    let envelope = |body: &str| body[..body.find("><").unwrap() + 1].to_owned();
+    assert_eq!(envelope(&error.body), envelope(&info.body));
+    let doc = roxmltree::Document::parse(&error.body).unwrap();
+    let root = doc.root_element();
+    assert_eq!(
+        root.attribute((
+            "http://www.w3.org/2001/XMLSchema-instance",
+            "schemaLocation"
+        )),
+        Some(
+            "http://tableau.com/api https://help.tableau.com/samples/en-us/rest_api/ts-api_3_15.xsd"
+        )
+    );
+}
+
+/// Repeated slashes count as one, as on a real pod (`//api/3.27/auth/signin` signs in).
+#[tokio::test]
+async fn repeated_slashes_count_as_one() {
+    for fixture in fixtures() {
+        let app = fixture.app();
+        for path in [
+            "//api/3.27/auth/signin",
+            "/api//3.27/auth//signin",
+            "///api///3.27///auth///signin",
+        ] {
+            let answer = call(&app, "POST", path, XML, fixture.pat_xml("admin-pat")).await;
+            assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+            let current = call(
+                &app,
+                "GET",
+                "//api/3.27//sessions/current",
+                &[("x-tableau-auth", answer.token().as_str())],
+                "",
+            )
+            .await;
+            assert_eq!(current.status, 200, "{}", current.body);
+        }
+        // A trailing slash is still another path.
+        assert_tableau_error(
+            &call(
+                &app,
+                "POST",
+                "/api/3.27/auth/signin/",
+                XML,
+                fixture.pat_xml("admin-pat"),
+            )
+            .await,
+            "404003",
+        );
+    }
+}
+
+/// Media types (docs/protocol.md section 2): none, XML types, form-urlencoded (PowerShell's
+/// default) and text/plain are read as XML; JSON types as JSON.
+#[tokio::test]
+async fn media_types_read_as_xml_or_json() {
+    for fixture in fixtures() {
+        let app = fixture.app();
+        for content_type in [
+            None,
+            Some("application/xml"),
+            Some("text/xml; charset=utf-8"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/x-www-form-urlencoded; charset=utf-8"),
+            Some("text/plain"),
+            Some("TEXT/PLAIN;charset=UTF-8"),
+        ] {
+            let headers: Vec<(&str, &str)> = content_type
+                .map(|value| vec![("content-type", value)])
+                .unwrap_or_default();
+            let answer = call(&app, "POST", SIGNIN, &headers, fixture.pat_xml("admin-pat")).await;
+            assert_eq!(answer.status, 200, "{content_type:?}: {}", answer.body);
+        }
+        let json = pat_json("admin-pat", PAT_SECRET, fixture.site);
+        for content_type in [
+            "application/json",
+            "application/json;charset=utf-8",
+            "text/json",
+        ] {
+            let answer = call(
+                &app,
+                "POST",
+                SIGNIN,
+                &[("content-type", content_type)],
+                json.clone(),
+            )
+            .await;
+            assert_eq!(answer.status, 200, "{content_type}: {}", answer.body);
+        }
+        // A JSON body sent as text/plain is read as XML: 400000, not a sign-in.
+        let answer = call(
+            &app,
+            "POST",
+            SIGNIN,
+            &[("content-type", "text/plain")],
+            json,
+        )
+        .await;
+        assert_tableau_error(&answer, "400000");
+        for refused in [
+            "multipart/mixed",
+            "application/octet-stream",
+            "text/html",
+            "json",
+        ] {
+            let answer = call(
+                &app,
+                "POST",
+                SIGNIN,
+                &[("content-type", refused), ("accept", "application/json")],
+                fixture.pat_xml("admin-pat"),
+            )
+            .await;
+            assert_tableau_error(&answer, "406000");
+            assert_eq!(answer.json()["error"]["summary"], "Bad Request");
+            assert_eq!(
+                answer.json()["error"]["detail"],
+                format!("Content type '{refused}' not supported")
+            );
+        }
+    }
+}
+
+/// `sessions/current` shows the site and the user and no session id, in both formats and
+/// flavours.
+#[tokio::test]
+async fn the_current_session_has_no_id() {
+    for fixture in fixtures() {
+        let app = fixture.app();
+        let token = fixture.sign_in_pat(&app, "admin-pat").await;
+        let auth = [("x-tableau-auth", token.as_str())];
+        let (xml, json) = call_both(&app, "GET", "/api/3.27/sessions/current", &auth, "").await;
+        assert!(xml.body.contains("<session><site "), "{}", xml.body);
+        let session = &json.json()["session"];
+        let keys: Vec<&str> = session
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys, ["site", "user"]);
+        insta::assert_snapshot!(flavoured(&fixture, "sessions_current_xml"), snap(&xml));
+        insta::assert_snapshot!(flavoured(&fixture, "sessions_current_json"), snap(&json));
+    }
+}
+
+/// `GET /_mock/sessions` lists the live sessions with their ids (never a token); an id is what
+/// `DELETE sessions/{id}` takes.
+#[tokio::test]
+async fn mock_sessions_list_ids_for_delete_sessions() {
+    let state = state();
+    let app = app(&state);
+    let password = sign_in_password(&app, "admin", "admin", "").await;
+    let pat = sign_in_admin(&app).await;
+    let jwt = connected_app_jwt_with_scopes(
+        "viewer",
+        START,
+        "jti-sessions-list",
+        &["tableau:users:read"],
+    );
+    let jwt = call(&app, "POST", SIGNIN, XML, jwt_xml(&jwt, ""))
+        .await
+        .token();
+    let listed = call(&app, "GET", "/_mock/sessions", &[], "").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    for token in [&password, &pat, &jwt] {
+        assert!(!listed.body.contains(token.as_str()), "a token was listed");
+    }
+    insta::assert_snapshot!("mock_sessions", listed.body);
+    let list = listed.json();
+    let credentials: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["credential"].as_str().unwrap())
+        .collect();
+    assert_eq!(credentials, ["password", "pat", "connected-app"]);
+    let jwt_id = list[2]["id"].as_str().unwrap();
+    let deleted = call(
+        &app,
+        "DELETE",
+        &format!("/api/3.27/sessions/{jwt_id}"),
+        &[("x-tableau-auth", password.as_str())],
+        "",
+    )
+    .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_tableau_error(
+        &call(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", jwt.as_str())],
+            "",
+        )
+        .await,
+        "401002",
+    );
+    let after = call(&app, "GET", "/_mock/sessions", &[], "").await.json();
+    assert_eq!(after.as_array().unwrap().len(), 2);
+
+    let cloud = cloud_state();
+    let app = self::app(&cloud);
+    sign_in_pat_on(&app, "viewer-pat", "pat-secret-of-viewer", "analytics").await;
+    let listed = call(&app, "GET", "/_mock/sessions", &[], "").await.json();
+    assert_eq!(listed[0]["site"], "analytics");
+    assert_eq!(listed[0]["user"], "viewer@example.com");
+    assert_eq!(listed[0]["credential"], "pat");
+}
+
+async fn sign_in_pat_on(app: &axum::Router, name: &str, secret: &str, site: &str) -> String {
+    let answer = call(app, "POST", SIGNIN, XML, pat_xml(name, secret, site)).await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.token()
+}
+
+/// JWT sessions are limited by their scopes (docs/protocol.md section 13); wildcards match one
+/// segment; PAT and password sessions are not limited.
+#[tokio::test]
+async fn jwt_scopes_limit_the_calls() {
+    for fixture in fixtures() {
+        let app = fixture.app();
+        let lookup = format!(
+            "/api/3.27/sites/{}/users/{}",
+            fixture.site_id, fixture.viewer_id
+        );
+        for (n, (scopes, status)) in [
+            (&["tableau:content:read"][..], 401),
+            (&["tableau:users:read"][..], 200),
+            (&["tableau:users:*"][..], 200),
+            (&["tableau:*:*"][..], 200),
+            (&["tableau:content:read", "tableau:users:read"][..], 200),
+            (&["tableau:users:write"][..], 401),
+            (&["tableau:sites:read"][..], 401),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let token = fixture
+                .sign_in_jwt(&app, fixture.admin, &format!("jti-scopes-{n}"), scopes)
+                .await;
+            let auth = [("x-tableau-auth", token.as_str())];
+            let answer = call(&app, "GET", &lookup, &auth, "").await;
+            assert_eq!(answer.status, status, "{scopes:?}: {}", answer.body);
+            if status == 401 {
+                assert_tableau_error(&answer, "401002");
+                // The session itself is alive: scope-free calls work.
+                let current = call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await;
+                assert_eq!(current.status, 200, "{}", current.body);
+            }
+        }
+        let pat = fixture.sign_in_pat(&app, "admin-pat").await;
+        let answer = call(
+            &app,
+            "GET",
+            &lookup,
+            &[("x-tableau-auth", pat.as_str())],
+            "",
+        )
+        .await;
+        assert_eq!(
+            answer.status, 200,
+            "PAT sessions have no scopes: {}",
+            answer.body
+        );
+    }
+}
+
+/// `DELETE sessions/{id}` needs `tableau:sessions:delete` from a JWT session; the revoke calls
+/// accept no JWT session at all (Tableau Server).
+#[tokio::test]
+async fn jwt_scopes_of_the_administrator_calls() {
+    let state = state();
+    let app = app(&state);
+    let victim = sign_in_password(&app, "viewer", "viewer-pw", "").await;
+    let listed = call(&app, "GET", "/_mock/sessions", &[], "").await.json();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/3.27/sessions/{id}");
+    let sign_in = |jti: &'static str, scopes: &'static [&'static str]| {
+        let app = app.clone();
+        async move {
+            let jwt = connected_app_jwt_with_scopes("admin", START, jti, scopes);
+            call(&app, "POST", SIGNIN, XML, jwt_xml(&jwt, ""))
+                .await
+                .token()
+        }
+    };
+    let without = sign_in("jti-admin-1", &["tableau:content:read"]).await;
+    assert_tableau_error(
+        &call(
+            &app,
+            "DELETE",
+            &path,
+            &[("x-tableau-auth", without.as_str())],
+            "",
+        )
+        .await,
+        "401002",
+    );
+    let everything = sign_in("jti-admin-2", &["tableau:*:*"]).await;
+    for (method, revoke) in [
+        ("DELETE", "/api/3.27/auth/serverAdminAccessTokens"),
+        ("POST", "/api/3.27/auth/revokeAllServerAdminTokens"),
+    ] {
+        assert_tableau_error(
+            &call(
+                &app,
+                method,
+                revoke,
+                &[("x-tableau-auth", everything.as_str())],
+                "",
+            )
+            .await,
+            "401002",
+        );
+    }
+    let with = sign_in("jti-admin-3", &["tableau:sessions:delete"]).await;
+    let deleted = call(
+        &app,
+        "DELETE",
+        &path,
+        &[("x-tableau-auth", with.as_str())],
+        "",
+    )
+    .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.body);
+    assert_tableau_error(
+        &call(
+            &app,
+            "GET",
+            "/api/3.27/sessions/current",
+            &[("x-tableau-auth", victim.as_str())],
+            "",
+        )
+        .await,
+        "401002",
+    );
+}
+
+/// The user look-up: anyone may look up themself; site and server administrators anyone on
+/// the site; others get 403133, whether or not the user exists.
+#[tokio::test]
+async fn who_may_look_up_whom() {
+    for fixture in fixtures() {
+        let app = fixture.app();
+        let admin = fixture.sign_in_pat(&app, "admin-pat").await;
+        let viewer = fixture.sign_in_pat(&app, "viewer-pat").await;
+        let path = |user: &str| format!("/api/3.27/sites/{}/users/{user}", fixture.site_id);
+        let get = |token: &str, user: &str| {
+            let app = app.clone();
+            let path = path(user);
+            let token = token.to_owned();
+            async move {
+                call(
+                    &app,
+                    "GET",
+                    &path,
+                    &[("x-tableau-auth", token.as_str())],
+                    "",
+                )
+                .await
+            }
+        };
+        assert_eq!(get(&viewer, fixture.viewer_id).await.status, 200);
+        assert_tableau_error(&get(&viewer, fixture.admin_id).await, "403133");
+        assert_tableau_error(&get(&viewer, "no-such-user").await, "403133");
+        assert_eq!(get(&admin, fixture.viewer_id).await.status, 200);
+        assert_tableau_error(&get(&admin, "no-such-user").await, "404002");
+    }
+}
+
+// --- The Tableau Cloud flavour ----------------------------------------------------------------
+
+/// What Tableau Cloud refuses, in both formats (docs/protocol.md section 14).
+#[tokio::test]
+async fn cloud_refusals_in_both_formats() {
+    let state = cloud_state();
+    let app = app(&state);
+    let admin = sign_in_pat_on(&app, "admin-pat", PAT_SECRET, "analytics").await;
+    let auth = vec![
+        ("x-tableau-auth", admin.as_str()),
+        ("content-type", "application/xml"),
+    ];
+    let sessions = call(&app, "GET", "/_mock/sessions", &[], "").await.json();
+    let id = sessions[0]["id"].as_str().unwrap().to_owned();
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "cloud_password_refused",
+            "POST",
+            SIGNIN.into(),
+            vec![("content-type", "application/xml")],
+            password_xml("viewer@example.com", "viewer-pw", "analytics"),
+            "401001",
+        ),
+        (
+            "cloud_default_site_refused",
+            "POST",
+            SIGNIN.into(),
+            vec![("content-type", "application/xml")],
+            pat_xml("admin-pat", PAT_SECRET, ""),
+            "401001",
+        ),
+        (
+            "cloud_impersonation_refused",
+            "POST",
+            SIGNIN.into(),
+            vec![("content-type", "application/xml")],
+            format!(
+                r#"<tsRequest><credentials personalAccessTokenName="admin-pat" personalAccessTokenSecret="{PAT_SECRET}"><site contentUrl="analytics"/><user id="{CLOUD_VIEWER_ID}"/></credentials></tsRequest>"#
+            ),
+            "403004",
+        ),
+        (
+            "cloud_switch_site",
+            "POST",
+            "/api/3.27/auth/switchSite".into(),
+            auth.clone(),
+            r#"<tsRequest><site contentUrl="finance"/></tsRequest>"#.into(),
+            "405000",
+        ),
+        (
+            "cloud_delete_session",
+            "DELETE",
+            format!("/api/3.27/sessions/{id}"),
+            auth.clone(),
+            String::new(),
+            "405000",
+        ),
+        (
+            "cloud_delete_admin_tokens",
+            "DELETE",
+            "/api/3.27/auth/serverAdminAccessTokens".into(),
+            auth.clone(),
+            String::new(),
+            "405000",
+        ),
+        (
+            "cloud_revoke_all_admin_tokens",
+            "POST",
+            "/api/3.27/auth/revokeAllServerAdminTokens".into(),
+            auth.clone(),
+            String::new(),
+            "405000",
+        ),
+        (
+            "cloud_sites_query",
+            "GET",
+            "/api/3.27/sites".into(),
+            auth.clone(),
+            String::new(),
+            "403069",
+        ),
+    ];
+    for (name, method, path, headers, body, code) in cases {
+        let pair = call_both(&app, method, &path, &headers, &body).await;
+        snapshot_error_pair(name, &pair, code);
+    }
+    // The refusals ended nothing and signed nobody in.
+    let after = call(&app, "GET", "/_mock/sessions", &[], "").await.json();
+    assert_eq!(after.as_array().unwrap().len(), 1, "{after}");
+    let current = call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await;
+    assert_eq!(current.status, 200);
+    // GET sites: a JWT session needs tableau:sites:read before it is told 403069.
+    let jwt = connected_app_jwt_with_scopes(
+        "admin@example.com",
+        START,
+        "jti-cloud-sites",
+        &["tableau:content:read"],
+    );
+    let jwt = call(&app, "POST", SIGNIN, XML, jwt_xml(&jwt, "analytics"))
+        .await
+        .token();
+    assert_tableau_error(
+        &call(
+            &app,
+            "GET",
+            "/api/3.27/sites",
+            &[("x-tableau-auth", jwt.as_str())],
+            "",
+        )
+        .await,
+        "401002",
+    );
+    let jwt = connected_app_jwt_with_scopes(
+        "admin@example.com",
+        START,
+        "jti-cloud-sites-2",
+        &["tableau:sites:read"],
+    );
+    let jwt = call(&app, "POST", SIGNIN, XML, jwt_xml(&jwt, "analytics"))
+        .await
+        .token();
+    assert_tableau_error(
+        &call(
+            &app,
+            "GET",
+            "/api/3.27/sites",
+            &[("x-tableau-auth", jwt.as_str())],
+            "",
+        )
+        .await,
+        "403069",
+    );
+}
+
+/// On Tableau Server, `GET sites` is the read side's, not the Cloud refusal.
+#[tokio::test]
+async fn the_sites_query_is_refused_on_cloud_only() {
+    let state = state();
+    let app = app(&state);
+    let token = sign_in_admin(&app).await;
+    let answer = call(
+        &app,
+        "GET",
+        "/api/3.27/sites",
+        &[("x-tableau-auth", token.as_str())],
+        "",
+    )
+    .await;
+    assert_ne!(
+        tableau_error_code(&answer).as_deref(),
+        Some("403069"),
+        "{}",
+        answer.body
+    );
+}
+
+/// Tableau Cloud's sessions idle out after 120 minutes (the default of the flavour).
+#[tokio::test]
+async fn cloud_sessions_idle_out_after_120_minutes() {
+    let state = cloud_state();
+    let app = app(&state);
+    let token = sign_in_pat_on(&app, "admin-pat", PAT_SECRET, "analytics").await;
+    let auth = [("x-tableau-auth", token.as_str())];
+    let advance = |seconds: u64| {
+        let app = app.clone();
+        async move {
+            let answer = call(
+                &app,
+                "POST",
+                "/_mock/clock/advance",
+                &[("content-type", "application/json")],
+                format!(r#"{{"seconds":{seconds}}}"#),
+            )
+            .await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+        }
+    };
+    advance(119 * 60).await;
+    assert_eq!(
+        call(&app, "GET", "/api/3.27/sessions/current", &auth, "")
+            .await
+            .status,
+        200
+    );
+    advance(120 * 60 + 1).await;
+    assert_tableau_error(
+        &call(&app, "GET", "/api/3.27/sessions/current", &auth, "").await,
+        "401002",
+    );
+    // The builder's setting still wins.
+    let long = cloud_builder()
+        .session_idle(std::time::Duration::from_secs(240 * 60))
+        .build_state()
+        .unwrap();
+    let app = self::app(&long);
+    let token = sign_in_pat_on(&app, "admin-pat", PAT_SECRET, "analytics").await;
+    let answer = call(
+        &app,
+        "POST",
+        "/_mock/clock/advance",
+        &[],
+        r#"{"seconds":14000}"#,
+    )
+    .await;
+    assert_eq!(answer.status, 200);
+    let current = call(
+        &app,
+        "GET",
+        "/api/3.27/sessions/current",
+        &[("x-tableau-auth", token.as_str())],
+        "",
+    )
+    .await;
+    assert_eq!(current.status, 200, "{}", current.body);
+}
+
+/// On Tableau Cloud a PAT's lifetime is a site setting: 180 days by default, the site's
+/// `patLifetimeDays` when set, and no token may outlive it.
+#[tokio::test]
+async fn cloud_pat_lifetime_is_a_site_setting() {
+    let state = cloud_state();
+    let app = app(&state);
+    let answer = call(
+        &app,
+        "POST",
+        SIGNIN,
+        XML,
+        pat_xml("admin-pat", PAT_SECRET, "analytics"),
+    )
+    .await;
+    assert_eq!(
+        attr(&answer.body, "estimatedTimeToExpiration").as_deref(),
+        Some("180:00:00")
+    );
+    let json = [("content-type", "application/json")];
+    let made = call(
+        &app,
+        "POST",
+        "/_mock/tokens",
+        &json,
+        r#"{"site":"finance","user":"admin@example.com","name":"ci"}"#,
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let secret = made.json()["secret"].as_str().unwrap().to_owned();
+    let answer = call(&app, "POST", SIGNIN, XML, pat_xml("ci", &secret, "finance")).await;
+    assert_eq!(
+        attr(&answer.body, "estimatedTimeToExpiration").as_deref(),
+        Some("30:00:00")
+    );
+    let too_long = call(
+        &app,
+        "POST",
+        "/_mock/tokens",
+        &json,
+        r#"{"site":"finance","user":"admin@example.com","name":"ci2","expiresInDays":31}"#,
+    )
+    .await;
+    assert_eq!(too_long.status, 400, "{}", too_long.body);
+    assert!(
+        too_long.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("30 days")
+    );
+    let site = call(
+        &app,
+        "POST",
+        "/_mock/sites",
+        &json,
+        r#"{"contentUrl":"ops","name":"Ops","patLifetimeDays":7}"#,
+    )
+    .await;
+    assert_eq!(site.status, 201, "{}", site.body);
+    assert_eq!(site.json()["patLifetimeDays"], 7);
+    for bad in [0, 366] {
+        let site = call(
+            &app,
+            "POST",
+            "/_mock/sites",
+            &json,
+            format!(r#"{{"contentUrl":"x{bad}","name":"X","patLifetimeDays":{bad}}}"#),
+        )
+        .await;
+        assert_eq!(site.status, 400, "{bad}: {}", site.body);
+    }
+    let default_site = call(
+        &app,
+        "POST",
+        "/_mock/sites",
+        &json,
+        r#"{"contentUrl":"","name":"Default"}"#,
+    )
+    .await;
+    assert_eq!(
+        default_site.status, 400,
+        "Tableau Cloud has no Default site"
+    );
+    // On Tableau Server an explicit lifetime may exceed the site's default.
+    let server = state_of_server();
+    let app = self::app(&server);
+    let made = call(
+        &app,
+        "POST",
+        "/_mock/tokens",
+        &json,
+        r#"{"site":"","user":"admin","name":"long","expiresInDays":400}"#,
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+}
+
+fn state_of_server() -> tableau_mock_server::AppState {
+    state()
 }

@@ -1,5 +1,6 @@
 //! The checks, one module per area.
 
+pub(crate) mod cloud;
 pub(crate) mod mock;
 pub(crate) mod providers;
 pub(crate) mod rejections;

@@ -8,7 +8,7 @@ use tableau_auth::{
 };
 use tableau_auth_core::{AuthProvider, ProviderChain, StaticEnv, WireFormat};
 
-use super::support::{app_on_default_site, full_session};
+use super::support::{app_on_site, full_session};
 use crate::context::{CheckContext, Target};
 use crate::outcome::{CheckResult, Context, Failure};
 use crate::{Check, check};
@@ -19,6 +19,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "signin.password.xml",
             "password",
             provider = "password",
+            applies = Server,
             MockControl,
             "password sign-in in XML; body spec-correct; session works; sign-out ends it",
             password_xml
@@ -27,6 +28,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "signin.password.json",
             "password",
             provider = "password",
+            applies = Server,
             MockControl,
             "password sign-in in JSON; body spec-correct; session works; sign-out ends it",
             password_json
@@ -35,6 +37,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "signin.password.escaping",
             "password",
             provider = "password",
+            applies = Server,
             MockControl,
             "a password with & < > \" ' TAB LF CR and non-ASCII signs in with XML and JSON",
             password_escaping
@@ -99,6 +102,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "signin.env-password.xml",
             "env",
             provider = "env",
+            applies = Server,
             MockControl,
             "the environment provider in password mode signs in with XML",
             env_password_xml
@@ -107,6 +111,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "signin.env-password.json",
             "env",
             provider = "env",
+            applies = Server,
             MockControl,
             "the environment provider in password mode signs in with JSON",
             env_password_json
@@ -156,7 +161,7 @@ pub(crate) fn checks() -> Vec<Check> {
 
 pub(crate) const NASTY_SECRET: &str = "p&ss<w>rd\"q'\ttab\nlf\rcr é✓😀";
 
-/// A user made for this check on the Default site.
+/// A user made for this check on the target's site (the Default site on Tableau Server).
 pub(crate) struct UserFixture {
     pub(crate) name: String,
     pub(crate) id: String,
@@ -171,7 +176,7 @@ pub(crate) async fn user_fixture(
     let name = target.unique("conformance-user");
     let user = target
         .control()?
-        .create_user("", &name, Some(password), role)
+        .create_user(target.site(), &name, Some(password), role)
         .await
         .context("mock control API")?;
     Ok(UserFixture {
@@ -190,15 +195,52 @@ pub(crate) async fn pat_fixture(
     let name = target.unique("conformance-pat");
     let token = match expires_in_days {
         Some(days) => control
-            .create_pat_expiring_in("", &user.name, &name, days)
+            .create_pat_expiring_in(target.site(), &user.name, &name, days)
             .await
             .context("mock control API")?,
         None => control
-            .create_pat("", &user.name, &name)
+            .create_pat(target.site(), &user.name, &name)
             .await
             .context("mock control API")?,
     };
     Ok((user, token.name, token.secret))
+}
+
+/// A PAT provider for a fresh PAT fixture on the target's site.
+pub(crate) async fn pat_provider(
+    target: &Target,
+    expires_in_days: Option<u32>,
+) -> Result<(UserFixture, String, PersonalAccessTokenProvider), Failure> {
+    let (user, name, secret) = pat_fixture(target, expires_in_days).await?;
+    let provider = PersonalAccessTokenProvider::new(name.clone(), secret)
+        .context("provider")?
+        .site(target.site());
+    Ok((user, name, provider))
+}
+
+/// A provider that signs in as a fresh user of the target's site: a password on Tableau
+/// Server, a PAT on Tableau Cloud (which refuses password sign-in).
+pub(crate) async fn any_provider(
+    target: &Target,
+    password: &str,
+    role: &str,
+) -> Result<Arc<dyn AuthProvider>, Failure> {
+    let user = user_fixture(target, password, role).await?;
+    if target.flavor() == tableau_mock_server::Flavor::Cloud {
+        let token = target
+            .control()?
+            .create_pat(target.site(), &user.name, &target.unique("conformance-pat"))
+            .await
+            .context("mock control API")?;
+        return Ok(Arc::new(
+            PersonalAccessTokenProvider::new(token.name, token.secret)
+                .context("provider")?
+                .site(target.site()),
+        ));
+    }
+    Ok(Arc::new(
+        PasswordProvider::new(user.name, user.password).context("provider")?,
+    ))
 }
 
 /// Registers a connected app and returns a provider for `user` that follows the mock's clock.
@@ -211,13 +253,17 @@ pub(crate) async fn connected_app(
     let secret_id = target.unique("conformance-secret");
     target
         .control()?
-        .create_connected_app(app_on_default_site(&client_id, &secret_id, secret_value))
+        .create_connected_app(app_on_site(target, &client_id, &secret_id, secret_value))
         .await
         .context("mock control API")?;
     let clock = target.mock_clock().await?;
+    // The checks look users up, which a JWT session may do only with `tableau:users:read`
+    // (docs/protocol.md section 13).
     Ok(
         ConnectedAppProvider::new(client_id, secret_id, secret_value, user)
             .context("connected-app provider")?
+            .scopes(["tableau:content:read", "tableau:users:read"])
+            .site(target.site())
             .time_source(clock),
     )
 }
@@ -249,8 +295,7 @@ async fn password_escaping(cx: &CheckContext) -> CheckResult {
 
 async fn pat(cx: &CheckContext, format: WireFormat) -> CheckResult {
     let target = cx.target().await?;
-    let (_, name, secret) = pat_fixture(&target, None).await?;
-    let provider = PersonalAccessTokenProvider::new(name, secret).context("provider")?;
+    let (_, _, provider) = pat_provider(&target, None).await?;
     full_session(&target, &target.client()?, &provider, format, "pat").await
 }
 
@@ -294,10 +339,13 @@ async fn env(cx: &CheckContext, mode: &str, format: WireFormat) -> CheckResult {
     let (env, family) = match mode {
         "pat" => {
             let (_, name, secret) = pat_fixture(&target, None).await?;
-            let env =
-                StaticEnv::from_vars(&[("TABLEAU_SERVER_URL", &url), ("TABLEAU_PAT_NAME", &name)])
-                    .with_var("TABLEAU_PAT_SECRET_FILE", "/run/secrets/tableau-pat")
-                    .with_file("/run/secrets/tableau-pat", format!("{secret}\n"));
+            let env = StaticEnv::from_vars(&[
+                ("TABLEAU_SERVER_URL", &url),
+                ("TABLEAU_SITE", target.site()),
+                ("TABLEAU_PAT_NAME", &name),
+            ])
+            .with_var("TABLEAU_PAT_SECRET_FILE", "/run/secrets/tableau-pat")
+            .with_file("/run/secrets/tableau-pat", format!("{secret}\n"));
             (env, "pat")
         }
         "password" => {
@@ -317,11 +365,12 @@ async fn env(cx: &CheckContext, mode: &str, format: WireFormat) -> CheckResult {
             let secret_value = "env-connected-app-secret-value";
             target
                 .control()?
-                .create_connected_app(app_on_default_site(&client_id, &secret_id, secret_value))
+                .create_connected_app(app_on_site(&target, &client_id, &secret_id, secret_value))
                 .await
                 .context("mock control API")?;
             let env = StaticEnv::from_vars(&[
                 ("TABLEAU_SERVER_URL", &url),
+                ("TABLEAU_SITE", target.site()),
                 ("TABLEAU_JWT_CLIENT_ID", &client_id),
                 ("TABLEAU_JWT_SECRET_ID", &secret_id),
                 ("TABLEAU_JWT_SECRET", secret_value),
@@ -360,8 +409,7 @@ async fn env_jwt_json(cx: &CheckContext) -> CheckResult {
 
 async fn chain(cx: &CheckContext, format: WireFormat) -> CheckResult {
     let target = cx.target().await?;
-    let (_, name, secret) = pat_fixture(&target, None).await?;
-    let pat = PersonalAccessTokenProvider::new(name, secret).context("provider")?;
+    let (_, _, pat) = pat_provider(&target, None).await?;
     let chain = ProviderChain::first_try("env", EnvironmentProvider::from_source(StaticEnv::new()))
         .or_else("pat", pat);
     full_session(&target, &target.client()?, &chain, format, "pat").await
@@ -384,8 +432,11 @@ async fn chain_stops(cx: &CheckContext) -> CheckResult {
         .context("mock control API")?
         .len();
     let half_set = StaticEnv::from_vars(&[("TABLEAU_PAT_NAME", "only-the-name")]);
-    let pat: Arc<dyn AuthProvider> =
-        Arc::new(PersonalAccessTokenProvider::new(name, secret).context("provider")?);
+    let pat: Arc<dyn AuthProvider> = Arc::new(
+        PersonalAccessTokenProvider::new(name, secret)
+            .context("provider")?
+            .site(target.site()),
+    );
     let chain = ProviderChain::first_try("env", EnvironmentProvider::from_source(half_set))
         .or_else_shared("pat", pat);
     let client = target.client()?;

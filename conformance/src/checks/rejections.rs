@@ -3,12 +3,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tableau_auth::{ConnectedAppProvider, PasswordProvider, PersonalAccessTokenProvider};
+use tableau_auth::{ConnectedAppProvider, PasswordProvider};
 use tableau_auth_core::{Credentials, ManualTimeSource, WireFormat};
 use tableau_mock_server::Fault;
 
-use super::providers::{connected_app, pat_fixture, user_fixture};
-use super::support::{app_on_default_site, expect_code};
+use super::providers::{connected_app, pat_provider, user_fixture};
+use super::support::{app_on_site, expect_code};
 use crate::context::CheckContext;
 use crate::outcome::{CheckResult, Context, Failure, ensure};
 use crate::{Check, check};
@@ -19,6 +19,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "signin.wrong-password",
             "rejections",
             provider = "password",
+            applies = Server,
             MockControl,
             "a wrong password gets 401001 and a hint",
             wrong_password
@@ -27,6 +28,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "signin.wrong-site",
             "rejections",
             provider = "password",
+            applies = Server,
             MockControl,
             "an unknown site content URL gets 401001 and a hint about content URLs",
             wrong_site
@@ -141,13 +143,12 @@ async fn wrong_site(cx: &CheckContext) -> CheckResult {
 
 async fn pat_revoked(cx: &CheckContext) -> CheckResult {
     let target = cx.target().await?;
-    let (user, name, secret) = pat_fixture(&target, None).await?;
+    let (user, name, provider) = pat_provider(&target, None).await?;
     target
         .control()?
-        .revoke_pat("", &user.name, &name)
+        .revoke_pat(target.site(), &user.name, &name)
         .await
         .context("mock control API")?;
-    let provider = PersonalAccessTokenProvider::new(name, secret).context("provider")?;
     expect_code(
         target.client()?.sign_in(&provider).await,
         401_001,
@@ -158,8 +159,7 @@ async fn pat_revoked(cx: &CheckContext) -> CheckResult {
 
 async fn pat_expired(cx: &CheckContext) -> CheckResult {
     let target = cx.target().await?;
-    let (_, name, secret) = pat_fixture(&target, Some(1)).await?;
-    let provider = PersonalAccessTokenProvider::new(name, secret).context("provider")?;
+    let (_, _, provider) = pat_provider(&target, Some(1)).await?;
     let client = target.client()?;
     client
         .sign_in(&provider)
@@ -176,8 +176,7 @@ async fn pat_expired(cx: &CheckContext) -> CheckResult {
 
 async fn pat_idle_expired(cx: &CheckContext) -> CheckResult {
     let target = cx.target().await?;
-    let (_, name, secret) = pat_fixture(&target, None).await?;
-    let provider = PersonalAccessTokenProvider::new(name, secret).context("provider")?;
+    let (_, _, provider) = pat_provider(&target, None).await?;
     let client = target.client()?;
     client.sign_in(&provider).await.context("first sign-in")?;
     target
@@ -221,8 +220,7 @@ async fn version_gate(cx: &CheckContext, version: &str, jwt: bool) -> CheckResul
         let provider = connected_app(&target, &user.name, "gate-secret").await?;
         client.sign_in(&provider).await
     } else {
-        let (_, name, secret) = pat_fixture(&target, None).await?;
-        let provider = PersonalAccessTokenProvider::new(name, secret).context("provider")?;
+        let (_, _, provider) = pat_provider(&target, None).await?;
         client.sign_in(&provider).await
     };
     let message = match result {
@@ -280,7 +278,8 @@ async fn jwt_wrong_secret(cx: &CheckContext) -> CheckResult {
     let secret_id = target.unique("conformance-secret");
     target
         .control()?
-        .create_connected_app(app_on_default_site(
+        .create_connected_app(app_on_site(
+            &target,
             &client_id,
             &secret_id,
             "the-right-secret",
@@ -289,6 +288,7 @@ async fn jwt_wrong_secret(cx: &CheckContext) -> CheckResult {
         .context("mock control API")?;
     let provider = ConnectedAppProvider::new(client_id, secret_id, "a-wrong-secret", user.name)
         .context("provider")?
+        .site(target.site())
         .time_source(target.mock_clock().await?);
     expect_code(
         target.client()?.sign_in(&provider).await,
@@ -327,7 +327,8 @@ async fn jwt_wrong_audience(cx: &CheckContext) -> CheckResult {
     let secret_id = target.unique("aud-secret");
     target
         .control()?
-        .create_connected_app(app_on_default_site(
+        .create_connected_app(app_on_site(
+            &target,
             &client_id,
             &secret_id,
             "aud-secret-value",
@@ -346,7 +347,7 @@ async fn jwt_wrong_audience(cx: &CheckContext) -> CheckResult {
         .unwrap_or_default();
     let now = now.saturating_add_signed(offset);
     let token = hand_minted(&client_id, &secret_id, "aud-secret-value", &user.name, now)?;
-    let provider = Fixed(Credentials::connected_app(token));
+    let provider = Fixed(Credentials::connected_app(token).with_site(target.site()));
     expect_code(
         target.client()?.sign_in(&provider).await,
         401_001,

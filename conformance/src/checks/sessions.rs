@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use tableau_auth::{PasswordProvider, PersonalAccessTokenProvider, SessionManager};
 use tableau_auth_core::AuthProvider;
+use tableau_mock_server::Flavor;
 
-use super::providers::{UserFixture, pat_fixture, user_fixture};
+use super::providers::{UserFixture, any_provider, pat_provider, user_fixture};
 use super::support::{expect_code, expect_sign_ins, use_session};
 use crate::context::{CheckContext, Target};
 use crate::outcome::{CheckResult, Context, Failure, ensure};
@@ -19,6 +20,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "session.impersonation",
             "session",
             provider = "password",
+            applies = Server,
             MockControl,
             "an administrator's sign-in with <user id> gets a session of that user",
             impersonation
@@ -27,6 +29,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "session.impersonation-unknown-user",
             "session",
             provider = "password",
+            applies = Server,
             MockControl,
             "impersonating an unknown user id gets 404002",
             impersonation_unknown
@@ -35,6 +38,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "session.switch-site",
             "session",
             provider = "session",
+            applies = Server,
             MockControl,
             "switch site gives a new token for the other site; the old token dies",
             switch_site
@@ -43,6 +47,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "session.switch-site-same",
             "session",
             provider = "session",
+            applies = Server,
             MockControl,
             "switching to the current site (403070) counts as success",
             switch_site_same
@@ -51,6 +56,7 @@ pub(crate) fn checks() -> Vec<Check> {
             "session.switch-site-unknown",
             "session",
             provider = "session",
+            applies = Server,
             MockControl,
             "switching to an unknown site gets 401003",
             switch_site_unknown
@@ -214,8 +220,7 @@ async fn call_through(manager: &SessionManager) -> Result<(), Failure> {
 async fn pat_manager(
     target: &Target,
 ) -> Result<(SessionManager, PersonalAccessTokenProvider, String, String), Failure> {
-    let (user, name, secret) = pat_fixture(target, None).await?;
-    let provider = PersonalAccessTokenProvider::new(name.clone(), secret).context("provider")?;
+    let (user, name, provider) = pat_provider(target, None).await?;
     let manager = SessionManager::new(
         target.client()?,
         Arc::new(provider.clone()) as Arc<dyn AuthProvider>,
@@ -252,23 +257,33 @@ async fn pat_superseded(cx: &CheckContext) -> CheckResult {
 
 async fn idle_expiry(cx: &CheckContext) -> CheckResult {
     let target = cx.target().await?;
-    let (_, admin) = admin(&target).await?;
-    let manager = SessionManager::new(target.client()?, Arc::new(admin));
+    // Tableau Server's idle limit is 240 minutes, Tableau Cloud's 120 (docs/protocol.md
+    // section 7); Cloud refuses passwords, so its session is a PAT's.
+    let (provider, idle): (Arc<dyn AuthProvider>, u64) = match target.flavor() {
+        Flavor::Server => (Arc::new(admin(&target).await?.1), 241),
+        Flavor::Cloud => (
+            any_provider(&target, "unused", "SiteAdministratorCreator").await?,
+            121,
+        ),
+    };
+    let manager = SessionManager::new(target.client()?, provider);
     call_through(&manager).await?;
     let session = manager.session().await.context("session")?;
     target
         .control()?
-        .advance_clock(Duration::from_secs(241 * 60))
+        .advance_clock(Duration::from_secs(idle * 60))
         .await
         .context("mock control API")?;
     expect_code(
         target.client()?.get_user(&session, session.user_id()).await,
         401_002,
-        "a token idle for 241 minutes",
+        &format!("a token idle for {idle} minutes"),
     )?;
     call_through(&manager).await?;
     expect_sign_ins(&manager, 2)?;
-    Ok("401002 after 241 idle minutes; the manager recovered with one sign-in".into())
+    Ok(format!(
+        "401002 after {idle} idle minutes; the manager recovered with one sign-in"
+    ))
 }
 
 async fn revoked_pat_stops(cx: &CheckContext) -> CheckResult {
@@ -277,7 +292,7 @@ async fn revoked_pat_stops(cx: &CheckContext) -> CheckResult {
     call_through(&manager).await?;
     target
         .control()?
-        .revoke_pat("", &user, &token_name)
+        .revoke_pat(target.site(), &user, &token_name)
         .await
         .context("mock control API")?;
     let before = signins(&target).await?;

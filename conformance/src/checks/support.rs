@@ -143,14 +143,15 @@ pub(crate) async fn refused_after_sign_out(
     expect_code(result, 401_002, "a call with the signed-out token").map(drop)
 }
 
-/// A connected app on the Default site, enabled: what the checks register.
-pub(crate) fn app_on_default_site(
+/// An enabled connected app on the target's site: what the checks register.
+pub(crate) fn app_on_site(
+    target: &Target,
     client_id: &str,
     secret_id: &str,
     secret_value: &str,
 ) -> ConnectedApp {
     ConnectedApp {
-        site: String::new(),
+        site: target.site().to_owned(),
         client_id: client_id.to_owned(),
         secret_id: secret_id.to_owned(),
         secret_value: secret_value.to_owned(),

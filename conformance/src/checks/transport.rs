@@ -1,10 +1,9 @@
 //! Transport faults injected by the mock: the client retries what is safe to retry and
 //! recovers within its deadline.
 
-use tableau_auth::PasswordProvider;
 use tableau_mock_server::Fault;
 
-use super::providers::user_fixture;
+use super::providers::any_provider;
 use crate::context::CheckContext;
 use crate::outcome::{CheckResult, Context, Failure, ensure};
 use crate::{Check, check};
@@ -39,7 +38,8 @@ pub(crate) fn checks() -> Vec<Check> {
 }
 
 /// Injects `fault`, signs in as a user made for this check (so a shared mock's configured
-/// PAT is never involved), and returns how many times the faulted path was hit.
+/// PAT is never involved: a password on Tableau Server, a PAT of its own on Tableau Cloud),
+/// and returns how many times the faulted path was hit.
 async fn sign_in_through(
     cx: &CheckContext,
     fault: Fault,
@@ -47,8 +47,7 @@ async fn sign_in_through(
 ) -> Result<usize, Failure> {
     let target = cx.target().await?;
     let control = target.control()?;
-    let user = user_fixture(&target, "transport-pw", "Viewer").await?;
-    let provider = PasswordProvider::new(user.name, user.password).context("provider")?;
+    let provider = any_provider(&target, "transport-pw", "Viewer").await?;
     control
         .inject_fault(fault)
         .await
@@ -57,7 +56,7 @@ async fn sign_in_through(
     // fault is on serverinfo).
     let client = target.negotiating_client()?;
     let session = client
-        .sign_in(&provider)
+        .sign_in(provider.as_ref())
         .await
         .context("sign-in through the fault")?;
     client.sign_out(&session).await.context("sign-out")?;

@@ -35,11 +35,14 @@ struct Authenticated {
     user_id: Arc<str>,
     family: Family,
     pat: Option<usize>,
+    /// The JWT's scopes (JWT sign-ins only).
+    scopes: Option<Box<[Box<str>]>>,
 }
 
 fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAnswer, ApiError> {
     let state = ctx.state;
     let server = state.config().api_version;
+    let cloud = state.flavor().is_cloud();
     let now = state.now();
     match &request.credentials {
         CredentialFamily::PersonalAccessToken { .. } if server < ApiVersion::PAT => {
@@ -53,7 +56,13 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
         } => {
             return Err(refuse("unified access tokens are not supported"));
         }
+        CredentialFamily::Password { .. } if cloud => {
+            return Err(refuse("Tableau Cloud refuses password sign-in"));
+        }
         _ => {}
+    }
+    if cloud && request.site_content_url.is_empty() {
+        return Err(refuse("Tableau Cloud has no Default site"));
     }
     // Directory before sessions: the same lock order everywhere.
     let mut dir = state.write_directory();
@@ -70,6 +79,7 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
                 user_id: Arc::clone(&user.id),
                 family: Family::Password,
                 pat: None,
+                scopes: None,
             }
         }
         CredentialFamily::PersonalAccessToken { name, secret } => {
@@ -83,16 +93,18 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
                 user_id: dir.pats[index].user_id.as_str().into(),
                 family: Family::PersonalAccessToken,
                 pat: Some(index),
+                scopes: None,
             }
         }
         CredentialFamily::Jwt { jwt, .. } => {
-            let user_id =
+            let verified =
                 crate::jwt::verify(&dir, &site, jwt, now.unix_timestamp(), &state.inner.jtis)
                     .map_err(|rejection| refuse(&rejection.to_string()))?;
             Authenticated {
-                user_id,
+                user_id: verified.user_id,
                 family: Family::Jwt,
                 pat: None,
+                scopes: Some(verified.scopes),
             }
         }
     };
@@ -102,6 +114,11 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
         .ok_or_else(|| refuse("owner gone"))?;
     let user_id = match &request.impersonate_user_id {
         None => Arc::clone(&signer_user.id),
+        Some(_) if cloud => {
+            return Err(ApiError::forbidden(
+                "Impersonation is not available on Tableau Cloud.",
+            ));
+        }
         Some(target) => impersonate(&dir, &site, signer_user, signer.family, server, target)?,
     };
     let mut estimate = None;
@@ -115,7 +132,7 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
     if let Some(user) = dir.users.get_mut(&user_id) {
         user.last_login = Some(now);
     }
-    let session = new_session(ctx, &site, user_id, signer.family, pat_id);
+    let session = new_session(ctx, &site, user_id, signer.family, pat_id, signer.scopes);
     drop(dir);
     tracing::info!(site = %site.content_url, session = %session.id, "signed in");
     Ok(CredentialsAnswer {
@@ -156,6 +173,7 @@ fn new_session(
     user_id: Arc<str>,
     family: Family,
     pat_id: Option<Arc<str>>,
+    scopes: Option<Box<[Box<str>]>>,
 ) -> Arc<Session> {
     let state = ctx.state;
     let ids = &state.inner.ids;
@@ -166,6 +184,7 @@ fn new_session(
         Arc::clone(&site.id),
         family,
         pat_id,
+        scopes,
         state.now_nanos(),
     );
     state.inner.sessions.insert(session, state.now_nanos())
@@ -215,6 +234,7 @@ pub(super) fn switch_site(
         user_id,
         session.family,
         session.pat_id.clone(),
+        session.scopes.clone(),
     );
     drop(dir);
     let answer = CredentialsAnswer {

@@ -71,7 +71,6 @@ struct SessionBody<'a> {
 
 #[derive(Serialize)]
 struct SessionJson<'a> {
-    id: &'a str,
     site: SiteJson<'a>,
     user: UserJson<'a>,
 }
@@ -130,8 +129,10 @@ fn push_user_xml(out: &mut String, user: &User, full: bool) {
     out.push_str("/>");
 }
 
-/// `GET sessions/current`. The hottest authenticated call: the site and user are borrowed
-/// under the directory's read lock and written straight into one pre-sized buffer.
+/// `GET sessions/current`: the session's site and user, and no session id (a real server shows
+/// none; `GET /_mock/sessions` lists the ids). The hottest authenticated call: the site and
+/// user are borrowed under the directory's read lock and written straight into one pre-sized
+/// buffer.
 pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Response, ApiError> {
     let dir = ctx.state.read_directory();
     let site = dir.site_by_id(&session.site_id);
@@ -139,15 +140,11 @@ pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Respon
     let (Some(site), Some(user)) = (site, user) else {
         return Err(ApiError::invalid_token());
     };
-    let mut id = uuid::Uuid::encode_buffer();
-    let id = session.id.hyphenated().encode_lower(&mut id);
     let body = match ctx.format {
         Format::Xml => {
             let mut out = String::with_capacity(XML_ANSWER_CAPACITY);
             push_xml_envelope_open(&mut out, ctx.state.config().api_version);
-            out.push_str("<session id=\"");
-            out.push_str(id);
-            out.push_str("\">");
+            out.push_str("<session>");
             push_empty_element(
                 &mut out,
                 "site",
@@ -164,7 +161,6 @@ pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Respon
         }
         Format::Json => to_json(&SessionBody {
             session: SessionJson {
-                id,
                 site: SiteJson {
                     id: &site.id,
                     name: &site.name,
@@ -183,26 +179,22 @@ struct UserBody<'a> {
     user: UserJson<'a>,
 }
 
-/// `GET sites/{site-luid}/users/{user-luid}`.
-pub(super) fn user(
-    ctx: &Ctx<'_>,
-    session: &Session,
-    site_id: &str,
-    user_id: &str,
-) -> Result<Response, ApiError> {
+/// `GET sites/{site-luid}/users/{user-luid}`, once the pipeline has checked that the site is
+/// the session's: a user who is neither a site nor a server administrator may look up only
+/// themself (403133, before the user is looked for), an unknown user of the site is 404002.
+pub(super) fn user(ctx: &Ctx<'_>, session: &Session, user_id: &str) -> Result<Response, ApiError> {
     let dir = ctx.state.read_directory();
-    if dir.site_by_id(site_id).is_none() {
-        return Err(ApiError::site_not_found(site_id));
-    }
-    if site_id != &*session.site_id {
-        return Err(ApiError::forbidden(
-            "The session does not belong to this site.",
-        ));
+    let caller_is_admin = dir
+        .users
+        .get(&*session.user_id)
+        .is_some_and(|caller| caller.is_admin());
+    if !caller_is_admin && user_id != &*session.user_id {
+        return Err(ApiError::query_user_forbidden());
     }
     let user = dir
         .users
         .get(user_id)
-        .filter(|user| user.site_id == site_id)
+        .filter(|user| *user.site_id == *session.site_id)
         .ok_or_else(|| ApiError::user_not_found(user_id))?;
     let body = match ctx.format {
         Format::Xml => {

@@ -1,9 +1,48 @@
-//! The REST API surface: one entry point that buffers the body, applies faults, dispatches in
-//! the spec's check order (path, version, method, auth, content type, size, body) and logs.
+//! The REST API surface: one entry point, [`entry`], and the request pipeline behind it,
+//! [`dispatch`], which reads top to bottom, one step per function. The first step that refuses
+//! the request answers; a later step never runs for it, and nothing changes state before the
+//! handler.
+//!
+//! | step | function | refuses with |
+//! |---|---|---|
+//! | 1. buffer the body | [`read_body`] | 408000 when it does not arrive in time |
+//! | 2. faults | [`entry`] (`FaultStore::take`) | the injected answer |
+//! | 3. resolve the route | [`resolve`]: the auth surface ([`routes::Endpoint`]), then [`read::route`] | — |
+//! | 4. version | [`check_version`] | 404001 for a URL version above the server's or not `digits.digits`; 404003 for an unknown path or an endpoint below its "since" version |
+//! | 5. method | [`check_method`] | 405000 (also the calls Tableau Cloud lacks) |
+//! | 6. authenticate | [`authenticate`] | 401000 without `X-Tableau-Auth`, 401002 for a dead token |
+//! | 7. site | [`check_site`] | for a `/sites/{luid}/...` path: 404000 for an unknown LUID, 403010 for another site than the session's |
+//! | 8. JWT scopes | [`check_scope`] | 401002 when a JWT session's `scp` lacks the route's scope |
+//! | 9. stubs | [`serve_stub`] | (issue 16: a registered stub answers here; a no-op for now) |
+//! | 10. content type | [`body_format`] | 406000 for a body media type the server does not read |
+//! | 11. size | [`body_bytes`] | 413000 over 64 KiB |
+//! | 12. handler | [`handle`] | the endpoint's own errors |
+//!
+//! # The read side's hook
+//!
+//! The read endpoints (docs/protocol.md section 12) live in [`read`], which implements two
+//! functions and one enum:
+//!
+//! - `read::route(method, segments) -> Option<ReadRoute>`: the route of a request, from its
+//!   method and the path segments after `/api/{version}/`. The auth surface is routed first.
+//!   When it answers `None` for a method other than GET, the pipeline asks again with GET: a
+//!   route found then makes the request a 405000 rather than a 404003.
+//! - `read::serve(ctx, session, &ReadRoute, query) -> Result<Response, ApiError>`: the answer,
+//!   called only after steps 4–11 passed for the route. `ctx.format` is the answer's format,
+//!   `ctx.state` the state (`ctx.state.flavor()` tells Server from Cloud); `query` is the raw
+//!   query string.
+//! - `read::ReadEndpoint`: what the read side needs to answer, carried in the route.
+//!
+//! A [`ReadRoute`] tells the pipeline the three things it checks: the site LUID of a
+//! `/sites/{luid}/...` path (step 7; `None` when the path names no site LUID, as
+//! `GET sites/{name}?key=name` does), the JWT scope (step 8) and the first API version that
+//! has the route (step 4). Read routes always need a session.
 
 mod auth;
 mod lookups;
+pub(crate) mod read;
 mod routes;
+mod scope;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,14 +51,19 @@ use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use http::Method;
 use http::request::Parts;
 
 use crate::error::ApiError;
+use crate::flavor::Flavor;
 use crate::format::Format;
 use crate::server::ConnectionKiller;
 use crate::sessions::Session;
 use crate::state::AppState;
-use routes::Endpoint;
+use crate::version::ApiVersion;
+use read::ReadEndpoint;
+use routes::{ApiPath, Endpoint};
+pub(crate) use scope::Scope;
 
 /// Bodies over this size get 413000.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
@@ -39,6 +83,7 @@ pub(crate) enum Buffered {
 /// trickles its body gets 408 and the connection is closed, so it cannot hold a slot forever.
 pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// Step 1: buffers the body (up to [`READ_LIMIT`], within [`BODY_READ_TIMEOUT`]).
 async fn read_body(mut body: Body, parts: &Parts) -> Buffered {
     let declared = parts
         .headers
@@ -77,13 +122,15 @@ async fn read_body(mut body: Body, parts: &Parts) -> Buffered {
         .unwrap_or(Buffered::TimedOut)
 }
 
-/// Everything outside `/_mock/` arrives here.
+/// Everything outside `/_mock/` arrives here: steps 1 and 2, then [`dispatch`], and the log.
 pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let format = Format::from_accept(&parts.headers);
+    let version = state.config().api_version;
     let body = read_body(body, &parts).await;
     let method = parts.method.as_str();
     let path = parts.uri.path();
+    let normalized = routes::normalize(path);
     let log = |status: Option<u16>| {
         if state.inner.log.enabled() {
             let logged_body = match &body {
@@ -102,7 +149,7 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
     if matches!(body, Buffered::TimedOut) {
         tracing::debug!(%method, %path, "request body too slow; closing");
         let mut response = ApiError::for_status(StatusCode::REQUEST_TIMEOUT)
-            .in_format(format)
+            .answered(format, version)
             .into_response();
         response.headers_mut().insert(
             http::header::CONNECTION,
@@ -111,7 +158,7 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
         log(Some(response.status().as_u16()));
         return response;
     }
-    if let Some(fault) = state.inner.faults.take(method, path) {
+    if let Some(fault) = state.inner.faults.take(method, &normalized) {
         tracing::debug!(%method, %path, "injecting fault");
         if fault.delay_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms)).await;
@@ -121,16 +168,16 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             return drop_connection(&parts).await;
         }
         if fault.synthesizes_answer() {
-            let response = fault.response(format);
+            let response = fault.response(format, version);
             log(Some(response.status().as_u16()));
             return response;
         }
     }
-    let response = match dispatch(&state, &parts, &body) {
+    let response = match dispatch(&state, &parts, &body, &normalized, format) {
         Ok(response) => response,
         Err(error) => {
             tracing::debug!(code = %error.code, %method, %path, "request refused");
-            error.in_format(format).into_response()
+            error.answered(format, version).into_response()
         }
     };
     log(Some(response.status().as_u16()));
@@ -164,7 +211,170 @@ impl HttpBody for FailingBody {
     }
 }
 
-/// The validated session of `X-Tableau-Auth`: 401000 when missing, 401002 when invalid.
+/// A route of the REST surface: an endpoint of the auth surface, or a read route.
+#[derive(Debug)]
+pub(crate) enum Route {
+    /// Sign-in, sessions, the user look-up, … ([`routes::Endpoint`]).
+    Auth(Endpoint),
+    /// A read endpoint ([`read`]).
+    Read(ReadRoute),
+}
+
+/// A read route, as [`read::route`] answers it: what the pipeline checks, and what
+/// [`read::serve`] needs.
+#[derive(Debug)]
+pub(crate) struct ReadRoute {
+    /// The site LUID of a `/sites/{luid}/...` path, checked against the session's site
+    /// (step 7); `None` when the path names no site LUID.
+    pub site_id: Option<String>,
+    /// The scope a JWT session needs (step 8).
+    pub scope: Scope,
+    /// The first API version that has the route (step 4).
+    pub since: ApiVersion,
+    /// What [`read::serve`] answers.
+    pub endpoint: ReadEndpoint,
+}
+
+impl Route {
+    fn since(&self) -> ApiVersion {
+        match self {
+            Route::Auth(endpoint) => endpoint.since(),
+            Route::Read(read) => read.since,
+        }
+    }
+
+    fn needs_auth(&self) -> bool {
+        match self {
+            Route::Auth(endpoint) => endpoint.needs_auth(),
+            Route::Read(_) => true,
+        }
+    }
+
+    fn site_id(&self) -> Option<&str> {
+        match self {
+            Route::Auth(endpoint) => endpoint.site_id(),
+            Route::Read(read) => read.site_id.as_deref(),
+        }
+    }
+
+    fn scope(&self) -> Scope {
+        match self {
+            Route::Auth(endpoint) => endpoint.scope(),
+            Route::Read(read) => read.scope,
+        }
+    }
+
+    fn takes_body(&self) -> bool {
+        match self {
+            Route::Auth(endpoint) => endpoint.takes_body(),
+            Route::Read(_) => false,
+        }
+    }
+}
+
+/// A resolved route and whether the request's method is one it serves.
+struct Resolved {
+    route: Route,
+    method_allowed: bool,
+}
+
+/// The pipeline after the faults: steps 3 to 12, one function each.
+fn dispatch(
+    state: &AppState,
+    parts: &Parts,
+    body: &Buffered,
+    path: &str,
+    format: Format,
+) -> Result<Response, ApiError> {
+    let config = state.config();
+    let api_path = ApiPath::parse(path);
+    let resolved = api_path
+        .as_ref()
+        .and_then(|api_path| resolve(&parts.method, api_path, config.flavor));
+    let resolved = check_version(path, api_path.as_ref(), resolved, config.api_version)?;
+    check_method(&parts.method, &resolved)?;
+    let route = resolved.route;
+    let session = if route.needs_auth() {
+        Some(authenticate(state, parts)?)
+    } else {
+        None
+    };
+    if let Some(session) = &session {
+        check_site(state, &route, session)?;
+        check_scope(&route, session)?;
+    }
+    if let Some(stubbed) = serve_stub(state, parts, session.as_deref()) {
+        return Ok(stubbed);
+    }
+    let body_format = body_format(parts, &route)?;
+    let bytes = body_bytes(body)?;
+    let ctx = Ctx { state, format };
+    handle(&ctx, route, session, body_format, &bytes, parts.uri.query())
+}
+
+/// Step 3: the auth surface first, then the read side. A path the read side serves with GET
+/// only is resolved with `method_allowed: false` for other methods.
+fn resolve(method: &Method, api_path: &ApiPath<'_>, flavor: Flavor) -> Option<Resolved> {
+    let segments = api_path.segments()?;
+    if let Some(endpoint) = Endpoint::resolve(segments, flavor) {
+        let method_allowed = endpoint.allows(method, flavor);
+        return Some(Resolved {
+            route: Route::Auth(endpoint),
+            method_allowed,
+        });
+    }
+    if let Some(read) = read::route(method, segments) {
+        return Some(Resolved {
+            route: Route::Read(read),
+            method_allowed: true,
+        });
+    }
+    if *method == Method::GET {
+        return None;
+    }
+    read::route(&Method::GET, segments).map(|read| Resolved {
+        route: Route::Read(read),
+        method_allowed: false,
+    })
+}
+
+fn unknown(path: &str) -> ApiError {
+    ApiError::resource_not_found(format!(
+        "Unknown resource '{}' specified in URI.",
+        path.chars().take(200).collect::<String>()
+    ))
+}
+
+/// Step 4: a URL version that is not `digits.digits` or is above `server` → 404001 (whatever
+/// the path); then an unknown path, or a route below its "since" version → 404003.
+fn check_version(
+    path: &str,
+    api_path: Option<&ApiPath<'_>>,
+    resolved: Option<Resolved>,
+    server: ApiVersion,
+) -> Result<Resolved, ApiError> {
+    let api_path = api_path.ok_or_else(|| unknown(path))?;
+    let version = ApiVersion::parse(api_path.version)
+        .filter(|version| *version <= server)
+        .ok_or_else(|| ApiError::invalid_version(api_path.version))?;
+    let resolved = resolved.ok_or_else(|| unknown(path))?;
+    if version < resolved.route.since() {
+        return Err(unknown(path));
+    }
+    Ok(resolved)
+}
+
+/// Step 5: 405000 for a method the route does not serve.
+fn check_method(method: &Method, resolved: &Resolved) -> Result<(), ApiError> {
+    if resolved.method_allowed {
+        Ok(())
+    } else {
+        Err(ApiError::method_not_allowed(method.as_str()))
+    }
+}
+
+/// Step 6: the validated session of `X-Tableau-Auth`: 401000 when missing, 401002 when
+/// invalid. A valid token's idle time slides.
 fn authenticate(state: &AppState, parts: &Parts) -> Result<Arc<Session>, ApiError> {
     let header = parts
         .headers
@@ -181,54 +391,102 @@ fn authenticate(state: &AppState, parts: &Parts) -> Result<Arc<Session>, ApiErro
         .ok_or_else(ApiError::invalid_token)
 }
 
-fn dispatch(state: &AppState, parts: &Parts, body: &Buffered) -> Result<Response, ApiError> {
-    let server = state.config().api_version;
-    let (endpoint, _url_version) = routes::resolve(parts.uri.path(), server)?;
-    if parts.method != endpoint.method() {
-        return Err(ApiError::method_not_allowed(parts.method.as_str()));
+/// Step 7: the `{luid}` of a `/sites/{luid}/...` path must be the session's site: an unknown
+/// LUID → 404000, another site's → 403010.
+fn check_site(state: &AppState, route: &Route, session: &Session) -> Result<(), ApiError> {
+    let Some(site_id) = route.site_id() else {
+        return Ok(());
+    };
+    if site_id == &*session.site_id {
+        return Ok(());
     }
-    let session = if endpoint.needs_auth() {
-        Some(authenticate(state, parts)?)
+    let dir = state.read_directory();
+    if dir.site_by_id(site_id).is_none() {
+        return Err(ApiError::site_not_found(site_id));
+    }
+    let user = dir
+        .users
+        .get(&*session.user_id)
+        .map(|user| user.name.as_str())
+        .unwrap_or_default();
+    Err(ApiError::other_site(user, &session.site_id, site_id))
+}
+
+/// Step 8: a JWT session may call only what its `scp` grants (401002 otherwise); password and
+/// PAT sessions are not limited.
+fn check_scope(route: &Route, session: &Session) -> Result<(), ApiError> {
+    if route.scope().allows(session.scopes.as_deref()) {
+        Ok(())
     } else {
-        None
-    };
-    let body_format = if endpoint.takes_body() {
-        Some(
-            Format::from_content_type(&parts.headers)
-                .ok_or_else(|| ApiError::bad_request("Content-Type must be XML or JSON."))?,
-        )
-    } else {
-        None
-    };
-    let bytes = match body {
-        Buffered::TooLarge(_) => return Err(ApiError::too_large(BODY_LIMIT)),
-        Buffered::Bytes(bytes) if bytes.len() > BODY_LIMIT => {
-            return Err(ApiError::too_large(BODY_LIMIT));
-        }
-        Buffered::Bytes(bytes) => bytes.clone(),
+        tracing::debug!(scope = ?route.scope(), "the JWT's scopes do not allow the call");
+        Err(ApiError::invalid_token())
+    }
+}
+
+/// Step 9: **stubs** (docs/protocol.md section 16). A registered stub that matches the request
+/// answers here, after authentication and before the built-in read endpoints. Issue 16 fills
+/// this in; until then no stub exists and this is a no-op.
+fn serve_stub(_state: &AppState, _parts: &Parts, _session: Option<&Session>) -> Option<Response> {
+    None
+}
+
+/// Step 10: the body's format, for the routes that read a body (sign-in, switch site);
+/// 406000 for a media type the server does not read.
+fn body_format(parts: &Parts, route: &Route) -> Result<Option<Format>, ApiError> {
+    if !route.takes_body() {
+        return Ok(None);
+    }
+    Format::from_content_type(&parts.headers)
+        .map(Some)
+        .map_err(|refused| ApiError::unsupported_media_type(&refused.0))
+}
+
+/// Step 11: the body, at most [`BODY_LIMIT`] bytes (413000 above, whatever it holds).
+fn body_bytes(body: &Buffered) -> Result<Bytes, ApiError> {
+    match body {
+        Buffered::TooLarge(_) => Err(ApiError::too_large(BODY_LIMIT)),
+        Buffered::Bytes(bytes) if bytes.len() > BODY_LIMIT => Err(ApiError::too_large(BODY_LIMIT)),
+        Buffered::Bytes(bytes) => Ok(bytes.clone()),
         Buffered::Failed | Buffered::TimedOut => {
-            return Err(ApiError::bad_request("The request body could not be read."));
+            Err(ApiError::bad_request("The request body could not be read."))
         }
+    }
+}
+
+/// Step 12: the endpoint's handler.
+fn handle(
+    ctx: &Ctx<'_>,
+    route: Route,
+    session: Option<Arc<Session>>,
+    body_format: Option<Format>,
+    body: &[u8],
+    query: Option<&str>,
+) -> Result<Response, ApiError> {
+    let endpoint = match route {
+        Route::Read(read) => {
+            let session = session.ok_or_else(ApiError::missing_credentials)?;
+            return read::serve(ctx, &session, &read, query);
+        }
+        Route::Auth(endpoint) => endpoint,
     };
-    let format = Format::from_accept(&parts.headers);
-    let ctx = Ctx { state, format };
     match (endpoint, session, body_format) {
-        (Endpoint::ServerInfo, _, _) => Ok(lookups::server_info(&ctx)),
-        (Endpoint::SignIn, _, Some(body_format)) => auth::sign_in(&ctx, &bytes, body_format),
-        (Endpoint::SignOut, Some(session), _) => Ok(auth::sign_out(&ctx, &session)),
+        (Endpoint::ServerInfo, _, _) => Ok(lookups::server_info(ctx)),
+        (Endpoint::SignIn, _, Some(body_format)) => auth::sign_in(ctx, body, body_format),
+        (Endpoint::SignOut, Some(session), _) => Ok(auth::sign_out(ctx, &session)),
         (Endpoint::SwitchSite, Some(session), Some(body_format)) => {
-            auth::switch_site(&ctx, &session, &bytes, body_format)
+            auth::switch_site(ctx, &session, body, body_format)
         }
-        (Endpoint::CurrentSession, Some(session), _) => lookups::current_session(&ctx, &session),
+        (Endpoint::CurrentSession, Some(session), _) => lookups::current_session(ctx, &session),
         (Endpoint::DeleteSession(id), Some(session), _) => {
-            lookups::delete_session(&ctx, &session, &id)
+            lookups::delete_session(ctx, &session, &id)
         }
-        (Endpoint::UserLookup { site_id, user_id }, Some(session), _) => {
-            lookups::user(&ctx, &session, &site_id, &user_id)
+        (Endpoint::UserLookup { user_id, .. }, Some(session), _) => {
+            lookups::user(ctx, &session, &user_id)
         }
         (Endpoint::RevokeAdminTokens(_), Some(session), _) => {
-            lookups::revoke_admin_tokens(&ctx, &session)
+            lookups::revoke_admin_tokens(ctx, &session)
         }
+        (Endpoint::CloudSitesQuery, Some(_), _) => Err(ApiError::sites_query_unsupported()),
         _ => Err(ApiError::resource_not_found(
             "Unknown resource specified in URI.",
         )),

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 
 use super::error::ControlError;
 use crate::directory::{ConnectedAppRecord, Directory, Pat, Site, User, digest, is_valid_role};
+use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
 use crate::types::{ConnectedApp, PatInfo, SiteInfo, UserInfo};
 
@@ -28,22 +29,62 @@ fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlE
     Ok(())
 }
 
-fn site_id(dir: &Directory, content_url: &str) -> Result<String, ControlError> {
+fn site_by_content_url<'d>(
+    dir: &'d Directory,
+    content_url: &str,
+) -> Result<&'d Site, ControlError> {
     dir.site_by_content_url(content_url)
-        .map(|site| site.id.to_string())
         .ok_or_else(|| ControlError::NotFound(format!("no site with contentUrl '{content_url}'")))
 }
 
-/// Adds a site (409 when the content URL exists, case-insensitively).
+fn site_id(dir: &Directory, content_url: &str) -> Result<String, ControlError> {
+    site_by_content_url(dir, content_url).map(|site| site.id.to_string())
+}
+
+/// A site to add.
+#[derive(Default)]
+pub(crate) struct SiteSpec<'a> {
+    /// URL name (`""` is the Default site of Tableau Server).
+    pub content_url: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Fixed LUID.
+    pub id: Option<&'a str>,
+    /// Default lifetime of the site's PATs (1–365 days); the flavour's when absent.
+    pub pat_lifetime_days: Option<u32>,
+}
+
+/// The longest PAT lifetime a site may set (Tableau Cloud's limit, docs/protocol.md
+/// section 6).
+const MAX_SITE_PAT_LIFETIME_DAYS: u32 = 365;
+
+/// Adds a site (409 when the content URL exists, case-insensitively; 400 for a `""` site on
+/// Tableau Cloud, which has no Default site, and for a PAT lifetime outside 1–365 days).
 pub(crate) fn add_site(
     dir: &mut Directory,
     ids: &IdGenerator,
-    content_url: &str,
-    name: &str,
-    id: Option<&str>,
+    flavor: Flavor,
+    spec: SiteSpec<'_>,
 ) -> Result<SiteInfo, ControlError> {
+    let SiteSpec {
+        content_url,
+        name,
+        id,
+        pat_lifetime_days,
+    } = spec;
     check_text("contentUrl", content_url, true)?;
     check_text("name", name, false)?;
+    if flavor == Flavor::Cloud && content_url.is_empty() {
+        return Err(ControlError::BadRequest(
+            "Tableau Cloud has no Default site: contentUrl must not be empty".into(),
+        ));
+    }
+    let pat_lifetime_days = pat_lifetime_days.unwrap_or(flavor.default_pat_lifetime_days());
+    if !(1..=MAX_SITE_PAT_LIFETIME_DAYS).contains(&pat_lifetime_days) {
+        return Err(ControlError::BadRequest(format!(
+            "patLifetimeDays must be 1 to {MAX_SITE_PAT_LIFETIME_DAYS}"
+        )));
+    }
     if dir.site_by_content_url(content_url).is_some() {
         return Err(ControlError::Conflict(format!(
             "site '{content_url}' exists"
@@ -58,12 +99,14 @@ pub(crate) fn add_site(
         id: id.into(),
         content_url: content_url.to_owned(),
         name: name.to_owned(),
+        pat_lifetime_days,
     };
     dir.add_site(site.clone());
     Ok(SiteInfo {
         id: site.id.to_string(),
         content_url: site.content_url,
         name: site.name,
+        pat_lifetime_days: site.pat_lifetime_days,
     })
 }
 
@@ -138,11 +181,14 @@ pub(crate) fn add_user(
     Ok(info)
 }
 
-/// Adds a PAT. A revoked token of the same name is replaced; a live one is a conflict.
+/// Adds a PAT. A revoked token of the same name is replaced; a live one is a conflict. Its
+/// lifetime is `expires_in_days`, or else the site's PAT lifetime; on Tableau Cloud, where the
+/// lifetime is a site setting, it may not exceed the site's.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn add_pat(
     dir: &mut Directory,
     ids: &IdGenerator,
+    flavor: Flavor,
     now: OffsetDateTime,
     site: &str,
     user: &str,
@@ -151,13 +197,20 @@ pub(crate) fn add_pat(
     expires_in_days: Option<u32>,
 ) -> Result<PatInfo, ControlError> {
     check_text("name", name, false)?;
-    let days = expires_in_days.unwrap_or(365);
+    let site_record = site_by_content_url(dir, site)?;
+    let site_lifetime = site_record.pat_lifetime_days;
+    let site_id = site_record.id.to_string();
+    let days = expires_in_days.unwrap_or(site_lifetime);
     if days > 36_500 {
         return Err(ControlError::BadRequest(
             "expiresInDays must be at most 36500".into(),
         ));
     }
-    let site_id = site_id(dir, site)?;
+    if flavor == Flavor::Cloud && days > site_lifetime {
+        return Err(ControlError::BadRequest(format!(
+            "expiresInDays {days} is above the site's PAT lifetime of {site_lifetime} days"
+        )));
+    }
     let user_id = dir
         .user_by_name(&site_id, user)
         .map(|u| u.id.to_string())

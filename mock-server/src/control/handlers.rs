@@ -40,7 +40,7 @@ pub(super) async fn health() -> Response {
 
 pub(super) async fn create_site(State(state): State<AppState>, body: Body) -> Answer {
     let new: NewSite = read_json(body).await?;
-    let site = state.create_site(&new.content_url, &new.name)?;
+    let site = state.create_site(&new.content_url, &new.name, new.pat_lifetime_days)?;
     Ok(json_answer(StatusCode::CREATED, &site))
 }
 
@@ -102,6 +102,10 @@ pub(super) async fn inject_fault(State(state): State<AppState>, body: Body) -> A
 
 pub(super) async fn requests(State(state): State<AppState>) -> Response {
     json_answer(StatusCode::OK, &state.requests())
+}
+
+pub(super) async fn sessions(State(state): State<AppState>) -> Response {
+    json_answer(StatusCode::OK, &state.sessions())
 }
 
 pub(super) async fn reset(State(state): State<AppState>) -> Response {

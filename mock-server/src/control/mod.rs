@@ -36,6 +36,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route(wire::FAULTS, post(handlers::inject_fault))
         .route(wire::REQUESTS, get(handlers::requests))
         .route(wire::RESET, post(handlers::reset))
+        .route(wire::SESSIONS, get(handlers::sessions))
         // A route layer runs only for a matched route and method, so an unknown route stays
         // 404 and a wrong method 405, with or without the token.
         .route_layer(middleware::from_fn_with_state(

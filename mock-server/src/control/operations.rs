@@ -4,21 +4,33 @@
 
 use std::time::Duration;
 
-use super::edits::{self, NewUser};
+use super::edits::{self, NewUser, SiteSpec};
 use super::error::ControlError;
 use crate::faults::Fault;
 use crate::state::AppState;
-use crate::types::{ConnectedApp, PatInfo, RecordedRequest, SiteInfo, UserInfo};
+use crate::types::{ConnectedApp, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UserInfo};
 
 impl AppState {
-    /// Creates a site (`POST /_mock/sites`).
+    /// Creates a site (`POST /_mock/sites`), with the flavour's PAT lifetime unless
+    /// `pat_lifetime_days` is given.
     pub(crate) fn create_site(
         &self,
         content_url: &str,
         name: &str,
+        pat_lifetime_days: Option<u32>,
     ) -> Result<SiteInfo, ControlError> {
         let mut dir = self.write_directory();
-        edits::add_site(&mut dir, &self.inner.ids, content_url, name, None)
+        edits::add_site(
+            &mut dir,
+            &self.inner.ids,
+            self.flavor(),
+            SiteSpec {
+                content_url,
+                name,
+                id: None,
+                pat_lifetime_days,
+            },
+        )
     }
 
     /// Creates a user (`POST /_mock/users`).
@@ -56,6 +68,7 @@ impl AppState {
         edits::add_pat(
             &mut dir,
             &self.inner.ids,
+            self.flavor(),
             now,
             site,
             user,
@@ -104,5 +117,38 @@ impl AppState {
     /// The request log, oldest first.
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
         self.inner.log.snapshot()
+    }
+
+    /// The live sessions (`GET /_mock/sessions`), oldest first, never a token. Sessions idle
+    /// past the limit are left out (their tokens get 401002).
+    pub(crate) fn sessions(&self) -> Vec<SessionInfo> {
+        let now = self.now_nanos();
+        let store = &self.inner.sessions;
+        let mut sessions = store.snapshot();
+        sessions.retain(|session| !store.is_expired(session, now));
+        sessions.sort_by_key(|session| session.created_sequence());
+        let dir = self.read_directory();
+        let at = |nanos: i64| {
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos))
+                .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        };
+        sessions
+            .iter()
+            .map(|session| SessionInfo {
+                id: session.id.hyphenated().to_string(),
+                site: dir
+                    .site_by_id(&session.site_id)
+                    .map(|site| site.content_url.clone())
+                    .unwrap_or_default(),
+                user: dir
+                    .users
+                    .get(&*session.user_id)
+                    .map(|user| user.name.clone())
+                    .unwrap_or_default(),
+                credential: session.family.label().to_owned(),
+                created_at: at(session.created_nanos),
+                last_used_at: at(session.last_used_nanos()),
+            })
+            .collect()
     }
 }

@@ -40,6 +40,8 @@ pub(crate) const FAULTS: &str = "/faults";
 pub(crate) const REQUESTS: &str = "/requests";
 /// `POST`: 204.
 pub(crate) const RESET: &str = "/reset";
+/// `GET`: the live [`SessionInfo`](crate::SessionInfo)s, oldest first, never a token.
+pub(crate) const SESSIONS: &str = "/sessions";
 
 /// The answer of [`HEALTH`].
 #[derive(Serialize, Deserialize)]
@@ -56,6 +58,10 @@ pub(crate) struct NewSite {
     pub content_url: String,
     /// Display name.
     pub name: String,
+    /// Default lifetime of the site's PATs in days (1–365); the flavour's when absent (365
+    /// on Server, 180 on Cloud).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pat_lifetime_days: Option<u32>,
 }
 
 /// The body of [`USERS`].
@@ -84,7 +90,7 @@ pub(crate) struct NewToken {
     pub user: String,
     /// Token name.
     pub name: String,
-    /// Maximum lifetime in days; 365 when absent.
+    /// Maximum lifetime in days; the site's PAT lifetime when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_days: Option<u32>,
 }

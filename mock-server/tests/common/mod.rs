@@ -297,8 +297,19 @@ pub fn mint_jwt(
 }
 
 /// A valid JWT of the seeded connected app for `sub`, expiring 5 minutes after `now`, with
-/// the given `jti` (fixed per test, so nothing in it depends on the wall clock).
+/// the given `jti` (fixed per test, so nothing in it depends on the wall clock) and the scope
+/// `tableau:content:read`.
 pub fn connected_app_jwt(sub: &str, now: time::OffsetDateTime, jti: &str) -> String {
+    connected_app_jwt_with_scopes(sub, now, jti, &["tableau:content:read"])
+}
+
+/// [`connected_app_jwt`] with the scopes `scp`.
+pub fn connected_app_jwt_with_scopes(
+    sub: &str,
+    now: time::OffsetDateTime,
+    jti: &str,
+    scp: &[&str],
+) -> String {
     mint_jwt(
         &serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": "kid-1", "iss": "client-1"}),
         &serde_json::json!({
@@ -307,7 +318,7 @@ pub fn connected_app_jwt(sub: &str, now: time::OffsetDateTime, jti: &str) -> Str
             "aud": "tableau",
             "exp": now.unix_timestamp() + 300,
             "jti": jti,
-            "scp": ["tableau:content:read"],
+            "scp": scp,
         }),
         JWT_SECRET,
         jsonwebtoken::Algorithm::HS256,
@@ -323,4 +334,165 @@ pub fn jwt_xml(jwt: &str, site: &str) -> String {
 pub fn jwt_json(jwt: &str, site: &str) -> String {
     serde_json::json!({"credentials": {"jwt": jwt, "isUat": false, "site": {"contentUrl": site}}})
         .to_string()
+}
+
+/// The Tableau Cloud data of the cloud tests: no Default site; `analytics` and `finance`;
+/// e-mail user names; PATs and a connected app on `analytics`. The viewer has a password, so
+/// a test can prove that even the right one is refused.
+pub const CLOUD_SEED: &str = r#"
+[[sites]]
+contentUrl = "analytics"
+name = "Analytics"
+id = "00000000-0000-4000-8000-0000000c0a01"
+
+[[sites]]
+contentUrl = "finance"
+name = "Finance"
+id = "00000000-0000-4000-8000-0000000c0f01"
+patLifetimeDays = 30
+
+[[users]]
+site = "analytics"
+name = "admin@example.com"
+siteRole = "SiteAdministratorCreator"
+email = "admin@example.com"
+id = "00000000-0000-4000-8000-0000000c00a1"
+
+[[users]]
+site = "analytics"
+name = "viewer@example.com"
+password = "viewer-pw"
+siteRole = "Viewer"
+email = "viewer@example.com"
+id = "00000000-0000-4000-8000-0000000c00b1"
+
+[[users]]
+site = "finance"
+name = "admin@example.com"
+siteRole = "SiteAdministratorCreator"
+id = "00000000-0000-4000-8000-0000000c00a2"
+
+[[tokens]]
+site = "analytics"
+user = "admin@example.com"
+name = "admin-pat"
+secret = "pat-secret-of-admin"
+
+[[tokens]]
+site = "analytics"
+user = "viewer@example.com"
+name = "viewer-pat"
+secret = "pat-secret-of-viewer"
+
+[[connectedApps]]
+site = "analytics"
+clientId = "client-1"
+secretId = "kid-1"
+secretValue = "c2VjcmV0LXZhbHVl"
+"#;
+
+pub const CLOUD_SITE: &str = "00000000-0000-4000-8000-0000000c0a01";
+pub const FINANCE_SITE: &str = "00000000-0000-4000-8000-0000000c0f01";
+pub const CLOUD_ADMIN_ID: &str = "00000000-0000-4000-8000-0000000c00a1";
+pub const CLOUD_VIEWER_ID: &str = "00000000-0000-4000-8000-0000000c00b1";
+
+pub fn cloud_builder() -> MockServerBuilder {
+    MockServer::builder()
+        .cloud()
+        .seed_toml(CLOUD_SEED)
+        .deterministic(42)
+        .fixed_start(START)
+}
+
+pub fn cloud_state() -> AppState {
+    cloud_builder().build_state().unwrap()
+}
+
+/// One flavour's state and the names of its seeded data, so a test runs the same requests
+/// against Tableau Server and Tableau Cloud.
+pub struct Fixture {
+    pub flavor: tableau_mock_server::Flavor,
+    pub state: AppState,
+    /// The content URL the PATs and the connected app belong to.
+    pub site: &'static str,
+    pub site_id: &'static str,
+    /// Another site the admin is a member of.
+    pub other_site_id: &'static str,
+    pub admin: &'static str,
+    pub admin_id: &'static str,
+    pub viewer: &'static str,
+    pub viewer_id: &'static str,
+}
+
+impl Fixture {
+    pub fn app(&self) -> Router {
+        app(&self.state)
+    }
+
+    /// A PAT sign-in body (XML) of the seeded `name` PAT.
+    pub fn pat_xml(&self, name: &str) -> String {
+        let secret = if name == "admin-pat" {
+            PAT_SECRET
+        } else {
+            "pat-secret-of-viewer"
+        };
+        pat_xml(name, secret, self.site)
+    }
+
+    /// Signs in with the seeded `name` PAT; the token.
+    pub async fn sign_in_pat(&self, app: &Router, name: &str) -> String {
+        let answer = call(
+            app,
+            "POST",
+            "/api/3.27/auth/signin",
+            XML,
+            self.pat_xml(name),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.token()
+    }
+
+    /// Signs in with a JWT of the seeded connected app for `sub`, with `scopes`; the token.
+    pub async fn sign_in_jwt(&self, app: &Router, sub: &str, jti: &str, scopes: &[&str]) -> String {
+        let jwt = connected_app_jwt_with_scopes(sub, START, jti, scopes);
+        let answer = call(
+            app,
+            "POST",
+            "/api/3.27/auth/signin",
+            XML,
+            jwt_xml(&jwt, self.site),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        answer.token()
+    }
+}
+
+/// The Server fixture (the seed [`SEED`]) and the Cloud one ([`CLOUD_SEED`]).
+pub fn fixtures() -> [Fixture; 2] {
+    [
+        Fixture {
+            flavor: tableau_mock_server::Flavor::Server,
+            state: state(),
+            site: "",
+            site_id: DEFAULT_SITE,
+            other_site_id: ANALYTICS_SITE,
+            admin: "admin",
+            admin_id: ADMIN_ID,
+            viewer: "viewer",
+            viewer_id: VIEWER_ID,
+        },
+        Fixture {
+            flavor: tableau_mock_server::Flavor::Cloud,
+            state: cloud_state(),
+            site: "analytics",
+            site_id: CLOUD_SITE,
+            other_site_id: FINANCE_SITE,
+            admin: "admin@example.com",
+            admin_id: CLOUD_ADMIN_ID,
+            viewer: "viewer@example.com",
+            viewer_id: CLOUD_VIEWER_ID,
+        },
+    ]
 }
