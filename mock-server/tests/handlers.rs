@@ -1055,7 +1055,14 @@ async fn router_level_rejections_are_mapped() {
 // --- The second round of corrections (docs/protocol.md, evidence log), in both flavours ------
 
 /// One request of a table: snapshot name, method, path, headers, body, expected code.
-type Case<'a> = (&'a str, &'a str, String, Vec<(&'a str, &'a str)>, String, &'a str);
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    String,
+    Vec<(&'a str, &'a str)>,
+    String,
+    &'a str,
+);
 
 /// `{flavor}_{name}`: one snapshot per flavour.
 fn flavoured(fixture: &Fixture, name: &str) -> String {

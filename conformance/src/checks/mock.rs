@@ -754,6 +754,7 @@ async fn jwt_scopes(cx: &CheckContext) -> CheckResult {
         )
         .context("provider")?
         .scopes(scopes.iter().copied())
+        .context("scopes")?
         .site(target.site())
         .time_source(Arc::clone(&clock) as Arc<dyn tableau_auth_core::TimeSource>);
         let session = client.sign_in(&provider).await.context("JWT sign-in")?;

@@ -263,6 +263,7 @@ pub(crate) async fn connected_app(
         ConnectedAppProvider::new(client_id, secret_id, secret_value, user)
             .context("connected-app provider")?
             .scopes(["tableau:content:read", "tableau:users:read"])
+            .context("scopes")?
             .site(target.site())
             .time_source(clock),
     )

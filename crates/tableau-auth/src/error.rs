@@ -64,8 +64,8 @@ pub enum Error {
         release: &'static str,
     },
 
-    /// `serverinfo` answered 404003: the server is older than REST API 2.4 (Tableau Server
-    /// 10.1), or the URL does not point at a Tableau server.
+    /// `serverinfo` answered 404001 or 404003: the server is older than REST API 2.4 (Tableau
+    /// Server 10.1), or the URL does not point at a Tableau server.
     ServerTooOld {
         /// What the server said.
         error: TableauError,
@@ -163,10 +163,12 @@ impl fmt::Display for Error {
                 "{what} needs REST API {required} (Tableau Server {release}) or newer, but the \
                  server speaks {server_version}"
             ),
-            Error::ServerTooOld { .. } => f.write_str(
-                "the server does not answer `GET /api/2.4/serverinfo` (404003): it is older than \
+            Error::ServerTooOld { error } => write!(
+                f,
+                "the server does not answer `GET /api/2.4/serverinfo` ({}): it is older than \
                  Tableau Server 10.1 (REST API 2.4), or the URL is not the Tableau server's root; \
                  pin a version with ClientBuilder::api_version if it is an old server",
+                error.code
             ),
             Error::InsecureUrl { host } => write!(
                 f,

@@ -71,7 +71,12 @@ pub(crate) fn classify(error: TableauError, call: &Call<'_>, now: SystemTime) ->
         };
     }
     match call {
-        Call::ServerInfo if error.code == ErrorCode::RESOURCE_NOT_FOUND => {
+        // 404001 is what a real server older than the URL's 2.4 answers (docs/protocol.md
+        // section 1); 404003 what a server without the endpoint answers.
+        Call::ServerInfo
+            if error.code == ErrorCode::RESOURCE_NOT_FOUND
+                || error.code == ErrorCode::INVALID_API_VERSION =>
+        {
             Error::ServerTooOld { error }
         }
         Call::SignIn { site } if error.code == ErrorCode::SIGNIN_ERROR => Error::Tableau {
@@ -123,6 +128,22 @@ fn other_hint(code: ErrorCode, call: &Call<'_>) -> Option<&'static str> {
         ErrorCode::RESOURCE_NOT_FOUND => {
             "the server does not know this path at this REST API version: check the URL, or \
              pin an older version with ClientBuilder::api_version"
+        }
+        ErrorCode::INVALID_API_VERSION => {
+            "the server does not speak the REST API version in the URL: let the client \
+             negotiate it (do not pin a version newer than the server's with \
+             ClientBuilder::api_version)"
+        }
+        ErrorCode::OTHER_SITE => {
+            "the URL names another site than the session's: use Session::site_id() of the \
+             current session, or switch site first"
+        }
+        ErrorCode::USER_QUERY_FORBIDDEN => {
+            "only site and server administrators may look up other users"
+        }
+        ErrorCode::UNSUPPORTED_MEDIA_TYPE => {
+            "the server does not read this Content-Type: send application/xml or \
+             application/json"
         }
         ErrorCode::ENTITY_TOO_LARGE => "the request body is larger than the server accepts",
         _ => return None,

@@ -30,8 +30,28 @@ impl ErrorCode {
     pub const SITE_NOT_FOUND: ErrorCode = ErrorCode(404_000);
     /// 404002: unknown user.
     pub const USER_NOT_FOUND: ErrorCode = ErrorCode(404_002);
-    /// 404003: unknown resource or a version newer than the server's.
+    /// 400006: an invalid page number (not a positive integer, or past the last page).
+    pub const INVALID_PAGE_NUMBER: ErrorCode = ErrorCode(400_006);
+    /// 400007: an invalid page size (not a positive integer).
+    pub const INVALID_PAGE_SIZE: ErrorCode = ErrorCode(400_007);
+    /// 400065: a filter names a field the method does not know, or has no value.
+    pub const INVALID_FILTER: ErrorCode = ErrorCode(400_065);
+    /// 403010: the path names another site than the one the session is signed in to.
+    pub const OTHER_SITE: ErrorCode = ErrorCode(403_010);
+    /// 403014: a page size over the limit (1,000).
+    pub const PAGE_SIZE_LIMIT_EXCEEDED: ErrorCode = ErrorCode(403_014);
+    /// 403069: `GET sites` on Tableau Cloud, which does not list sites.
+    pub const SITES_QUERY_NOT_SUPPORTED: ErrorCode = ErrorCode(403_069);
+    /// 403133: a user who is not an administrator looked up another user.
+    pub const USER_QUERY_FORBIDDEN: ErrorCode = ErrorCode(403_133);
+    /// 404001: the version in the URL is newer than the server's, or malformed.
+    pub const INVALID_API_VERSION: ErrorCode = ErrorCode(404_001);
+    /// 404003: an unknown resource, or an endpoint the URL's version does not have yet.
     pub const RESOURCE_NOT_FOUND: ErrorCode = ErrorCode(404_003);
+    /// 406000: a request body media type the server does not read (`multipart/*` on sign-in).
+    pub const UNSUPPORTED_MEDIA_TYPE: ErrorCode = ErrorCode(406_000);
+    /// 429000: throttled; Tableau Cloud says how long to wait in the detail text.
+    pub const TOO_MANY_REQUESTS: ErrorCode = ErrorCode(429_000);
     /// 405000: wrong method (often a redirect that turned a POST into a GET).
     pub const METHOD_NOT_ALLOWED: ErrorCode = ErrorCode(405_000);
     /// 413000: body too large.

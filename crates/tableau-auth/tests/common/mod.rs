@@ -76,7 +76,8 @@ pub async fn connected_app(mock: &MockServer) -> ConnectedAppProvider {
     .await;
     ConnectedAppProvider::new(APP_CLIENT_ID, APP_SECRET_ID, APP_SECRET_VALUE, "admin")
         .expect("jwt provider")
-        .scopes(["tableau:content:read"])
+        // The tests look users up too, which a real server refuses without this scope.
+        .scopes(["tableau:content:read", "tableau:users:read"])
         .expect("valid scopes")
 }
 
