@@ -1,15 +1,24 @@
 //! [`Policy`]: when the session manager signs in again, and when it stops.
 //!
 //! The rules, without I/O (the manager calls them; the cache never sees them):
+//! - **The idle limit**: the configured one, else the server's by its kind: 120 minutes on
+//!   Tableau Cloud (`*.online.tableau.com`), 240 (Tableau Server's default) elsewhere.
 //! - **Proactive refresh**: a session idle for longer than the idle limit minus the refresh
 //!   buffer is not handed out; the manager signs in again before the server can refuse it.
+//!   Callers of `token()` report their own successful calls (`touch`), so a busy session is
+//!   not replaced.
 //! - **Token rejection**: a 401 answer (401002 or 401000, or a 401 that is not a Tableau error)
 //!   means the token is dead and one new sign-in may help ([`is_token_rejection`]).
-//! - **Supersession**: a personal access token session rejected before it could have expired
-//!   was most likely ended by another sign-in with the same PAT. After `max_supersessions`
-//!   within the window the manager stops with [`Error::PatInUseElsewhere`] instead of fighting.
+//! - **Supersession**: a personal access token session rejected while it was used within the
+//!   idle limit could not have expired: it was most likely ended by another sign-in with the
+//!   same PAT. After `max_supersessions` within the window the manager stops with
+//!   [`Error::PatInUseElsewhere`] instead of fighting. A rejection after a longer idle time is
+//!   an ordinary expiry, and logged as one.
 //! - **Refused credentials**: a sign-in refused with 401001 stops the manager; every later
-//!   call gets that error without asking the server, until [`Policy::resume`].
+//!   call gets [`Error::ManagerStopped`] without asking the server, until [`Policy::resume`].
+//!   A JWT (connected app, unified access token) gets one freshly minted retry first: its
+//!   401001 may be a clock or `jti` problem a new JWT does not have. A password or a PAT does
+//!   not: repeating it could lock the account.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,13 +28,19 @@ use std::time::{Duration, SystemTime};
 use tableau_auth_core::{CredentialKind, ErrorCode};
 
 use crate::error::Error;
+use crate::responses::Usage;
 use crate::session::Session;
+
+/// Tableau Server's default idle limit (`wgserver.session.idle_limit`).
+pub(crate) const SERVER_IDLE_LIMIT: Duration = Duration::from_secs(240 * 60);
+/// Tableau Cloud's idle limit.
+pub(crate) const CLOUD_IDLE_LIMIT: Duration = Duration::from_secs(120 * 60);
 
 /// The manager's settings (see [`SessionManagerBuilder`](crate::SessionManagerBuilder)).
 #[derive(Debug, Clone)]
 pub(crate) struct PolicyConfig {
-    /// The server's idle limit.
-    pub(crate) session_lifetime: Duration,
+    /// The server's idle limit, when configured (else known from the server's kind).
+    pub(crate) session_lifetime: Option<Duration>,
     /// How long before the idle limit a session is replaced.
     pub(crate) refresh_buffer: Duration,
     /// Warn at sign-in when the PAT has less than this left.
@@ -39,7 +54,7 @@ pub(crate) struct PolicyConfig {
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig {
-            session_lifetime: Duration::from_secs(240 * 60),
+            session_lifetime: None,
             refresh_buffer: Duration::from_secs(5 * 60),
             pat_expiry_warning: Duration::from_secs(14 * 86_400),
             max_supersessions: 3,
@@ -49,6 +64,18 @@ impl Default for PolicyConfig {
 }
 
 impl PolicyConfig {
+    /// The idle limit the server applies to `session`: the configured one, else 120 minutes
+    /// for a Tableau Cloud host and Tableau Server's default 240 elsewhere.
+    pub(crate) fn idle_limit(&self, session: &Session) -> Duration {
+        self.session_lifetime.unwrap_or_else(|| {
+            if is_tableau_cloud(session.server_url()) {
+                CLOUD_IDLE_LIMIT
+            } else {
+                SERVER_IDLE_LIMIT
+            }
+        })
+    }
+
     fn pat_in_use_error(&self) -> Error {
         Error::PatInUseElsewhere {
             supersessions: self.max_supersessions,
@@ -91,6 +118,19 @@ impl Live {
     fn idle_ms(&self, now: SystemTime) -> u64 {
         millis(now).saturating_sub(self.last_used_ms.load(Ordering::Relaxed))
     }
+
+    /// Whether the session was never used successfully (its last use is its issue).
+    fn never_used(&self) -> bool {
+        self.last_used_ms.load(Ordering::Relaxed) <= millis(self.session.issued_at())
+    }
+}
+
+/// Whether `url` is a Tableau Cloud host (`online.tableau.com` or a pod under it).
+pub(crate) fn is_tableau_cloud(url: &url::Url) -> bool {
+    url.host_str().is_some_and(|host| {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        host == "online.tableau.com" || host.ends_with(".online.tableau.com")
+    })
 }
 
 /// The re-sign-in rules and their state (supersession history, stops).
@@ -127,21 +167,40 @@ impl Policy {
     pub(crate) fn is_fresh(&self, live: &Live, now: SystemTime) -> bool {
         let refresh_after = self
             .config
-            .session_lifetime
+            .idle_limit(&live.session)
             .saturating_sub(self.config.refresh_buffer);
         live.idle_ms(now) < as_millis(refresh_after)
     }
 
-    /// Fails when the manager is stopped (PAT in use elsewhere, or refused credentials).
+    /// What the manager knows of `live`'s use at `now`, for judging a 401002.
+    pub(crate) fn usage(&self, live: &Live, now: SystemTime) -> Usage {
+        Usage {
+            idle: Duration::from_millis(live.idle_ms(now)),
+            idle_limit: self.config.idle_limit(&live.session),
+            never_used: live.never_used(),
+        }
+    }
+
+    /// Fails when the manager is stopped: [`Error::PatInUseElsewhere`], or
+    /// [`Error::ManagerStopped`] holding the refusal of its credentials.
     pub(crate) fn check(&self) -> Result<(), Error> {
         let state = self.state();
         if state.stopped {
             return Err(self.config.pat_in_use_error());
         }
         match &state.refused {
-            Some(refused) => Err(refused.clone()),
+            Some(refused) => Err(Error::ManagerStopped {
+                cause: Box::new(refused.clone()),
+            }),
             None => Ok(()),
         }
+    }
+
+    /// Whether a failed sign-in may be tried once more with a freshly minted JWT: a 401001 for
+    /// a connected app or a unified access token (a skewed clock or a `jti` the server saw may
+    /// not repeat). Never for a password or a PAT.
+    pub(crate) fn allows_fresh_mint(&self, error: &Error) -> bool {
+        matches!(error, Error::SignInRefused { kind, .. } if kind.is_jwt())
     }
 
     /// The server rejected `live`'s token at `now`. A PAT session that could not have expired
@@ -151,10 +210,18 @@ impl Policy {
         if live.rejection_judged.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let could_have_expired = live.idle_ms(now) >= as_millis(self.config.session_lifetime);
-        if live.session.credential_kind() != CredentialKind::PersonalAccessToken
-            || could_have_expired
-        {
+        let idle_limit = self.config.idle_limit(&live.session);
+        let idle = live.idle_ms(now);
+        if idle >= as_millis(idle_limit) {
+            tracing::info!(
+                idle_minutes = idle / 60_000,
+                idle_limit_minutes = idle_limit.as_secs() / 60,
+                "the session expired: it was idle for longer than the server's idle limit; \
+                 signing in again"
+            );
+            return Ok(());
+        }
+        if live.session.credential_kind() != Some(CredentialKind::PersonalAccessToken) {
             return Ok(());
         }
         let window = self.config.supersession_window;
@@ -194,7 +261,12 @@ impl Policy {
                         "the server refused the credentials; the session manager stops until \
                          resume() is called"
                     );
-                    self.state().refused = Some(error.clone());
+                    // The refusal itself, not a stop wrapping an earlier one.
+                    let refusal = match error {
+                        Error::ManagerStopped { cause } => (**cause).clone(),
+                        other => other.clone(),
+                    };
+                    self.state().refused = Some(refusal);
                 }
             }
         }
@@ -227,6 +299,8 @@ impl Policy {
 pub(crate) fn is_token_rejection(error: &Error) -> bool {
     match error {
         Error::SessionExpired { .. } => true,
+        // A 401002 for a scope the JWT lacks: the token is fine, a new one would fail the same.
+        Error::MissingScope { .. } => false,
         Error::UnexpectedResponse(parse) => parse.status == Some(401),
         other => matches!(
             other.tableau_code(),
