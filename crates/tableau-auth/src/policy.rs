@@ -93,6 +93,8 @@ pub(crate) struct Live {
     last_used_ms: AtomicU64,
     /// Whether its rejection was already judged (a supersession is counted once per session).
     rejection_judged: AtomicBool,
+    /// Whether it was ever used successfully.
+    used: AtomicBool,
 }
 
 impl Live {
@@ -102,6 +104,7 @@ impl Live {
             last_used_ms: AtomicU64::new(millis(session.issued_at())),
             session: Arc::new(session),
             rejection_judged: AtomicBool::new(false),
+            used: AtomicBool::new(false),
         }
     }
 
@@ -113,15 +116,16 @@ impl Live {
     /// Records a successful use at `now`.
     pub(crate) fn touch(&self, now: SystemTime) {
         self.last_used_ms.fetch_max(millis(now), Ordering::Relaxed);
+        self.used.store(true, Ordering::Relaxed);
     }
 
     fn idle_ms(&self, now: SystemTime) -> u64 {
         millis(now).saturating_sub(self.last_used_ms.load(Ordering::Relaxed))
     }
 
-    /// Whether the session was never used successfully (its last use is its issue).
+    /// Whether the session was never used successfully.
     fn never_used(&self) -> bool {
-        self.last_used_ms.load(Ordering::Relaxed) <= millis(self.session.issued_at())
+        !self.used.load(Ordering::Relaxed)
     }
 }
 
@@ -333,9 +337,13 @@ mod tests {
     }
 
     fn live(kind: CredentialKind, issued: Duration) -> Live {
+        live_on("https://tableau.example.com/", kind, issued)
+    }
+
+    fn live_on(server: &str, kind: CredentialKind, issued: Duration) -> Live {
         let body = br#"<tsResponse><credentials token="t|o|k"><site id="s" contentUrl=""/><user id="u"/></credentials></tsResponse>"#;
         let response = SignInResponse::parse(body).unwrap();
-        let server = url::Url::parse("https://tableau.example.com/").unwrap();
+        let server = url::Url::parse(server).unwrap();
         Live::new(Session::new(
             response,
             ApiVersion::new(3, 27),
@@ -344,6 +352,8 @@ mod tests {
             server,
         ))
     }
+
+    const CLOUD: &str = "https://10ay.online.tableau.com/";
 
     fn refused() -> Error {
         Error::Tableau {
@@ -368,6 +378,90 @@ mod tests {
         // An older use never moves the last use back.
         session.touch(at(10 * MINUTE));
         assert!(policy.is_fresh(&session, at(434 * MINUTE)));
+    }
+
+    #[test]
+    fn the_idle_limit_is_the_configured_one_or_the_server_kind_s() {
+        let config = PolicyConfig::default();
+        let server = live(CredentialKind::Password, Duration::ZERO);
+        let cloud = live_on(CLOUD, CredentialKind::Password, Duration::ZERO);
+        assert_eq!(config.idle_limit(server.session()), 240 * MINUTE);
+        assert_eq!(config.idle_limit(cloud.session()), 120 * MINUTE);
+        for host in [
+            "https://online.tableau.com/",
+            "https://prod-useast-a.online.tableau.com/",
+            "https://EU-WEST-1A.ONLINE.TABLEAU.COM./",
+        ] {
+            let session = live_on(host, CredentialKind::Password, Duration::ZERO);
+            assert_eq!(config.idle_limit(session.session()), 120 * MINUTE, "{host}");
+        }
+        for host in [
+            "https://notonline.tableau.com/",
+            "https://online.tableau.com.example.com/",
+            "http://127.0.0.1:8080/",
+        ] {
+            let session = live_on(host, CredentialKind::Password, Duration::ZERO);
+            assert_eq!(config.idle_limit(session.session()), 240 * MINUTE, "{host}");
+        }
+        let configured = PolicyConfig {
+            session_lifetime: Some(60 * MINUTE),
+            ..PolicyConfig::default()
+        };
+        assert_eq!(configured.idle_limit(cloud.session()), 60 * MINUTE);
+
+        // The proactive refresh follows it: 5 minutes before 120 on Cloud.
+        let policy = Policy::new(config);
+        assert!(policy.is_fresh(&cloud, at(114 * MINUTE)));
+        assert!(!policy.is_fresh(&cloud, at(115 * MINUTE)));
+        assert!(policy.is_fresh(&server, at(234 * MINUTE)));
+    }
+
+    #[test]
+    fn an_idle_expiry_on_cloud_is_not_a_supersession() {
+        // Stop at the first supersession, so that any count would show.
+        let policy = Policy::new(PolicyConfig::default().with_max(1));
+        // Idle for 130 minutes on Tableau Cloud: past its 120-minute limit, an ordinary expiry.
+        let cloud = live_on(CLOUD, CredentialKind::PersonalAccessToken, Duration::ZERO);
+        assert!(policy.on_rejected(&cloud, at(130 * MINUTE)).is_ok());
+        assert!(policy.check().is_ok());
+        // The same idle time on Tableau Server (240 minutes) could not have expired.
+        let server = live(CredentialKind::PersonalAccessToken, Duration::ZERO);
+        assert!(matches!(
+            policy.on_rejected(&server, at(130 * MINUTE)),
+            Err(Error::PatInUseElsewhere { .. })
+        ));
+        // And what the manager tells the hint: used within the limit or not.
+        let usage = policy.usage(&cloud, at(130 * MINUTE));
+        assert_eq!(usage.idle_limit, 120 * MINUTE);
+        assert!(!crate::responses::probably_superseded(
+            cloud.session(),
+            usage
+        ));
+        let usage = policy.usage(&server, at(130 * MINUTE));
+        assert!(crate::responses::probably_superseded(
+            server.session(),
+            usage
+        ));
+    }
+
+    #[test]
+    fn only_a_refused_jwt_may_be_minted_again() {
+        let policy = Policy::new(PolicyConfig::default());
+        let refused = |kind| Error::SignInRefused {
+            error: TableauError {
+                http_status: 401,
+                code: ErrorCode::SIGNIN_ERROR,
+                summary: "Signin Error".into(),
+                detail: String::new(),
+            },
+            kind,
+            hint: None,
+        };
+        assert!(policy.allows_fresh_mint(&refused(CredentialKind::ConnectedApp)));
+        assert!(policy.allows_fresh_mint(&refused(CredentialKind::UnifiedAccessToken)));
+        assert!(!policy.allows_fresh_mint(&refused(CredentialKind::Password)));
+        assert!(!policy.allows_fresh_mint(&refused(CredentialKind::PersonalAccessToken)));
+        assert!(!policy.allows_fresh_mint(&Error::SignInAborted));
     }
 
     #[test]
@@ -432,6 +526,7 @@ mod tests {
         policy.after_sign_in(&Err(refused()));
         let err = policy.check().unwrap_err();
         assert_eq!(err.tableau_code(), Some(ErrorCode::SIGNIN_ERROR));
+        assert!(matches!(err, Error::ManagerStopped { .. }), "{err:?}");
         policy.resume();
         assert!(policy.check().is_ok());
     }
