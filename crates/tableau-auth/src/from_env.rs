@@ -47,7 +47,8 @@ impl ClientBuilder {
     /// | `TABLEAU_CA_FILE` | optional: a file of PEM certificates (one or more), trusted as root certificates in addition to the built-in and the operating system's roots: a company CA or a TLS-inspecting proxy |
     ///
     /// (With another prefix, [`EnvironmentProvider::with_prefix`], the names change
-    /// accordingly.) The CA file is read through the provider's [`Env`], once, here. Fails
+    /// accordingly; a blank value counts as unset.) The CA file is read through the provider's
+    /// [`Env`], once, here. Fails
     /// when there is no server URL, or when the CA file cannot be read or holds no PEM
     /// certificate ([`Error::Configuration`] naming the variable and the path).
     pub fn environment(self, provider: &EnvironmentProvider) -> Result<ClientBuilder, Error> {
@@ -69,11 +70,13 @@ impl ClientBuilder {
     }
 }
 
-/// The certificates of `{prefix}CA_FILE`, if it is set (an empty value counts as unset).
+/// The certificates of `{prefix}CA_FILE`, if it is set (a blank value counts as unset, as for
+/// every `TABLEAU_*` variable).
 fn ca_file(provider: &EnvironmentProvider) -> Result<Vec<reqwest::Certificate>, Error> {
     let name = format!("{}CA_FILE", provider.prefix());
     let env = provider.env();
-    let Some(path) = env.var_os(&name).filter(|value| !value.is_empty()) else {
+    let blank = |value: &std::ffi::OsString| value.to_str().is_some_and(|v| v.trim().is_empty());
+    let Some(path) = env.var_os(&name).filter(|value| !blank(value)) else {
         return Ok(Vec::new());
     };
     let path = PathBuf::from(path);

@@ -277,8 +277,10 @@ async fn an_unusable_tableau_ca_file_names_the_variable_and_the_path() {
         assert!(text.contains(&path.display().to_string()), "{text}");
         assert!(text.contains(expected), "{expected}: {text}");
     }
-    // Empty means unset.
-    let env = env_for(&mock, url, None);
-    let env = VarsAndRealFiles(env.0.with_var("TABLEAU_CA_FILE", ""));
-    assert!(tableau_auth::Client::from_env_source(env).is_ok());
+    // Blank means unset.
+    for blank in ["", "  "] {
+        let env = env_for(&mock, url, None);
+        let env = VarsAndRealFiles(env.0.with_var("TABLEAU_CA_FILE", blank));
+        assert!(tableau_auth::Client::from_env_source(env).is_ok());
+    }
 }
