@@ -5,11 +5,16 @@
 //!   sign-in with any [`AuthProvider`], sign-out, switch site. Redirects are handled by hand
 //!   (a sign-in re-sends its POST; an authenticated call never follows to another host), plain
 //!   `http://` is refused except for the local machine, and throttling (429) and gateway
-//!   errors are retried per a [`RetryPolicy`].
+//!   errors are retried per a [`RetryPolicy`]. Certificates are checked against the built-in
+//!   roots and the operating system's store. [`Session::from_token`] adopts a token another
+//!   program signed in for.
 //! - [`SessionManager`] shares one session between many tasks: one sign-in however many ask
 //!   at once, a new sign-in when the server ends the session (once per failing request), a
 //!   proactive refresh before the idle limit, and a clear error when a personal access token
-//!   is used elsewhere. It gets new sessions from a [`SessionSource`] (a sign-in by default;
+//!   is used elsewhere, when a JWT lacks the scope a call needs ([`required_scope`]), or when
+//!   the server refused the credentials and the manager stopped. [`SessionManager::send`]
+//!   returns any other answer as it is; [`SessionManager::send_checked`] turns error answers
+//!   into [`Error`]s. It gets new sessions from a [`SessionSource`] (a sign-in by default;
 //!   the seam for stores shared between processes).
 //! - `SessionMiddleware` (feature `middleware`) puts the manager's session into your own
 //!   `reqwest_middleware` stack, with the same rules as [`SessionManager::send`].
