@@ -307,6 +307,12 @@ impl EnvironmentProvider {
         &self.prefix
     }
 
+    /// The environment the provider reads (variables and files), for settings that are not
+    /// credentials: the client reads `TABLEAU_CA_FILE` through it.
+    pub fn env(&self) -> &dyn Env {
+        &*self.env
+    }
+
     /// The family's provider, with the secrets as they are now.
     fn build(&self, choice: &Choice) -> Result<Arc<dyn AuthProvider>, ProviderError> {
         let env = &*self.env;

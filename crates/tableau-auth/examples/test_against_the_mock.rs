@@ -39,7 +39,7 @@ async fn main() -> Result<(), BoxError> {
     let pat = PersonalAccessTokenProvider::new(creds.pat_name, creds.pat_secret)?;
     let manager = SessionManager::new(client, Arc::new(pat));
     println!("{}", whoami(&manager).await?);
-    manager.sign_out().await?;
+    manager.sign_out().await;
     Ok(())
 }
 

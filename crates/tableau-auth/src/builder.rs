@@ -1,7 +1,7 @@
 //! [`ClientBuilder`]: the server URL, HTTP settings, version pinning and test seams. It checks
 //! the URL, builds the [`Transport`] and hands both to [`Client`].
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use tableau_auth_core::{ApiVersion, Sleep, SystemTimeSource, TimeSource, TokioSleep, WireFormat};
@@ -47,6 +47,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     proxies: Vec<reqwest::Proxy>,
     root_certificates: Vec<reqwest::Certificate>,
+    native_roots: bool,
     user_agent: String,
     api_version: Option<ApiVersion>,
     format: WireFormat,
@@ -64,6 +65,7 @@ impl Default for ClientBuilder {
             connect_timeout: Some(Duration::from_secs(10)),
             proxies: Vec::new(),
             root_certificates: Vec::new(),
+            native_roots: true,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             api_version: None,
             format: WireFormat::Xml,
@@ -101,9 +103,21 @@ impl ClientBuilder {
         self
     }
 
-    /// Trusts an additional root certificate (for servers with a private CA).
+    /// Trusts an additional root certificate (for servers with a private CA). From the
+    /// environment: `TABLEAU_CA_FILE` (see [`environment`](ClientBuilder::environment)).
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.root_certificates.push(certificate);
+        self
+    }
+
+    /// Whether to trust the operating system's certificate store as well as the built-in web
+    /// roots (default: yes). The store is the one other programs on the machine use (on
+    /// Linux the distribution's bundle, on macOS the keychain, on Windows the system store),
+    /// so a company CA installed there is trusted without configuration. `SSL_CERT_FILE` (a
+    /// PEM bundle) and `SSL_CERT_DIR` replace the store when set, as they do for OpenSSL.
+    /// The store is read once per process, at the first client build.
+    pub fn trust_native_roots(mut self, trust: bool) -> Self {
+        self.native_roots = trust;
         self
     }
 
@@ -174,6 +188,11 @@ impl ClientBuilder {
         for proxy in self.proxies {
             http = http.proxy(proxy);
         }
+        if self.native_roots {
+            for certificate in native_roots() {
+                http = http.add_root_certificate(certificate.clone());
+            }
+        }
         for certificate in self.root_certificates {
             http = http.add_root_certificate(certificate);
         }
@@ -194,6 +213,30 @@ impl ClientBuilder {
             self.format,
         ))
     }
+}
+
+/// The operating system's root certificates (or those of `SSL_CERT_FILE`/`SSL_CERT_DIR`),
+/// read once per process: loading the store is slow. Certificates the store holds but rustls
+/// cannot use are left out; a store that cannot be read is logged and left out (the built-in
+/// roots still apply).
+fn native_roots() -> &'static [reqwest::Certificate] {
+    static ROOTS: OnceLock<Vec<reqwest::Certificate>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let loaded = rustls_native_certs::load_native_certs();
+        for error in &loaded.errors {
+            tracing::warn!(%error, "could not read part of the operating system's certificate store");
+        }
+        let roots: Vec<reqwest::Certificate> = loaded
+            .certs
+            .iter()
+            .filter_map(|der| reqwest::Certificate::from_der(der.as_ref()).ok())
+            .collect();
+        tracing::debug!(
+            certificates = roots.len(),
+            "read the operating system's certificate store"
+        );
+        roots
+    })
 }
 
 /// The URL as given, for messages, with anything up to its last `@` (a user name and

@@ -158,6 +158,21 @@ where
         }
     }
 
+    /// A cache that starts with `value` as its first entry (generation 1), as if a load had
+    /// given it.
+    pub(crate) fn with_value(load_timeout: Duration, value: T) -> Self {
+        let cache = Self::new(load_timeout);
+        {
+            let mut state = lock(&cache.state);
+            state.generation = 1;
+            state.current = Some(Entry {
+                value,
+                generation: 1,
+            });
+        }
+        cache
+    }
+
     /// The current entry, unless there is none or it was reported failed. Never loads.
     pub(crate) fn peek(&self) -> Option<Entry<T>> {
         let state = lock(&self.state);

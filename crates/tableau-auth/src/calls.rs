@@ -1,16 +1,93 @@
-//! The authenticated calls of [`Client`]: sign out, switch site, current session, user.
+//! The authenticated calls of [`Client`]: sign out, switch site, current session, user; and
+//! [`Session::from_token`], which checks a token with `sessions/current`.
 
 use http::Method;
-use http::header::CONTENT_TYPE;
+use http::header::{ACCEPT, CONTENT_TYPE};
+use secrecy::SecretString;
 use tableau_auth_core::{
     CurrentSession, ErrorCode, Feature, SignInResponse, SwitchSiteRequest, UserDetails,
 };
 
 use crate::client::Client;
 use crate::error::Error;
-use crate::responses::{Call, error_from_response, read_success};
+use crate::responses::{Call, Usage, error_from_response, read_success};
 use crate::session::Session;
 use crate::transport::{Follow, Replay};
+
+impl Session {
+    /// A session for a token someone else signed in for (a shell script, an MCP host, another
+    /// tool): checks it with `GET sessions/current` on `client`'s server (REST API 3.1+) and
+    /// learns its site (LUID and content URL) and user.
+    ///
+    /// The session's [`credential_kind`](Session::credential_kind) is unknown (`None`), and
+    /// [`issued_at`](Session::issued_at) is when it was checked. To keep using it for a long
+    /// job, hand it to [`SessionManager::from_session`](crate::SessionManager::from_session),
+    /// which handles its expiry, but cannot sign in again without a credential provider.
+    ///
+    /// Fails with [`Error::SessionExpired`] when the server does not know the token (401002),
+    /// and [`Error::Configuration`] when it cannot be a header value. The token never appears
+    /// in an error or a log.
+    ///
+    /// ```
+    /// use tableau_auth::{Client, Credentials, Session};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let mock = tableau_mock_server::MockServer::start().await;
+    /// # let creds = mock.default_credentials();
+    /// let client = Client::builder().server_url(&mock.uri()).build()?;
+    /// // Another program signed in and hands us its token.
+    /// let theirs = client.sign_in(&Credentials::personal_access_token(creds.pat_name, creds.pat_secret)).await?;
+    /// let token = theirs.token().clone();
+    ///
+    /// let session = Session::from_token(&client, token).await?;
+    /// assert_eq!(session.user_id(), theirs.user_id());
+    /// assert_eq!(session.site_content_url(), "");
+    /// assert_eq!(session.credential_kind(), None);
+    /// # Ok::<(), tableau_auth::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn from_token(
+        client: &Client,
+        token: impl Into<SecretString>,
+    ) -> Result<Session, Error> {
+        let token = token.into();
+        let version = client.api_version().await?;
+        client.require(Feature::CurrentSession).await?;
+        let url = crate::session::api_url(client.server_url(), version, "sessions/current")?;
+        let mut header = http::HeaderValue::from_str(secrecy::ExposeSecret::expose_secret(&token))
+            .map_err(|_| {
+                Error::Configuration("the session token is not a valid header value".into())
+            })?;
+        header.set_sensitive(true);
+        let request = client
+            .http()
+            .get(url)
+            .header(crate::AUTH_HEADER, header)
+            .header(ACCEPT, client.format().media_type())
+            .build()
+            .map_err(Error::from_reqwest)?;
+        let response = client
+            .transport()
+            .execute(request, Replay::Safe, Follow::SameOrigin)
+            .await?;
+        let now = client.now();
+        let body = if response.status().is_success() {
+            response.bytes().await.map_err(Error::from_reqwest)?
+        } else {
+            return Err(error_from_response(response, &Call::CheckToken, now).await);
+        };
+        let current = CurrentSession::parse(&body)?;
+        let session =
+            Session::from_current(token, current, version, now, client.server_url().clone());
+        tracing::info!(
+            site = session.site_content_url(),
+            site_id = session.site_id(),
+            user_id = session.user_id(),
+            "checked a session token"
+        );
+        Ok(session)
+    }
+}
 
 impl Client {
     /// `POST auth/signout`. A token the server no longer knows (401002) counts as already
@@ -28,7 +105,7 @@ impl Client {
             tracing::info!(site_id = session.site_id(), "signed out");
             return Ok(());
         }
-        let call = Call::Authenticated { session };
+        let call = self.call(session, &Method::POST, "auth/signout");
         match error_from_response(response, &call, self.now()).await {
             err if err.tableau_code() == Some(ErrorCode::INVALID_CREDENTIALS) => {
                 tracing::debug!("sign-out: the session had already ended");
@@ -63,7 +140,7 @@ impl Client {
             .transport()
             .execute(request, Replay::OnlyIfNotSent, Follow::SameOrigin)
             .await?;
-        let call = Call::Authenticated { session };
+        let call = self.call(session, &Method::POST, "auth/switchSite");
         let (status, bytes) = match read_success(response, &call, self.now()).await {
             Ok(ok) => ok,
             Err(err) if err.tableau_code() == Some(ErrorCode::SAME_SITE) => {
@@ -73,13 +150,7 @@ impl Client {
             Err(err) => return Err(err),
         };
         let parsed = SignInResponse::parse(&bytes).map_err(|e| e.with_status(status))?;
-        let switched = Session::new(
-            parsed,
-            session.api_version(),
-            session.credential_kind(),
-            self.now(),
-            session.server_url().clone(),
-        );
+        let switched = Session::switched(parsed, session, self.now());
         tracing::info!(
             site = switched.site_content_url(),
             site_id = switched.site_id(),
@@ -116,8 +187,18 @@ impl Client {
             .transport()
             .execute(request, Replay::Safe, Follow::SameOrigin)
             .await?;
-        let call = Call::Authenticated { session };
+        let call = self.call(session, &Method::GET, path);
         let (_status, body) = read_success(response, &call, self.now()).await?;
         Ok(body)
+    }
+
+    /// What a bare client knows of an authenticated call, for judging its answer.
+    fn call<'a>(&'a self, session: &'a Session, method: &'a Method, path: &'a str) -> Call<'a> {
+        Call::Authenticated {
+            session,
+            request: Some((method, path)),
+            usage: Usage::from_age(session, self.now()),
+            configured: self.server_url(),
+        }
     }
 }

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::header::{ACCEPT, CONTENT_TYPE};
+use secrecy::ExposeSecret;
 use tableau_auth_core::{
-    ApiVersion, AuthProvider, CredentialKind, Feature, ServerInfo, SignInRequest, SignInResponse,
-    TimeSource, WireFormat,
+    ApiVersion, AuthProvider, CredentialFamily, CredentialKind, Feature, ServerInfo, SignInRequest,
+    SignInResponse, TimeSource, WireFormat,
 };
 use tracing::Instrument;
 use tracing::field::{Empty, display};
@@ -18,6 +19,7 @@ use url::Url;
 
 use crate::error::Error;
 use crate::responses::{Call, read_success};
+use crate::scopes::jwt_scopes;
 use crate::session::{Session, api_url, server_root, token_header};
 use crate::transport::{Follow, Replay, Transport};
 
@@ -220,6 +222,15 @@ impl Client {
         let body = SignInRequest::new(&credentials).render(format)?;
         let call = Call::SignIn {
             site: credentials.site().to_owned(),
+            kind,
+            configured: &self.inner.server,
+        };
+        // The calls a JWT session may make are the JWT's scopes: remembered to tell a missing
+        // scope from a dead session later. Only the claim is kept, never the token.
+        let scopes = match credentials.family() {
+            CredentialFamily::ConnectedApp { jwt }
+            | CredentialFamily::UnifiedAccessToken { jwt } => jwt_scopes(jwt.expose_secret()),
+            _ => None,
         };
         drop(credentials);
         tracing::debug!(
@@ -250,7 +261,8 @@ impl Client {
             kind,
             self.now(),
             server_root(&final_url).unwrap_or_else(|| self.inner.server.clone()),
-        );
+        )
+        .with_scopes(scopes);
         tracing::info!(
             kind = %kind,
             site = session.site_content_url(),

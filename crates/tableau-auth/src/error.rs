@@ -3,10 +3,11 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tableau_auth_core::{
-    ApiVersion, ErrorCode, Feature, ParseError, ProviderError, RenderError, TableauError,
+    ApiVersion, CredentialKind, ErrorCode, Feature, ParseError, ProviderError, RenderError, Scope,
+    TableauError,
 };
 
 /// Everything that can go wrong while signing in or making an authenticated call.
@@ -31,6 +32,19 @@ pub enum Error {
         hint: Option<String>,
     },
 
+    /// The server refused the credentials at sign-in (401001: wrong user name, password or
+    /// PAT, a revoked or expired PAT, an unknown site, a JWT it did not accept). The hint
+    /// depends on the credential family: for a JWT the clock and the claims, for a PAT
+    /// revocation and expiry, for a password multi-factor authentication on Tableau Cloud.
+    SignInRefused {
+        /// What the server said.
+        error: TableauError,
+        /// The credential family that was refused.
+        kind: CredentialKind,
+        /// The likely causes.
+        hint: Option<String>,
+    },
+
     /// The session token is no longer valid (401002: expired, signed out or superseded).
     /// The only remedy is to sign in again; [`SessionManager`](crate::SessionManager) does it
     /// for you.
@@ -39,6 +53,47 @@ pub enum Error {
         error: TableauError,
         /// The likely cause, when the evidence allows one.
         hint: Option<String>,
+    },
+
+    /// A 401002 on a young JWT session (connected app or unified access token) for a call
+    /// whose scope the JWT's `scp` does not grant: the session is fine, the call is outside
+    /// its scopes (`docs/protocol.md` section 13). Signing in again would not help (a new JWT
+    /// with the same scopes fails the same way), so the session manager does not.
+    MissingScope {
+        /// The scope to add (the first one the call accepts; see
+        /// [`required_scope`](crate::required_scope)).
+        scope: Scope,
+        /// The scopes the session's JWT granted.
+        granted: Vec<Scope>,
+        /// What the server said (401002).
+        error: TableauError,
+    },
+
+    /// The session manager is stopped: the server refused its credentials (401001), so it
+    /// answers every later call with this error, without asking the server, until
+    /// [`SessionManager::resume`](crate::SessionManager::resume). `cause` (also
+    /// [`source`](std::error::Error::source)) is the refusal itself.
+    ManagerStopped {
+        /// The error that stopped the manager.
+        cause: Box<Error>,
+    },
+
+    /// The session manager has no credential provider, so it cannot sign in again: it was
+    /// built from a session ([`SessionManager::from_session`](crate::SessionManager::from_session))
+    /// whose token has ended (or was never valid). Get a new token, or give the manager a
+    /// provider.
+    NoProvider,
+
+    /// The server is throttling (429) and asked to wait longer than the retry policy's
+    /// deadline allows, in a `Retry-After` header or in the message text (Tableau Cloud:
+    /// "retry after 29 minutes"). Nothing was retried; try again at `retry_at`.
+    Throttled {
+        /// The Tableau error of the answer (429000), when it carried one.
+        error: Option<TableauError>,
+        /// How long the server asked to wait.
+        wait: Duration,
+        /// When the wait ends, by the client's clock.
+        retry_at: SystemTime,
     },
 
     /// The personal access token's session was superseded too often: another process or
@@ -135,11 +190,49 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Provider(error) => fmt::Display::fmt(error, f),
-            Error::Tableau { error, hint } => write!(f, "{error}{}", hint_suffix(hint)),
+            Error::Tableau { error, hint } | Error::SignInRefused { error, hint, .. } => {
+                write!(f, "{error}{}", hint_suffix(hint))
+            }
             Error::SessionExpired { error, hint } => write!(
                 f,
                 "the session is no longer valid ({error}){}",
                 hint_suffix(hint)
+            ),
+            Error::MissingScope { scope, granted, .. } => write!(
+                f,
+                "the server refused the call (401002) because the session's JWT does not grant \
+                 the scope {scope} this call needs (granted: {}); hint: {}",
+                scope_list(granted),
+                missing_scope_hint(scope)
+            ),
+            Error::ManagerStopped { cause } => write!(
+                f,
+                "the session manager is stopped: the server refused its {} (401001) and it \
+                 signs in no more, so that a job cannot lock an account; hint: {STOPPED_HINT}",
+                match cause.as_ref() {
+                    Error::SignInRefused { kind, .. } => format!("{} credentials", kind.label()),
+                    _ => "credentials".to_owned(),
+                }
+            ),
+            Error::NoProvider => write!(
+                f,
+                "the session manager cannot sign in again: it was built from a session without a \
+                 credential provider, and that session has ended; hint: {NO_PROVIDER_HINT}"
+            ),
+            Error::Throttled {
+                error,
+                wait,
+                retry_at,
+            } => write!(
+                f,
+                "the server is throttling requests ({}) and asks to wait {}, longer than the \
+                 retry policy's deadline; hint: {}",
+                match error {
+                    Some(error) => format!("Tableau error {}", error.code),
+                    None => "HTTP 429".to_owned(),
+                },
+                human(*wait),
+                throttled_hint(*retry_at)
             ),
             Error::PatInUseElsewhere {
                 supersessions,
@@ -190,7 +283,8 @@ impl fmt::Display for Error {
             Error::UnexpectedResponse(error) => fmt::Display::fmt(error, f),
             Error::Transport(error) => write!(
                 f,
-                "could not talk to the Tableau server: {error}{}",
+                "could not talk to the Tableau server: {}{}",
+                with_causes(error),
                 hint_suffix(&transport_hint(error))
             ),
             Error::Timeout(_) => f.write_str("the call to the Tableau server timed out"),
@@ -223,6 +317,7 @@ impl std::error::Error for Error {
             Error::UnexpectedResponse(error) => error.source(),
             Error::Render(error) => error.source(),
             Error::Transport(error) => Some(&**error),
+            Error::ManagerStopped { cause } => Some(&**cause),
             Error::Timeout(error) => error
                 .as_deref()
                 .map(|error| error as &(dyn std::error::Error + 'static)),
@@ -257,12 +352,17 @@ fn hint_suffix(hint: &Option<impl AsRef<str>>) -> String {
 }
 
 impl Error {
-    /// The Tableau error the server reported, if any.
+    /// The Tableau error the server reported, if any (for [`Error::ManagerStopped`], the one
+    /// that stopped the manager).
     pub fn tableau_error(&self) -> Option<&TableauError> {
         match self {
             Error::Tableau { error, .. }
+            | Error::SignInRefused { error, .. }
             | Error::SessionExpired { error, .. }
+            | Error::MissingScope { error, .. }
             | Error::ServerTooOld { error } => Some(error),
+            Error::Throttled { error, .. } => error.as_ref(),
+            Error::ManagerStopped { cause } => cause.tableau_error(),
             _ => None,
         }
     }
@@ -275,9 +375,13 @@ impl Error {
     /// The hint naming the likely cause, if any (the text `Display` ends with after `hint:`).
     pub fn hint(&self) -> Option<Cow<'_, str>> {
         match self {
-            Error::Tableau { hint, .. } | Error::SessionExpired { hint, .. } => {
-                hint.as_deref().map(Cow::Borrowed)
-            }
+            Error::Tableau { hint, .. }
+            | Error::SignInRefused { hint, .. }
+            | Error::SessionExpired { hint, .. } => hint.as_deref().map(Cow::Borrowed),
+            Error::MissingScope { scope, .. } => Some(Cow::Owned(missing_scope_hint(scope))),
+            Error::ManagerStopped { .. } => Some(Cow::Borrowed(STOPPED_HINT)),
+            Error::NoProvider => Some(Cow::Borrowed(NO_PROVIDER_HINT)),
+            Error::Throttled { retry_at, .. } => Some(Cow::Owned(throttled_hint(*retry_at))),
             Error::Transport(error) => transport_hint(error).map(Cow::Owned),
             _ => None,
         }
@@ -324,10 +428,88 @@ pub(crate) const PAT_USED_ELSEWHERE: &str = "the personal access token was proba
      in elsewhere (one session per PAT): give each process or job its own PAT, and share one \
      SessionManager between the tasks of a process";
 
-/// The hint for 405000.
+/// The hint for 405000 when the client does not know the pod.
 pub(crate) const METHOD_NOT_ALLOWED_HINT: &str = "a redirect probably turned the POST into a GET: \
      use an https:// URL (not http://), and for Tableau Cloud include the pod in the URL \
      (https://10ay.online.tableau.com, not https://online.tableau.com)";
+
+/// The hint for 405000 when a redirect showed where the server really is (a Tableau Cloud pod
+/// behind the front door): name it.
+pub(crate) fn method_not_allowed_at(pod: &url::Url) -> String {
+    let pod = pod.as_str().trim_end_matches('/');
+    format!(
+        "the server redirected the client to {pod}, and a redirect can turn a POST into a GET: \
+         use {pod} as the server URL (ClientBuilder::server_url, TABLEAU_SERVER_URL)"
+    )
+}
+
+/// What to do about [`Error::ManagerStopped`].
+const STOPPED_HINT: &str = "fix the credentials (the error that stopped the manager, its \
+     source, says what to check), then call SessionManager::resume() or build a new manager";
+
+/// What to do about [`Error::NoProvider`].
+const NO_PROVIDER_HINT: &str = "get a new token and build a new manager with \
+     SessionManager::from_session, or give the manager a credential provider \
+     (SessionManager::builder(client, provider).session(session)) so that it can sign in again";
+
+fn missing_scope_hint(scope: &Scope) -> String {
+    format!(
+        "add {scope} to the scopes the JWT asks for (ConnectedAppProvider::scopes, \
+         UnifiedAccessTokenBuilder::scopes, TABLEAU_JWT_SCOPES or TABLEAU_UAT_SCOPES), and make \
+         sure the connected app or UAT configuration allows it; signing in again with the same \
+         scopes fails the same way"
+    )
+}
+
+fn throttled_hint(retry_at: SystemTime) -> String {
+    format!(
+        "try again after {} (Tableau Cloud limits some calls per site and hour); raise \
+         RetryPolicy::with_total_deadline to wait inside the call instead",
+        httpdate::fmt_http_date(retry_at)
+    )
+}
+
+fn scope_list(scopes: &[Scope]) -> String {
+    if scopes.is_empty() {
+        return "none".to_owned();
+    }
+    scopes
+        .iter()
+        .map(Scope::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A duration as people say it: seconds below two minutes, else minutes (and hours).
+fn human(wait: Duration) -> String {
+    let seconds = wait.as_secs();
+    match seconds {
+        0..120 => format!("{seconds} s"),
+        120..7_200 => format!("{} minutes", seconds.div_ceil(60)),
+        _ => format!(
+            "{} h {} min",
+            seconds / 3_600,
+            (seconds % 3_600).div_ceil(60)
+        ),
+    }
+}
+
+/// reqwest's text ("error sending request for url (…)") followed by the causes under it, the
+/// innermost last ("tcp connect error: Connection refused (os error 111)", "dns error: …"),
+/// each only once.
+fn with_causes(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        if !said.is_empty() && !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = inner.source();
+    }
+    text
+}
 
 /// The hint for a connection whose TLS handshake failed, found by the rustls error in the
 /// chain (hyper wraps it in I/O errors, whose `source` skips what they wrap, so each one's
@@ -356,8 +538,9 @@ fn tls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rus
     wrapped.or_else(|| tls_error(error.source()?))
 }
 
-/// The hint for 401001 on sign-in, mentioning a LUID-looking site when there is one.
-pub(crate) fn sign_in_hint(site: &str) -> String {
+/// The hint for 401001 on sign-in with credentials of `kind`, mentioning a LUID-looking site
+/// when there is one.
+pub(crate) fn sign_in_hint(site: &str, kind: CredentialKind) -> String {
     let mut hint = String::new();
     if looks_like_luid(site) {
         hint.push_str(&format!(
@@ -366,10 +549,35 @@ pub(crate) fn sign_in_hint(site: &str) -> String {
         ));
     }
     hint.push_str(
-        "check the site content URL (not the site LUID; \"\" is the Default site) and the \
-         credentials; a personal access token may have been revoked or may have expired \
-         (15 days unused, or past its lifetime)",
+        "check the site content URL (not the site LUID; \"\" is the Default site of Tableau \
+         Server, and Tableau Cloud has none), then ",
     );
+    hint.push_str(match kind {
+        CredentialKind::Password => {
+            "the user name and password; on Tableau Cloud password sign-in is not allowed \
+             (sites with multi-factor authentication refuse it): use a personal access token \
+             or a connected app"
+        }
+        CredentialKind::PersonalAccessToken => {
+            "the token's name and secret; a personal access token may have been revoked, or \
+             may have expired (after 15 days unused, or at the end of its lifetime: one year \
+             on Tableau Server, 1-365 days on Tableau Cloud): create a new one"
+        }
+        CredentialKind::ConnectedApp => {
+            "the JWT: this machine's clock (exp must lie in the server's future, at most 10 \
+             minutes ahead; a skewed clock fails every sign-in), kid (the secret ID) and iss \
+             (the client ID) of an enabled connected app, sub (the user name, which is \
+             case-sensitive and must be a user of the site), and that the app allows the \
+             scopes asked for"
+        }
+        CredentialKind::UnifiedAccessToken => {
+            "the JWT: this machine's clock (exp must lie in the server's future), the issuer, \
+             tenant id and key id of the UAT configuration, that the private key matches the \
+             configuration's public key, the user-name claim (a user of the site, \
+             case-sensitive), and that the configuration allows the scopes asked for"
+        }
+        _ => "the credentials",
+    });
     hint
 }
 
@@ -419,7 +627,7 @@ mod tests {
                 summary: "Signin Error".into(),
                 detail: "Error signing in to Tableau Server".into(),
             },
-            hint: Some(sign_in_hint("")),
+            hint: Some(sign_in_hint("", CredentialKind::Password)),
         };
         let text = err.to_string();
         assert!(

@@ -1,5 +1,10 @@
 //! Configuring a [`Client`] from `TABLEAU_*` environment variables (feature `env`).
 
+use std::path::PathBuf;
+
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use tableau_auth_core::{Env, ProcessEnv};
 use tableau_auth_env::EnvironmentProvider;
 
@@ -9,9 +14,11 @@ use crate::error::Error;
 
 impl Client {
     /// Reads `TABLEAU_*` variables once: the credentials (the returned provider, which also
-    /// carries the site), `TABLEAU_SERVER_URL` and the optional pinned `TABLEAU_API_VERSION`.
-    /// Fails, before any network call, when no credential family is configured or the
-    /// configuration is invalid ([`Error::Provider`]) or the server URL is missing.
+    /// carries the site), `TABLEAU_SERVER_URL`, the optional pinned `TABLEAU_API_VERSION` and
+    /// the optional `TABLEAU_CA_FILE` (a PEM bundle of extra root certificates; see
+    /// [`ClientBuilder::environment`]). Fails, before any network call, when no credential
+    /// family is configured or the configuration is invalid ([`Error::Provider`]), the server
+    /// URL is missing, or the CA file cannot be read ([`Error::Configuration`]).
     ///
     /// See [`EnvironmentProvider`] for the variables.
     pub fn from_env() -> Result<(Client, EnvironmentProvider), Error> {
@@ -31,8 +38,19 @@ impl Client {
 }
 
 impl ClientBuilder {
-    /// Takes the server URL and the pinned API version (if any) from an
-    /// [`EnvironmentProvider`]. Fails when it has no server URL.
+    /// Takes from an [`EnvironmentProvider`]'s environment:
+    ///
+    /// | variable | meaning |
+    /// |---|---|
+    /// | `TABLEAU_SERVER_URL` | required: the server's root URL (for Tableau Cloud the pod's) |
+    /// | `TABLEAU_API_VERSION` | optional: the REST API version to pin instead of negotiating one |
+    /// | `TABLEAU_CA_FILE` | optional: a file of PEM certificates (one or more), trusted as root certificates in addition to the built-in and the operating system's roots: a company CA or a TLS-inspecting proxy |
+    ///
+    /// (With another prefix, [`EnvironmentProvider::with_prefix`], the names change
+    /// accordingly; a blank value counts as unset.) The CA file is read through the provider's
+    /// [`Env`], once, here. Fails
+    /// when there is no server URL, or when the CA file cannot be read or holds no PEM
+    /// certificate ([`Error::Configuration`] naming the variable and the path).
     pub fn environment(self, provider: &EnvironmentProvider) -> Result<ClientBuilder, Error> {
         let url = provider.server_url().ok_or_else(|| {
             Error::Configuration(format!(
@@ -45,6 +63,56 @@ impl ClientBuilder {
         if let Some(version) = provider.api_version() {
             builder = builder.api_version(version);
         }
+        for certificate in ca_file(provider)? {
+            builder = builder.add_root_certificate(certificate);
+        }
         Ok(builder)
     }
+}
+
+/// The certificates of `{prefix}CA_FILE`, if it is set (a blank value counts as unset, as for
+/// every `TABLEAU_*` variable).
+fn ca_file(provider: &EnvironmentProvider) -> Result<Vec<reqwest::Certificate>, Error> {
+    let name = format!("{}CA_FILE", provider.prefix());
+    let env = provider.env();
+    let blank = |value: &std::ffi::OsString| value.to_str().is_some_and(|v| v.trim().is_empty());
+    let Some(path) = env.var_os(&name).filter(|value| !blank(value)) else {
+        return Ok(Vec::new());
+    };
+    let path = PathBuf::from(path);
+    let shown = path.display();
+    let pem = env.read_file(&path).map_err(|e| {
+        Error::Configuration(format!("{name} names `{shown}`, which cannot be read: {e}"))
+    })?;
+    let mut certificates = Vec::new();
+    for (index, item) in CertificateDer::pem_slice_iter(&pem).enumerate() {
+        let der = item.map_err(|e| {
+            Error::Configuration(format!(
+                "{name} names `{shown}`, which is not a PEM certificate bundle ({e})"
+            ))
+        })?;
+        // Checked now, so that a damaged certificate is reported with the variable's name
+        // rather than as a failure to build the HTTP client.
+        RootCertStore::empty().add(der.clone()).map_err(|e| {
+            Error::Configuration(format!(
+                "{name} names `{shown}`, whose certificate number {} cannot be a root \
+                 certificate: {e}",
+                index + 1
+            ))
+        })?;
+        let certificate = reqwest::Certificate::from_der(der.as_ref())
+            .map_err(|e| Error::Configuration(format!("{name} names `{shown}`: {e}")))?;
+        certificates.push(certificate);
+    }
+    if certificates.is_empty() {
+        return Err(Error::Configuration(format!(
+            "{name} names `{shown}`, which holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        )));
+    }
+    tracing::debug!(
+        variable = %name,
+        certificates = certificates.len(),
+        "trusting the root certificates of the CA file"
+    );
+    Ok(certificates)
 }

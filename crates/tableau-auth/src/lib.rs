@@ -5,11 +5,16 @@
 //!   sign-in with any [`AuthProvider`], sign-out, switch site. Redirects are handled by hand
 //!   (a sign-in re-sends its POST; an authenticated call never follows to another host), plain
 //!   `http://` is refused except for the local machine, and throttling (429) and gateway
-//!   errors are retried per a [`RetryPolicy`].
+//!   errors are retried per a [`RetryPolicy`]. Certificates are checked against the built-in
+//!   roots and the operating system's store. [`Session::from_token`] adopts a token another
+//!   program signed in for.
 //! - [`SessionManager`] shares one session between many tasks: one sign-in however many ask
 //!   at once, a new sign-in when the server ends the session (once per failing request), a
 //!   proactive refresh before the idle limit, and a clear error when a personal access token
-//!   is used elsewhere. It gets new sessions from a [`SessionSource`] (a sign-in by default;
+//!   is used elsewhere, when a JWT lacks the scope a call needs ([`required_scope`]), or when
+//!   the server refused the credentials and the manager stopped. [`SessionManager::send`]
+//!   returns any other answer as it is; [`SessionManager::send_checked`] turns error answers
+//!   into [`Error`]s. It gets new sessions from a [`SessionSource`] (a sign-in by default;
 //!   the seam for stores shared between processes).
 //! - `SessionMiddleware` (feature `middleware`) puts the manager's session into your own
 //!   `reqwest_middleware` stack, with the same rules as [`SessionManager::send`].
@@ -48,7 +53,7 @@
 //! let url = session.api_url("sessions/current")?;
 //! let response = manager.send(client.http().get(url)).await?;
 //! assert!(response.status().is_success());
-//! manager.sign_out().await?;
+//! manager.sign_out().await;
 //! # Ok::<(), tableau_auth::Error>(())
 //! # }).unwrap();
 //! ```
@@ -58,16 +63,18 @@
 // The modules, in dependency order: each one uses only modules above it (no cycles).
 //
 //   error          Error and its hints                          (core types only)
-//   retry          RetryPolicy, Retry-After                     (nothing of this crate)
+//   retry          RetryPolicy, the server's wait               (nothing of this crate)
 //   transport      Transport: HTTP client, retries, redirects   error, retry
+//   scopes         the scope a call needs, a JWT's scopes       (nothing of this crate)
 //   session        Session, URLs under /api/{version}/          error
-//   responses      answers -> results, Tableau errors -> hints  error, session
-//   client         Client: server info, versions, sign-in       error, responses, session, transport
+//   responses      answers -> results, Tableau errors -> hints  error, retry, scopes, session
+//   client         Client: server info, versions, sign-in       error, responses, scopes, session, transport
 //   builder        ClientBuilder (and Client::builder)          client, error, retry, transport
-//   calls          sign out, switch site, current session, user client, error, responses, session, transport
+//   calls          sign out, switch site, current session, user, client, error, responses, session, transport
+//                  Session::from_token
 //   from_env       Client::from_env (feature `env`)             builder, client, error
 //   cache          LazyCache: single flight, keyed, timeout     (nothing of this crate)
-//   policy         re-sign-in rules: refresh, supersession, stop error, session
+//   policy         re-sign-in rules: refresh, supersession, stop error, responses, session
 //   source         SessionSource: where new sessions come from  client, error, session
 //   manager        SessionManager: cache + policy + source      cache, client, error, policy, responses, session, source, transport
 //   manager_builder SessionManagerBuilder (and the constructors) client, manager, policy, source
@@ -89,6 +96,7 @@ mod middleware;
 mod policy;
 mod responses;
 mod retry;
+mod scopes;
 mod session;
 mod source;
 mod transport;
@@ -104,6 +112,7 @@ pub use error::Error;
 pub use manager::SessionManager;
 pub use manager_builder::{DEFAULT_SIGN_IN_TIMEOUT, SessionManagerBuilder};
 pub use retry::RetryPolicy;
+pub use scopes::{RequiredScope, required_scope};
 pub use session::Session;
 pub use source::{LoadReason, LoadRequest, SessionSource};
 
@@ -120,8 +129,9 @@ pub use tableau_auth_core::{
     ApiVersion, ApiVersionParseError, AuthProvider, CredentialFamily, CredentialKind,
     CredentialKindParseError, Credentials, CurrentSession, Env, ErrorCode, Feature, ManualSleep,
     ManualTimeSource, ParseError, ProcessEnv, ProviderChain, ProviderError, REDACTED, Redacted,
-    RenderError, ServerInfo, SessionSite, SessionUser, SignInTarget, Sleep, SleepFuture, StaticEnv,
-    SystemTimeSource, TableauError, TimeSource, TokioSleep, UserDetails, WireFormat, async_trait,
+    RenderError, Scope, ScopeListError, ScopeParseError, ScopeProblem, ServerInfo, SessionSite,
+    SessionUser, SignInTarget, Sleep, SleepFuture, StaticEnv, SystemTimeSource, TableauError,
+    TimeSource, TokioSleep, UserDetails, WireFormat, async_trait,
 };
 
 #[cfg(feature = "env")]

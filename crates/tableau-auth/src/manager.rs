@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
+use http::header::ACCEPT;
 use secrecy::{ExposeSecret, SecretString};
-use tableau_auth_core::TimeSource;
+use tableau_auth_core::{CurrentSession, Feature, TimeSource};
 
 use crate::cache::{Entry, LazyCache, LoadError, Loaded, Previous, Reported};
 use crate::client::Client;
@@ -41,6 +42,11 @@ use crate::transport::{Follow, Replay, Transport};
 /// [sign-in timeout](crate::SessionManagerBuilder::sign_in_timeout): every task waiting for it
 /// gets its result (the same session, or the same error), and a caller that gives up does not
 /// cancel it for the others.
+///
+/// A manager can also start from a session someone else signed in for
+/// ([`SessionManager::from_session`], with [`Session::from_token`]): it uses it until the
+/// server ends it, and then, having no credential provider, says so with
+/// [`Error::NoProvider`].
 #[derive(Clone, Debug)]
 pub struct SessionManager {
     inner: Arc<ManagerInner>,
@@ -55,6 +61,9 @@ struct ManagerInner {
     /// The site chosen with `switch_site`, kept for later sign-ins.
     site: Arc<Mutex<Option<String>>>,
     sign_ins: Arc<AtomicU64>,
+    /// Whether sessions are replaced before the idle limit (not when the manager cannot sign
+    /// in: a session from a token is used until the server ends it).
+    refresh: bool,
 }
 
 /// Everything a sign-in needs, owned, so that it can run in a task of its own.
@@ -72,15 +81,22 @@ impl SessionManager {
         source: Arc<dyn SessionSource>,
         config: PolicyConfig,
         sign_in_timeout: Duration,
+        initial: Option<Session>,
+        refresh: bool,
     ) -> Self {
+        let cache = match initial {
+            Some(session) => LazyCache::with_value(sign_in_timeout, Arc::new(Live::new(session))),
+            None => LazyCache::new(sign_in_timeout),
+        };
         SessionManager {
             inner: Arc::new(ManagerInner {
                 client,
                 source,
                 policy: Arc::new(Policy::new(config)),
-                cache: LazyCache::new(sign_in_timeout),
+                cache,
                 site: Arc::new(Mutex::new(None)),
                 sign_ins: Arc::new(AtomicU64::new(0)),
+                refresh,
             }),
         }
     }
@@ -92,10 +108,29 @@ impl SessionManager {
 
     /// A valid session token, signing in first if needed.
     ///
-    /// For calls made without [`send`](SessionManager::send): when the server rejects the
-    /// token (401002), pass it to [`invalidate`](SessionManager::invalidate) and ask again.
+    /// For calls made without [`send`](SessionManager::send): after each call that succeeds,
+    /// report it with [`touch`](SessionManager::touch) (the server slides its idle limit on
+    /// every call, and so must the manager, or it replaces a busy session when its idle limit
+    /// would have passed); when the server rejects the token (401002), pass it to
+    /// [`invalidate`](SessionManager::invalidate) and ask again.
     pub async fn token(&self) -> Result<SecretString, Error> {
         Ok(self.session().await?.token().clone())
+    }
+
+    /// Reports that a call you made yourself with `token` (from
+    /// [`token`](SessionManager::token)) succeeded: the session was used now, so the manager's
+    /// idle clock starts again, as the server's does.
+    ///
+    /// Without it the manager only sees its own calls, and replaces the session shortly before
+    /// the idle limit counted from the last of them — with a personal access token that new
+    /// sign-in ends the session you are still using. A token that is no longer the manager's
+    /// current one is ignored.
+    pub fn touch(&self, token: &SecretString) {
+        if let Some(entry) = self.inner.cache.peek() {
+            if entry.value.session().token().expose_secret() == token.expose_secret() {
+                entry.value.touch(self.inner.client.now());
+            }
+        }
     }
 
     /// Tells the manager that the server rejected `token` (a 401002 on a call you made
@@ -148,16 +183,74 @@ impl SessionManager {
     /// If the server answers 401 (401002 or 401000), the manager signs in again — at most
     /// once for this request, and not at all when another task already replaced the rejected
     /// session — and sends the request once more (only if its body can be cloned). Any other
-    /// answer, success or not, is returned as it is; a final 401 becomes an
-    /// [`Error::SessionExpired`].
+    /// answer, success or not, is returned as it is (a 404 or a 500 is `Ok`: check the status,
+    /// or use [`send_checked`](SessionManager::send_checked)); a final 401 becomes an
+    /// [`Error::SessionExpired`]. A 401002 on a young connected-app or UAT session for a call
+    /// its JWT's scopes do not grant is [`Error::MissingScope`], without a new sign-in.
+    ///
+    /// `Accept` is set from the client's [`WireFormat`](crate::WireFormat) unless the request
+    /// has one.
     pub async fn send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, Error> {
         let (_, request) = request.build_split();
-        let request = request.map_err(Error::from_reqwest)?;
+        let mut request = request.map_err(Error::from_reqwest)?;
+        if !request.headers().contains_key(ACCEPT) {
+            request.headers_mut().insert(
+                ACCEPT,
+                http::HeaderValue::from_static(self.inner.client.format().media_type()),
+            );
+        }
         let mut dispatch = ThroughTransport {
             transport: self.inner.client.transport(),
             replay: Replay::for_method(request.method()),
         };
         self.exchange(request, &mut dispatch).await
+    }
+
+    /// As [`send`](SessionManager::send), but an answer that is not a success (2xx) is an
+    /// error: the Tableau error it carries, with its code and a hint
+    /// ([`Error::Tableau`], [`Error::Throttled`], …), or [`Error::UnexpectedResponse`] for a
+    /// body that is not a Tableau error. Use it when any failure should stop the caller; use
+    /// `send` to handle statuses yourself (a 404 that means "not there yet", say).
+    pub async fn send_checked(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Error> {
+        let response = self.send(request).await?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let now = self.inner.client.now();
+        let error = match self.inner.cache.peek() {
+            Some(entry) => {
+                let call = Call::Authenticated {
+                    session: entry.value.session(),
+                    request: None,
+                    usage: self.inner.policy.usage(&entry.value, now),
+                    configured: self.inner.client.server_url(),
+                };
+                error_from_response(response, &call, now).await
+            }
+            None => error_from_response(response, &Call::Unknown, now).await,
+        };
+        Err(error)
+    }
+
+    /// Who the session is: `GET sessions/current` (REST API 3.1+) through the manager, so it
+    /// signs in first when needed and again when the server has ended the session, like
+    /// [`send`](SessionManager::send). For the session the manager holds without asking the
+    /// server, see [`cached_session`](SessionManager::cached_session).
+    pub async fn whoami(&self) -> Result<CurrentSession, Error> {
+        let session = self.session().await?;
+        if !session.api_version().supports(Feature::CurrentSession) {
+            return Err(Error::unsupported(
+                Feature::CurrentSession,
+                session.api_version(),
+            ));
+        }
+        let url = session.api_url("sessions/current")?;
+        let response = self.send_checked(self.inner.client.http().get(url)).await?;
+        let body = response.bytes().await.map_err(Error::from_reqwest)?;
+        Ok(CurrentSession::parse(&body)?)
     }
 
     /// Switches the shared session to another site (Tableau Server only); later sign-ins keep
@@ -177,9 +270,26 @@ impl SessionManager {
         Ok(Arc::clone(entry.value.session()))
     }
 
-    /// Signs the shared session out (if there is one), after any sign-in under way. The next
-    /// call signs in again.
-    pub async fn sign_out(&self) -> Result<(), Error> {
+    /// Signs the shared session out (if there is one), after any sign-in under way; the next
+    /// call signs in again. **Best effort**: it never fails. A sign-out the server does not
+    /// answer (a network error, a 5xx) is logged as a warning and the session is forgotten
+    /// anyway — the end of a successful job must not turn into a failure because the goodbye
+    /// got lost (the session expires at the idle limit regardless). To get the error, use
+    /// [`try_sign_out`](SessionManager::try_sign_out).
+    pub async fn sign_out(&self) {
+        if let Err(error) = self.try_sign_out().await {
+            tracing::warn!(
+                error = %error,
+                "sign-out failed; the session will end at the server's idle limit"
+            );
+        }
+    }
+
+    /// Signs the shared session out (if there is one), after any sign-in under way, and
+    /// returns the server's error if the sign-out failed (a session the server had already
+    /// ended counts as signed out). The session is forgotten either way; the next call signs
+    /// in again.
+    pub async fn try_sign_out(&self) -> Result<(), Error> {
         match self.inner.cache.take().await {
             Some(entry) => self.inner.client.sign_out(entry.value.session()).await,
             None => Ok(()),
@@ -202,10 +312,13 @@ impl SessionManager {
         dispatch: &mut D,
     ) -> Result<reqwest::Response, D::Error> {
         let second_try = request.try_clone();
+        let method = request.method().clone();
+        let path = request.url().path().to_owned();
+        let target = (&method, path.as_str());
         let entry = self.entry().await.map_err(D::auth_error)?;
         let request = authorize(entry.value.session(), request).map_err(D::auth_error)?;
         let response = dispatch.dispatch(request).await?;
-        let error = match self.judge(&entry, response).await {
+        let error = match self.judge(&entry, response, target).await {
             Judged::Answer(response) => return Ok(response),
             Judged::Failed(error) => return Err(D::auth_error(error)),
             Judged::Rejected(error) => error,
@@ -222,7 +335,7 @@ impl SessionManager {
         let fresh = self.renew(&entry).await.map_err(D::auth_error)?;
         let again = authorize(fresh.value.session(), again).map_err(D::auth_error)?;
         let response = dispatch.dispatch(again).await?;
-        match self.judge(&fresh, response).await {
+        match self.judge(&fresh, response, target).await {
             Judged::Answer(response) => Ok(response),
             Judged::Failed(error) => Err(D::auth_error(error)),
             Judged::Rejected(error) => {
@@ -236,7 +349,7 @@ impl SessionManager {
     async fn entry(&self) -> Result<Entry<Arc<Live>>, Error> {
         let inner = &*self.inner;
         let now = inner.client.now();
-        let fresh = |live: &Arc<Live>| inner.policy.is_fresh(live, now);
+        let fresh = |live: &Arc<Live>| !inner.refresh || inner.policy.is_fresh(live, now);
         if let Some(entry) = inner.cache.get(fresh) {
             return Ok(entry);
         }
@@ -269,8 +382,14 @@ impl SessionManager {
         }
     }
 
-    /// What an answer to an authenticated request means for the session.
-    async fn judge(&self, entry: &Entry<Arc<Live>>, response: reqwest::Response) -> Judged {
+    /// What an answer to an authenticated request (`target`: its method and path) means for
+    /// the session.
+    async fn judge(
+        &self,
+        entry: &Entry<Arc<Live>>,
+        response: reqwest::Response,
+        target: (&http::Method, &str),
+    ) -> Judged {
         let now = self.inner.client.now();
         if response.status() != http::StatusCode::UNAUTHORIZED {
             entry.value.touch(now);
@@ -278,6 +397,9 @@ impl SessionManager {
         }
         let call = Call::Authenticated {
             session: entry.value.session(),
+            request: Some(target),
+            usage: self.inner.policy.usage(&entry.value, now),
+            configured: self.inner.client.server_url(),
         };
         let error = error_from_response(response, &call, now).await;
         if is_token_rejection(&error) {
@@ -394,7 +516,17 @@ async fn sign_in_job(
         replacing: previous.as_ref().map(|p| &**p.entry.value.session()),
         reason,
     };
-    let outcome = job.source.load(&request).await;
+    let mut outcome = job.source.load(&request).await;
+    if let Err(error) = &outcome {
+        if job.policy.allows_fresh_mint(error) {
+            tracing::warn!(
+                "the server refused the JWT (401001); minting a fresh one once (a skewed clock \
+                 or a jti the server saw before would not repeat)"
+            );
+            job.sign_ins.fetch_add(1, Ordering::Relaxed);
+            outcome = job.source.load(&request).await;
+        }
+    }
     job.policy.after_sign_in(&outcome);
     Ok(Loaded::Replace(Arc::new(Live::new(outcome?))))
 }

@@ -8,14 +8,16 @@ use tableau_auth_core::AuthProvider;
 use crate::client::Client;
 use crate::manager::SessionManager;
 use crate::policy::PolicyConfig;
-use crate::source::{SessionSource, SignIn};
+use crate::session::Session;
+use crate::source::{NoSignIn, SessionSource, SignIn};
 
 /// The default [`SessionManagerBuilder::sign_in_timeout`].
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(120);
 
 impl SessionManager {
-    /// A manager with the default settings (240-minute idle lifetime, 14-day PAT warning,
-    /// stop after 3 supersessions in 10 minutes, 2-minute sign-in timeout).
+    /// A manager with the default settings (the server's idle limit: 120 minutes on Tableau
+    /// Cloud, 240 elsewhere; 14-day PAT warning; stop after 3 supersessions in 10 minutes;
+    /// 2-minute sign-in timeout).
     pub fn new(client: Client, provider: Arc<dyn AuthProvider>) -> SessionManager {
         SessionManager::builder(client, provider).build()
     }
@@ -23,6 +25,34 @@ impl SessionManager {
     /// Configures a manager.
     pub fn builder(client: Client, provider: Arc<dyn AuthProvider>) -> SessionManagerBuilder {
         SessionManagerBuilder::new(client, provider)
+    }
+
+    /// A manager that starts with `session` — typically one made from a token with
+    /// [`Session::from_token`] — and has no credential provider.
+    ///
+    /// It shares the session like any manager and handles its end: when the server rejects
+    /// the token (401002), it cannot sign in again and answers [`Error::NoProvider`] (with a
+    /// hint) from then on. It does not replace the session before the idle limit either (it
+    /// could not), so the session lives as long as the server keeps it. To sign in again when
+    /// it ends, use [`SessionManager::builder`] with a provider and
+    /// [`session`](SessionManagerBuilder::session).
+    ///
+    /// [`Error::NoProvider`]: crate::Error::NoProvider
+    pub fn from_session(client: Client, session: Session) -> SessionManager {
+        SessionManager::builder_from_session(client, session).build()
+    }
+
+    /// Configures a manager that starts with `session` and has no credential provider (see
+    /// [`from_session`](SessionManager::from_session)).
+    pub fn builder_from_session(client: Client, session: Session) -> SessionManagerBuilder {
+        SessionManagerBuilder {
+            source: Arc::new(NoSignIn),
+            client,
+            config: PolicyConfig::default(),
+            sign_in_timeout: DEFAULT_SIGN_IN_TIMEOUT,
+            initial: Some(session),
+            can_sign_in: false,
+        }
     }
 }
 
@@ -34,6 +64,8 @@ pub struct SessionManagerBuilder {
     source: Arc<dyn SessionSource>,
     config: PolicyConfig,
     sign_in_timeout: Duration,
+    initial: Option<Session>,
+    can_sign_in: bool,
 }
 
 impl SessionManagerBuilder {
@@ -43,13 +75,28 @@ impl SessionManagerBuilder {
             client,
             config: PolicyConfig::default(),
             sign_in_timeout: DEFAULT_SIGN_IN_TIMEOUT,
+            initial: None,
+            can_sign_in: true,
         }
     }
 
-    /// The server's idle session limit (default 240 minutes, Tableau Server's default; use
-    /// 120 minutes for Tableau Cloud).
+    /// The server's idle session limit. By default it is known from the server: 120 minutes
+    /// for Tableau Cloud (a host under `online.tableau.com`), 240 minutes (Tableau Server's
+    /// default, `wgserver.session.idle_limit`) for any other. Set it when a Tableau Server's
+    /// administrator changed the limit. The manager signs in again shortly before it, and a
+    /// PAT session the server rejects although it was used within it counts as superseded
+    /// (see [`max_supersessions`](SessionManagerBuilder::max_supersessions)).
     pub fn session_lifetime(mut self, lifetime: Duration) -> Self {
-        self.config.session_lifetime = lifetime;
+        self.config.session_lifetime = Some(lifetime);
+        self
+    }
+
+    /// Starts with `session` (for example one made from a token with
+    /// [`Session::from_token`]) instead of signing in at first use. With a provider, the
+    /// manager signs in with it when that session ends; without one
+    /// ([`SessionManager::builder_from_session`]) it cannot.
+    pub fn session(mut self, session: Session) -> Self {
+        self.initial = Some(session);
         self
     }
 
@@ -98,8 +145,16 @@ impl SessionManagerBuilder {
         self
     }
 
-    /// Builds the manager. It does not sign in until first asked for a token.
+    /// Builds the manager. It does not sign in until first asked for a token (and not at all
+    /// while a session it was given is alive).
     pub fn build(self) -> SessionManager {
-        SessionManager::from_parts(self.client, self.source, self.config, self.sign_in_timeout)
+        SessionManager::from_parts(
+            self.client,
+            self.source,
+            self.config,
+            self.sign_in_timeout,
+            self.initial,
+            self.can_sign_in,
+        )
     }
 }

@@ -1,15 +1,24 @@
 //! [`Policy`]: when the session manager signs in again, and when it stops.
 //!
 //! The rules, without I/O (the manager calls them; the cache never sees them):
+//! - **The idle limit**: the configured one, else the server's by its kind: 120 minutes on
+//!   Tableau Cloud (`*.online.tableau.com`), 240 (Tableau Server's default) elsewhere.
 //! - **Proactive refresh**: a session idle for longer than the idle limit minus the refresh
 //!   buffer is not handed out; the manager signs in again before the server can refuse it.
+//!   Callers of `token()` report their own successful calls (`touch`), so a busy session is
+//!   not replaced.
 //! - **Token rejection**: a 401 answer (401002 or 401000, or a 401 that is not a Tableau error)
 //!   means the token is dead and one new sign-in may help ([`is_token_rejection`]).
-//! - **Supersession**: a personal access token session rejected before it could have expired
-//!   was most likely ended by another sign-in with the same PAT. After `max_supersessions`
-//!   within the window the manager stops with [`Error::PatInUseElsewhere`] instead of fighting.
+//! - **Supersession**: a personal access token session rejected while it was used within the
+//!   idle limit could not have expired: it was most likely ended by another sign-in with the
+//!   same PAT. After `max_supersessions` within the window the manager stops with
+//!   [`Error::PatInUseElsewhere`] instead of fighting. A rejection after a longer idle time is
+//!   an ordinary expiry, and logged as one.
 //! - **Refused credentials**: a sign-in refused with 401001 stops the manager; every later
-//!   call gets that error without asking the server, until [`Policy::resume`].
+//!   call gets [`Error::ManagerStopped`] without asking the server, until [`Policy::resume`].
+//!   A JWT (connected app, unified access token) gets one freshly minted retry first: its
+//!   401001 may be a clock or `jti` problem a new JWT does not have. A password or a PAT does
+//!   not: repeating it could lock the account.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,13 +28,19 @@ use std::time::{Duration, SystemTime};
 use tableau_auth_core::{CredentialKind, ErrorCode};
 
 use crate::error::Error;
+use crate::responses::Usage;
 use crate::session::Session;
+
+/// Tableau Server's default idle limit (`wgserver.session.idle_limit`).
+pub(crate) const SERVER_IDLE_LIMIT: Duration = Duration::from_secs(240 * 60);
+/// Tableau Cloud's idle limit.
+pub(crate) const CLOUD_IDLE_LIMIT: Duration = Duration::from_secs(120 * 60);
 
 /// The manager's settings (see [`SessionManagerBuilder`](crate::SessionManagerBuilder)).
 #[derive(Debug, Clone)]
 pub(crate) struct PolicyConfig {
-    /// The server's idle limit.
-    pub(crate) session_lifetime: Duration,
+    /// The server's idle limit, when configured (else known from the server's kind).
+    pub(crate) session_lifetime: Option<Duration>,
     /// How long before the idle limit a session is replaced.
     pub(crate) refresh_buffer: Duration,
     /// Warn at sign-in when the PAT has less than this left.
@@ -39,7 +54,7 @@ pub(crate) struct PolicyConfig {
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig {
-            session_lifetime: Duration::from_secs(240 * 60),
+            session_lifetime: None,
             refresh_buffer: Duration::from_secs(5 * 60),
             pat_expiry_warning: Duration::from_secs(14 * 86_400),
             max_supersessions: 3,
@@ -49,6 +64,18 @@ impl Default for PolicyConfig {
 }
 
 impl PolicyConfig {
+    /// The idle limit the server applies to `session`: the configured one, else 120 minutes
+    /// for a Tableau Cloud host and Tableau Server's default 240 elsewhere.
+    pub(crate) fn idle_limit(&self, session: &Session) -> Duration {
+        self.session_lifetime.unwrap_or_else(|| {
+            if is_tableau_cloud(session.server_url()) {
+                CLOUD_IDLE_LIMIT
+            } else {
+                SERVER_IDLE_LIMIT
+            }
+        })
+    }
+
     fn pat_in_use_error(&self) -> Error {
         Error::PatInUseElsewhere {
             supersessions: self.max_supersessions,
@@ -66,6 +93,8 @@ pub(crate) struct Live {
     last_used_ms: AtomicU64,
     /// Whether its rejection was already judged (a supersession is counted once per session).
     rejection_judged: AtomicBool,
+    /// Whether it was ever used successfully.
+    used: AtomicBool,
 }
 
 impl Live {
@@ -75,6 +104,7 @@ impl Live {
             last_used_ms: AtomicU64::new(millis(session.issued_at())),
             session: Arc::new(session),
             rejection_judged: AtomicBool::new(false),
+            used: AtomicBool::new(false),
         }
     }
 
@@ -86,11 +116,25 @@ impl Live {
     /// Records a successful use at `now`.
     pub(crate) fn touch(&self, now: SystemTime) {
         self.last_used_ms.fetch_max(millis(now), Ordering::Relaxed);
+        self.used.store(true, Ordering::Relaxed);
     }
 
     fn idle_ms(&self, now: SystemTime) -> u64 {
         millis(now).saturating_sub(self.last_used_ms.load(Ordering::Relaxed))
     }
+
+    /// Whether the session was never used successfully.
+    fn never_used(&self) -> bool {
+        !self.used.load(Ordering::Relaxed)
+    }
+}
+
+/// Whether `url` is a Tableau Cloud host (`online.tableau.com` or a pod under it).
+pub(crate) fn is_tableau_cloud(url: &url::Url) -> bool {
+    url.host_str().is_some_and(|host| {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        host == "online.tableau.com" || host.ends_with(".online.tableau.com")
+    })
 }
 
 /// The re-sign-in rules and their state (supersession history, stops).
@@ -127,21 +171,40 @@ impl Policy {
     pub(crate) fn is_fresh(&self, live: &Live, now: SystemTime) -> bool {
         let refresh_after = self
             .config
-            .session_lifetime
+            .idle_limit(&live.session)
             .saturating_sub(self.config.refresh_buffer);
         live.idle_ms(now) < as_millis(refresh_after)
     }
 
-    /// Fails when the manager is stopped (PAT in use elsewhere, or refused credentials).
+    /// What the manager knows of `live`'s use at `now`, for judging a 401002.
+    pub(crate) fn usage(&self, live: &Live, now: SystemTime) -> Usage {
+        Usage {
+            idle: Duration::from_millis(live.idle_ms(now)),
+            idle_limit: self.config.idle_limit(&live.session),
+            never_used: live.never_used(),
+        }
+    }
+
+    /// Fails when the manager is stopped: [`Error::PatInUseElsewhere`], or
+    /// [`Error::ManagerStopped`] holding the refusal of its credentials.
     pub(crate) fn check(&self) -> Result<(), Error> {
         let state = self.state();
         if state.stopped {
             return Err(self.config.pat_in_use_error());
         }
         match &state.refused {
-            Some(refused) => Err(refused.clone()),
+            Some(refused) => Err(Error::ManagerStopped {
+                cause: Box::new(refused.clone()),
+            }),
             None => Ok(()),
         }
+    }
+
+    /// Whether a failed sign-in may be tried once more with a freshly minted JWT: a 401001 for
+    /// a connected app or a unified access token (a skewed clock or a `jti` the server saw may
+    /// not repeat). Never for a password or a PAT.
+    pub(crate) fn allows_fresh_mint(&self, error: &Error) -> bool {
+        matches!(error, Error::SignInRefused { kind, .. } if kind.is_jwt())
     }
 
     /// The server rejected `live`'s token at `now`. A PAT session that could not have expired
@@ -151,10 +214,18 @@ impl Policy {
         if live.rejection_judged.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let could_have_expired = live.idle_ms(now) >= as_millis(self.config.session_lifetime);
-        if live.session.credential_kind() != CredentialKind::PersonalAccessToken
-            || could_have_expired
-        {
+        let idle_limit = self.config.idle_limit(&live.session);
+        let idle = live.idle_ms(now);
+        if idle >= as_millis(idle_limit) {
+            tracing::info!(
+                idle_minutes = idle / 60_000,
+                idle_limit_minutes = idle_limit.as_secs() / 60,
+                "the session expired: it was idle for longer than the server's idle limit; \
+                 signing in again"
+            );
+            return Ok(());
+        }
+        if live.session.credential_kind() != Some(CredentialKind::PersonalAccessToken) {
             return Ok(());
         }
         let window = self.config.supersession_window;
@@ -194,7 +265,12 @@ impl Policy {
                         "the server refused the credentials; the session manager stops until \
                          resume() is called"
                     );
-                    self.state().refused = Some(error.clone());
+                    // The refusal itself, not a stop wrapping an earlier one.
+                    let refusal = match error {
+                        Error::ManagerStopped { cause } => (**cause).clone(),
+                        other => other.clone(),
+                    };
+                    self.state().refused = Some(refusal);
                 }
             }
         }
@@ -227,6 +303,8 @@ impl Policy {
 pub(crate) fn is_token_rejection(error: &Error) -> bool {
     match error {
         Error::SessionExpired { .. } => true,
+        // A 401002 for a scope the JWT lacks: the token is fine, a new one would fail the same.
+        Error::MissingScope { .. } => false,
         Error::UnexpectedResponse(parse) => parse.status == Some(401),
         other => matches!(
             other.tableau_code(),
@@ -259,9 +337,13 @@ mod tests {
     }
 
     fn live(kind: CredentialKind, issued: Duration) -> Live {
+        live_on("https://tableau.example.com/", kind, issued)
+    }
+
+    fn live_on(server: &str, kind: CredentialKind, issued: Duration) -> Live {
         let body = br#"<tsResponse><credentials token="t|o|k"><site id="s" contentUrl=""/><user id="u"/></credentials></tsResponse>"#;
         let response = SignInResponse::parse(body).unwrap();
-        let server = url::Url::parse("https://tableau.example.com/").unwrap();
+        let server = url::Url::parse(server).unwrap();
         Live::new(Session::new(
             response,
             ApiVersion::new(3, 27),
@@ -270,6 +352,8 @@ mod tests {
             server,
         ))
     }
+
+    const CLOUD: &str = "https://10ay.online.tableau.com/";
 
     fn refused() -> Error {
         Error::Tableau {
@@ -294,6 +378,90 @@ mod tests {
         // An older use never moves the last use back.
         session.touch(at(10 * MINUTE));
         assert!(policy.is_fresh(&session, at(434 * MINUTE)));
+    }
+
+    #[test]
+    fn the_idle_limit_is_the_configured_one_or_the_server_kind_s() {
+        let config = PolicyConfig::default();
+        let server = live(CredentialKind::Password, Duration::ZERO);
+        let cloud = live_on(CLOUD, CredentialKind::Password, Duration::ZERO);
+        assert_eq!(config.idle_limit(server.session()), 240 * MINUTE);
+        assert_eq!(config.idle_limit(cloud.session()), 120 * MINUTE);
+        for host in [
+            "https://online.tableau.com/",
+            "https://prod-useast-a.online.tableau.com/",
+            "https://EU-WEST-1A.ONLINE.TABLEAU.COM./",
+        ] {
+            let session = live_on(host, CredentialKind::Password, Duration::ZERO);
+            assert_eq!(config.idle_limit(session.session()), 120 * MINUTE, "{host}");
+        }
+        for host in [
+            "https://notonline.tableau.com/",
+            "https://online.tableau.com.example.com/",
+            "http://127.0.0.1:8080/",
+        ] {
+            let session = live_on(host, CredentialKind::Password, Duration::ZERO);
+            assert_eq!(config.idle_limit(session.session()), 240 * MINUTE, "{host}");
+        }
+        let configured = PolicyConfig {
+            session_lifetime: Some(60 * MINUTE),
+            ..PolicyConfig::default()
+        };
+        assert_eq!(configured.idle_limit(cloud.session()), 60 * MINUTE);
+
+        // The proactive refresh follows it: 5 minutes before 120 on Cloud.
+        let policy = Policy::new(config);
+        assert!(policy.is_fresh(&cloud, at(114 * MINUTE)));
+        assert!(!policy.is_fresh(&cloud, at(115 * MINUTE)));
+        assert!(policy.is_fresh(&server, at(234 * MINUTE)));
+    }
+
+    #[test]
+    fn an_idle_expiry_on_cloud_is_not_a_supersession() {
+        // Stop at the first supersession, so that any count would show.
+        let policy = Policy::new(PolicyConfig::default().with_max(1));
+        // Idle for 130 minutes on Tableau Cloud: past its 120-minute limit, an ordinary expiry.
+        let cloud = live_on(CLOUD, CredentialKind::PersonalAccessToken, Duration::ZERO);
+        assert!(policy.on_rejected(&cloud, at(130 * MINUTE)).is_ok());
+        assert!(policy.check().is_ok());
+        // The same idle time on Tableau Server (240 minutes) could not have expired.
+        let server = live(CredentialKind::PersonalAccessToken, Duration::ZERO);
+        assert!(matches!(
+            policy.on_rejected(&server, at(130 * MINUTE)),
+            Err(Error::PatInUseElsewhere { .. })
+        ));
+        // And what the manager tells the hint: used within the limit or not.
+        let usage = policy.usage(&cloud, at(130 * MINUTE));
+        assert_eq!(usage.idle_limit, 120 * MINUTE);
+        assert!(!crate::responses::probably_superseded(
+            cloud.session(),
+            usage
+        ));
+        let usage = policy.usage(&server, at(130 * MINUTE));
+        assert!(crate::responses::probably_superseded(
+            server.session(),
+            usage
+        ));
+    }
+
+    #[test]
+    fn only_a_refused_jwt_may_be_minted_again() {
+        let policy = Policy::new(PolicyConfig::default());
+        let refused = |kind| Error::SignInRefused {
+            error: TableauError {
+                http_status: 401,
+                code: ErrorCode::SIGNIN_ERROR,
+                summary: "Signin Error".into(),
+                detail: String::new(),
+            },
+            kind,
+            hint: None,
+        };
+        assert!(policy.allows_fresh_mint(&refused(CredentialKind::ConnectedApp)));
+        assert!(policy.allows_fresh_mint(&refused(CredentialKind::UnifiedAccessToken)));
+        assert!(!policy.allows_fresh_mint(&refused(CredentialKind::Password)));
+        assert!(!policy.allows_fresh_mint(&refused(CredentialKind::PersonalAccessToken)));
+        assert!(!policy.allows_fresh_mint(&Error::SignInAborted));
     }
 
     #[test]
@@ -358,6 +526,7 @@ mod tests {
         policy.after_sign_in(&Err(refused()));
         let err = policy.check().unwrap_err();
         assert_eq!(err.tableau_code(), Some(ErrorCode::SIGNIN_ERROR));
+        assert!(matches!(err, Error::ManagerStopped { .. }), "{err:?}");
         policy.resume();
         assert!(policy.check().is_ok());
     }

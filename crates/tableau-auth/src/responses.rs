@@ -4,30 +4,81 @@
 
 use std::time::{Duration, SystemTime};
 
+use http::Method;
 use tableau_auth_core::{CredentialKind, ErrorCode, TableauError};
+use url::Url;
 
-use crate::error::{Error, METHOD_NOT_ALLOWED_HINT, PAT_USED_ELSEWHERE, sign_in_hint};
-use crate::session::Session;
+use crate::error::{
+    Error, METHOD_NOT_ALLOWED_HINT, PAT_USED_ELSEWHERE, method_not_allowed_at, sign_in_hint,
+};
+use crate::retry::ServerWait;
+use crate::scopes::required_scope;
+use crate::session::{Session, server_root};
 
 /// A 401002 on a PAT session younger than this is blamed on another sign-in with the same
-/// PAT: no server's idle limit is shorter (Tableau Cloud: 120 minutes).
+/// PAT by a bare [`Client`](crate::Client) call (which knows neither the session's use nor the
+/// server's configured idle limit): no server's idle limit is shorter than Tableau Cloud's 120
+/// minutes. The session manager uses the idle limit it knows instead.
 pub(crate) const SUPERSESSION_SUSPECT_AGE: Duration = Duration::from_secs(120 * 60);
+
+/// A 401002 on a JWT session younger than this, for a call its scopes do not grant, is a
+/// missing scope: no session expires that fast.
+pub(crate) const MISSING_SCOPE_SUSPECT_AGE: Duration = Duration::from_secs(60);
 
 /// Which call an answer belongs to, for hints.
 #[derive(Debug)]
 pub(crate) enum Call<'a> {
     /// `GET serverinfo`.
     ServerInfo,
-    /// `POST auth/signin` for this site content URL.
+    /// `POST auth/signin`.
     SignIn {
         /// The site content URL that was sent.
         site: String,
+        /// The credential family that was sent.
+        kind: CredentialKind,
+        /// The server URL the client was configured with.
+        configured: &'a Url,
     },
     /// A call with this session's token.
     Authenticated {
         /// The session whose token was sent.
         session: &'a Session,
+        /// The method and URL path of the call, when known.
+        request: Option<(&'a Method, &'a str)>,
+        /// What is known of the session's use.
+        usage: Usage,
+        /// The server URL the client was configured with.
+        configured: &'a Url,
     },
+    /// `GET sessions/current` with a token someone else signed in for
+    /// ([`Session::from_token`]).
+    CheckToken,
+    /// An answer whose call is not known (`Error::from_response`).
+    Unknown,
+}
+
+/// What the caller knows of a session's use, for judging a 401002.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Usage {
+    /// How long the session has been idle (for a bare client: its age, an upper bound).
+    pub(crate) idle: Duration,
+    /// The idle limit a supersession is judged against.
+    pub(crate) idle_limit: Duration,
+    /// Whether the session was never used successfully (the manager knows; a bare client
+    /// does not, and says `false`).
+    pub(crate) never_used: bool,
+}
+
+impl Usage {
+    /// What a bare client knows at `now`: the session's age, and the shortest idle limit of
+    /// any server.
+    pub(crate) fn from_age(session: &Session, now: SystemTime) -> Usage {
+        Usage {
+            idle: now.duration_since(session.issued_at()).unwrap_or_default(),
+            idle_limit: SUPERSESSION_SUSPECT_AGE,
+            never_used: false,
+        }
+    }
 }
 
 /// The status and body of a 2xx answer, or the error the answer describes. `now` is the
@@ -52,22 +103,58 @@ pub(crate) async fn error_from_response(
     now: SystemTime,
 ) -> Error {
     let status = response.status().as_u16();
+    let answered_at = server_root(response.url());
+    let wait = response.extensions().get::<ServerWait>().copied();
     let body = match response.bytes().await {
         Ok(body) => body,
         Err(e) => return Error::from_reqwest(e),
     };
-    match TableauError::parse(status, &body) {
-        Ok(error) => classify(error, call, now),
+    let parsed = TableauError::parse(status, &body);
+    if let Some(wait) = wait {
+        // The transport gave up on a throttled call whose wait it knows.
+        return Error::Throttled {
+            error: parsed.ok(),
+            wait: wait.wait,
+            retry_at: wait.retry_at,
+        };
+    }
+    match parsed {
+        Ok(error) => classify(error, call, now, answered_at.as_ref()),
         Err(parse) => Error::UnexpectedResponse(parse),
     }
 }
 
-/// Picks the variant and the hint for a Tableau error.
-pub(crate) fn classify(error: TableauError, call: &Call<'_>, now: SystemTime) -> Error {
+impl Error {
+    /// The error an unsuccessful answer describes: its Tableau error (code, summary, detail)
+    /// with a hint when the code allows one, or [`Error::UnexpectedResponse`] for a body that
+    /// is not a Tableau error (a proxy's page, say). For answers to requests you sent yourself
+    /// (with [`SessionManager::token`](crate::SessionManager::token));
+    /// [`SessionManager::send_checked`](crate::SessionManager::send_checked) does this for you,
+    /// knowing more of the call (a 405000 then names the pod, for example).
+    ///
+    /// It reads the body. A 2xx answer is not an error: it gives
+    /// [`Error::UnexpectedResponse`] saying so.
+    pub async fn from_response(response: reqwest::Response) -> Error {
+        error_from_response(response, &Call::Unknown, SystemTime::now()).await
+    }
+}
+
+/// Picks the variant and the hint for a Tableau error. `answered_at` is the server root the
+/// answer came from (after any redirect).
+pub(crate) fn classify(
+    error: TableauError,
+    call: &Call<'_>,
+    now: SystemTime,
+    answered_at: Option<&Url>,
+) -> Error {
     if error.code == ErrorCode::METHOD_NOT_ALLOWED {
+        let hint = match pod(call, answered_at) {
+            Some(pod) => method_not_allowed_at(&pod),
+            None => METHOD_NOT_ALLOWED_HINT.to_owned(),
+        };
         return Error::Tableau {
             error,
-            hint: Some(METHOD_NOT_ALLOWED_HINT.to_owned()),
+            hint: Some(hint),
         };
     }
     match call {
@@ -79,24 +166,101 @@ pub(crate) fn classify(error: TableauError, call: &Call<'_>, now: SystemTime) ->
         {
             Error::ServerTooOld { error }
         }
-        Call::SignIn { site } if error.code == ErrorCode::SIGNIN_ERROR => Error::Tableau {
+        Call::SignIn { site, kind, .. } if error.code == ErrorCode::SIGNIN_ERROR => {
+            Error::SignInRefused {
+                error,
+                kind: *kind,
+                hint: Some(sign_in_hint(site, *kind)),
+            }
+        }
+        Call::Authenticated {
+            session,
+            request,
+            usage,
+            ..
+        } if error.code == ErrorCode::INVALID_CREDENTIALS
+            || error.code == ErrorCode::UNAUTHORIZED =>
+        {
+            if error.code == ErrorCode::INVALID_CREDENTIALS {
+                if let Some(missing) = missing_scope(session, *request, *usage, now, &error) {
+                    return missing;
+                }
+            }
+            let hint = (error.code == ErrorCode::INVALID_CREDENTIALS
+                && probably_superseded(session, *usage))
+            .then(|| PAT_USED_ELSEWHERE.to_owned());
+            Error::SessionExpired { error, hint }
+        }
+        Call::CheckToken if error.code == ErrorCode::INVALID_CREDENTIALS => Error::SessionExpired {
             error,
-            hint: Some(sign_in_hint(site)),
+            hint: Some(
+                "the server does not know this token: it was signed out, it passed the idle \
+                 limit, a newer sign-in with the same personal access token ended it, or it was \
+                 issued by another server"
+                    .to_owned(),
+            ),
         },
-        Call::Authenticated { session }
+        Call::Unknown | Call::CheckToken
             if error.code == ErrorCode::INVALID_CREDENTIALS
                 || error.code == ErrorCode::UNAUTHORIZED =>
         {
-            let hint = (error.code == ErrorCode::INVALID_CREDENTIALS
-                && probably_superseded(session, now))
-            .then(|| PAT_USED_ELSEWHERE.to_owned());
-            Error::SessionExpired { error, hint }
+            Error::SessionExpired { error, hint: None }
         }
         _ => {
             let hint = other_hint(error.code, call).map(str::to_owned);
             Error::Tableau { error, hint }
         }
     }
+}
+
+/// Where the server really is, when a redirect showed it: the server a sign-in's answer came
+/// from, or the session's server, when it is not the one the client was configured with.
+fn pod(call: &Call<'_>, answered_at: Option<&Url>) -> Option<Url> {
+    let (configured, actual) = match call {
+        Call::SignIn { configured, .. } => (*configured, answered_at?),
+        Call::Authenticated {
+            configured,
+            session,
+            ..
+        } => (*configured, session.server_url()),
+        _ => return None,
+    };
+    (actual.origin() != configured.origin()).then(|| actual.clone())
+}
+
+/// [`Error::MissingScope`] when a 401002 on a JWT session is best explained by the call's
+/// scope: the session is young (or was never used), it knows its JWT's scopes, the call's
+/// scope is known, and the scopes do not grant it.
+fn missing_scope(
+    session: &Session,
+    request: Option<(&Method, &str)>,
+    usage: Usage,
+    now: SystemTime,
+    error: &TableauError,
+) -> Option<Error> {
+    if !session
+        .credential_kind()
+        .is_some_and(CredentialKind::is_jwt)
+    {
+        return None;
+    }
+    let granted = session.scopes()?;
+    let (method, path) = request?;
+    let required = required_scope(method, path)?;
+    if required.is_granted_by(granted) {
+        return None;
+    }
+    let age = now.duration_since(session.issued_at()).unwrap_or_default();
+    let young =
+        age < MISSING_SCOPE_SUSPECT_AGE || (usage.never_used && usage.idle < usage.idle_limit);
+    if !young {
+        return None;
+    }
+    Some(Error::MissingScope {
+        scope: required.first()?.clone(),
+        granted: granted.to_vec(),
+        error: error.clone(),
+    })
 }
 
 /// The hint for the codes whose cause does not depend on the session.
@@ -150,10 +314,9 @@ fn other_hint(code: ErrorCode, call: &Call<'_>) -> Option<&'static str> {
     })
 }
 
-/// Whether a 401002 on this session is best explained by another sign-in with its PAT.
-pub(crate) fn probably_superseded(session: &Session, now: SystemTime) -> bool {
-    session.credential_kind() == CredentialKind::PersonalAccessToken
-        && now
-            .duration_since(session.issued_at())
-            .is_ok_and(|age| age < SUPERSESSION_SUSPECT_AGE)
+/// Whether a 401002 on this session is best explained by another sign-in with its PAT: a PAT
+/// session idle for less than the idle limit the server applies cannot have expired.
+pub(crate) fn probably_superseded(session: &Session, usage: Usage) -> bool {
+    session.credential_kind() == Some(CredentialKind::PersonalAccessToken)
+        && usage.idle < usage.idle_limit
 }

@@ -156,6 +156,56 @@ pub(crate) fn is_refused_unprocessed(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 503)
 }
 
+/// The wait a throttling server asked for, put on the final answer (in its extensions) when the
+/// transport gave up because the wait ends after the retry deadline; the layer that reads the
+/// answer turns it into [`Error::Throttled`](crate::Error::Throttled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ServerWait {
+    /// How long the server asked to wait.
+    pub(crate) wait: Duration,
+    /// When that wait ends, by the client's clock.
+    pub(crate) retry_at: SystemTime,
+}
+
+/// The most of a 429's body read for a wait in its text.
+pub(crate) const THROTTLE_TEXT_LIMIT: usize = 16 * 1024;
+
+/// A wait written in a throttling answer's text, as Tableau Cloud does instead of sending
+/// `Retry-After` ("Please retry after 29 minutes"): `retry after`, `retry in`, `try again after`
+/// or `try again in`, then a number and a unit (seconds, minutes or hours, singular, plural or
+/// abbreviated), case-insensitive. The longest wait named wins.
+pub(crate) fn wait_in_text(text: &str) -> Option<Duration> {
+    let lower = text.to_ascii_lowercase();
+    let mut longest: Option<Duration> = None;
+    for phrase in ["retry after", "retry in", "try again after", "try again in"] {
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(phrase) {
+            let start = from + found + phrase.len();
+            from = start;
+            if let Some(wait) = number_and_unit(&lower[start..]) {
+                longest = Some(longest.map_or(wait, |w| w.max(wait)));
+            }
+        }
+    }
+    longest
+}
+
+/// `29 minutes`, `1 hour`, `30s`, … at the start of `text` (after blanks).
+fn number_and_unit(text: &str) -> Option<Duration> {
+    let text = text.trim_start();
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let number: u64 = text.get(..digits)?.parse().ok()?;
+    let rest = text[digits..].trim_start();
+    let unit: String = rest.chars().take_while(char::is_ascii_alphabetic).collect();
+    let seconds = match unit.as_str() {
+        "s" | "sec" | "secs" | "second" | "seconds" => 1,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600,
+        _ => return None,
+    };
+    Some(Duration::from_secs(number.checked_mul(seconds)?))
+}
+
 /// Reads `Retry-After`: delay-seconds or an HTTP date (relative to `now`). A date in the past
 /// means "now".
 pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
@@ -211,6 +261,37 @@ mod tests {
         assert_eq!(retry_after(&headers, now), Some(Duration::ZERO));
         headers.insert(http::header::RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn reads_a_wait_from_the_message_text() {
+        let minutes = |m: u64| Some(Duration::from_secs(m * 60));
+        assert_eq!(
+            wait_in_text("<detail>Please retry after 29 minutes</detail>"),
+            minutes(29)
+        );
+        assert_eq!(
+            wait_in_text(r#"{"error":{"detail":"Too many requests. Retry after 1 minute."}}"#),
+            minutes(1)
+        );
+        assert_eq!(
+            wait_in_text("try again in 2 hours"),
+            Some(Duration::from_secs(7_200))
+        );
+        assert_eq!(
+            wait_in_text("RETRY AFTER 30s"),
+            Some(Duration::from_secs(30))
+        );
+        // The longest of several, and none without a number and a unit.
+        assert_eq!(
+            wait_in_text("retry after 5 seconds, or retry after 10 minutes"),
+            minutes(10)
+        );
+        assert_eq!(wait_in_text("Too many requests"), None);
+        assert_eq!(wait_in_text("retry after a while"), None);
+        assert_eq!(wait_in_text("retry after 5 fortnights"), None);
+        assert_eq!(wait_in_text("retry after 99999999999999999999 hours"), None);
+        assert_eq!(wait_in_text("retry after"), None);
     }
 
     #[test]

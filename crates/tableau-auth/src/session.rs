@@ -4,11 +4,16 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use secrecy::SecretString;
-use tableau_auth_core::{ApiVersion, CredentialKind, Redacted, SignInResponse};
+use tableau_auth_core::{
+    ApiVersion, CredentialKind, CurrentSession, Redacted, Scope, SignInResponse,
+};
 use url::Url;
 
 /// A signed-in session: the token for `X-Tableau-Auth`, the site and user it belongs to, and
 /// the API version and server it was issued by.
+///
+/// It comes from a sign-in ([`Client::sign_in`](crate::Client::sign_in)), or from a token
+/// another program signed in for ([`Session::from_token`]).
 ///
 /// `Debug` never shows the token:
 ///
@@ -27,7 +32,8 @@ pub struct Session {
     api_version: ApiVersion,
     pat_expires_in: Option<Duration>,
     issued_at: SystemTime,
-    credential_kind: CredentialKind,
+    credential_kind: Option<CredentialKind>,
+    scopes: Option<Vec<Scope>>,
     server_url: Url,
 }
 
@@ -47,9 +53,61 @@ impl Session {
             api_version,
             pat_expires_in: response.pat_expires_in,
             issued_at,
-            credential_kind,
+            credential_kind: Some(credential_kind),
+            scopes: None,
             server_url,
         }
+    }
+
+    /// A session for a token someone else signed in for, as `sessions/current` described it
+    /// (`checked_at` by the client's clock). Its credential family is unknown.
+    pub(crate) fn from_current(
+        token: SecretString,
+        current: CurrentSession,
+        api_version: ApiVersion,
+        checked_at: SystemTime,
+        server_url: Url,
+    ) -> Self {
+        Session {
+            token,
+            site_id: current.site.id,
+            site_content_url: current.site.content_url,
+            user_id: current.user.id,
+            api_version,
+            pat_expires_in: None,
+            issued_at: checked_at,
+            credential_kind: None,
+            scopes: None,
+            server_url,
+        }
+    }
+
+    /// The session a switch of `from` to another site gave (same version, family, scopes and
+    /// server; new token, site and user).
+    pub(crate) fn switched(
+        response: SignInResponse,
+        from: &Session,
+        issued_at: SystemTime,
+    ) -> Self {
+        Session {
+            token: response.token.into_inner(),
+            site_id: response.site_id,
+            site_content_url: response.site_content_url,
+            user_id: response.user_id,
+            api_version: from.api_version,
+            pat_expires_in: response.pat_expires_in,
+            issued_at,
+            credential_kind: from.credential_kind,
+            scopes: from.scopes.clone(),
+            server_url: from.server_url.clone(),
+        }
+    }
+
+    /// The same session, remembering the scopes of the JWT it was signed in with.
+    #[must_use]
+    pub(crate) fn with_scopes(mut self, scopes: Option<Vec<Scope>>) -> Self {
+        self.scopes = scopes;
+        self
     }
 
     /// The session token. Expose it only where the `X-Tableau-Auth` header is written.
@@ -89,14 +147,24 @@ impl Session {
         self.pat_expires_in.map(|left| self.issued_at + left)
     }
 
-    /// When the session was issued (by the client's clock).
+    /// When the session was issued (by the client's clock); for a session made from a token
+    /// ([`Session::from_token`]), when the token was checked.
     pub fn issued_at(&self) -> SystemTime {
         self.issued_at
     }
 
-    /// The credential family used to sign in.
-    pub fn credential_kind(&self) -> CredentialKind {
+    /// The credential family used to sign in; `None` for a session made from a token
+    /// ([`Session::from_token`]), whose family the client cannot know.
+    pub fn credential_kind(&self) -> Option<CredentialKind> {
         self.credential_kind
+    }
+
+    /// The scopes of the JWT the session was signed in with (connected app or unified access
+    /// token), read from its `scp` claim at sign-in: the calls the session may make
+    /// (`docs/protocol.md` section 13). `None` for password and PAT sessions (not limited by
+    /// scopes), for sessions made from a token, and when the JWT had no readable `scp`.
+    pub fn scopes(&self) -> Option<&[Scope]> {
+        self.scopes.as_deref()
     }
 
     /// The server root this session talks to (after any sign-in redirect, e.g. to a Tableau
@@ -122,6 +190,7 @@ impl fmt::Debug for Session {
             .field("pat_expires_in", &self.pat_expires_in)
             .field("issued_at", &self.issued_at)
             .field("credential_kind", &self.credential_kind)
+            .field("scopes", &self.scopes)
             .field("server_url", &self.server_url.as_str())
             .finish()
     }

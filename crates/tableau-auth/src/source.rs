@@ -103,3 +103,20 @@ impl SessionSource for SignIn {
             .await
     }
 }
+
+/// The source of a manager built from a session without a credential provider
+/// ([`SessionManager::from_session`](crate::SessionManager::from_session)): it has no way to
+/// sign in, and says so.
+#[derive(Debug)]
+pub(crate) struct NoSignIn;
+
+#[async_trait]
+impl SessionSource for NoSignIn {
+    async fn load(&self, request: &LoadRequest<'_>) -> Result<Session, Error> {
+        tracing::warn!(
+            reason = ?request.reason,
+            "the session manager has no credential provider and cannot sign in again"
+        );
+        Err(Error::NoProvider)
+    }
+}

@@ -8,8 +8,9 @@
 //!
 //! The rules, all in this module:
 //! - **Retries** (per the policy): 429, 502, 503 and 504 answers and failed connections, with
-//!   exponential back-off or the server's `Retry-After`, never starting a wait that would end
-//!   after the policy's total deadline. A request that must not run twice
+//!   exponential back-off or the server's wait (`Retry-After`, or a 429's "retry after N
+//!   minutes" text), never starting a wait that would end after the policy's total deadline;
+//!   when the server's own wait is the one that would, the answer says when to try again. A request that must not run twice
 //!   ([`Replay::OnlyIfNotSent`]) is sent again only when it certainly never ran: a refused
 //!   connection, a 429 or a 503.
 //! - **Redirects** (301, 302, 303, 307, 308): the same request (method and body) is sent again
@@ -19,14 +20,19 @@
 //!   the local machine unless insecure http is allowed.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use http::StatusCode;
 use http::header::LOCATION;
+use reqwest::ResponseBuilderExt;
 use tableau_auth_core::{Sleep, TimeSource};
 use url::{Host, Url};
 
 use crate::error::Error;
-use crate::retry::{RetryPolicy, is_refused_unprocessed, is_retryable_status, retry_after};
+use crate::retry::{
+    RetryPolicy, ServerWait, THROTTLE_TEXT_LIMIT, is_refused_unprocessed, is_retryable_status,
+    retry_after, wait_in_text,
+};
 
 /// The most redirects a request follows.
 pub(crate) const MAX_REDIRECTS: usize = 5;
@@ -192,6 +198,10 @@ impl Transport {
 
     /// Sends `request` once, then again per the retry policy while the answer is 429, 502,
     /// 503 or 504 or the connection failed (and the request may be replayed).
+    ///
+    /// The server's wait (a `Retry-After` header, or for a 429 without one a wait written in
+    /// its text) replaces the back-off. When that wait would end after the deadline, nothing
+    /// is retried and the answer carries a [`ServerWait`] saying when to try again.
     async fn execute_with_retries(
         &self,
         request: reqwest::Request,
@@ -217,13 +227,23 @@ impl Transport {
                     let status = response.status();
                     let retryable = is_retryable_status(status)
                         && (replay == Replay::Safe || is_refused_unprocessed(status));
-                    if !retryable || spare.is_none() {
+                    if !retryable {
                         return Ok(response);
                     }
-                    (
-                        retry_after(response.headers(), self.time.now()),
-                        Ok(response),
-                    )
+                    let (mut response, wait) = self.server_wait(response).await?;
+                    if spare.is_none() {
+                        // No attempt left; still say when to try again if the server's wait
+                        // reaches past the deadline.
+                        if let Some(wait) = wait {
+                            let now = self.time.now();
+                            let elapsed = now.duration_since(start).unwrap_or_default();
+                            if elapsed.saturating_add(wait) > policy.total_deadline() {
+                                mark_wait(&mut response, wait, now);
+                            }
+                        }
+                        return Ok(response);
+                    }
+                    (wait, Ok(response))
                 }
                 Err(error) => {
                     let retryable = error.is_connect()
@@ -240,10 +260,23 @@ impl Transport {
                 return failure.map_err(Error::from_reqwest);
             };
             let delay = policy.delay(attempt, wait_hint);
-            let elapsed = self.time.now().duration_since(start).unwrap_or_default();
+            let now = self.time.now();
+            let elapsed = now.duration_since(start).unwrap_or_default();
             if elapsed.saturating_add(delay) > policy.total_deadline() {
                 tracing::debug!(%method, %path, ?delay, "retry deadline reached; giving up");
-                return failure.map_err(Error::from_reqwest);
+                return match (failure, wait_hint) {
+                    (Ok(mut response), Some(wait)) => {
+                        tracing::warn!(
+                            %method,
+                            %path,
+                            wait_seconds = wait.as_secs(),
+                            "the server asks to wait longer than the retry deadline; not retrying"
+                        );
+                        mark_wait(&mut response, wait, now);
+                        Ok(response)
+                    }
+                    (failure, _) => failure.map_err(Error::from_reqwest),
+                };
             }
             tracing::debug!(%method, %path, attempt, ?delay, "retrying after a delay");
             self.sleep.sleep(delay).await;
@@ -251,6 +284,53 @@ impl Transport {
             attempt += 1;
         }
     }
+
+    /// The wait the server asks for before a retry: `Retry-After`, or — for a 429 without
+    /// it — a wait written in the answer's text (Tableau Cloud's "retry after 29 minutes").
+    /// Reading the text consumes the body, so the answer is rebuilt around the bytes read.
+    async fn server_wait(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<(reqwest::Response, Option<Duration>), Error> {
+        if let Some(wait) = retry_after(response.headers(), self.time.now()) {
+            return Ok((response, Some(wait)));
+        }
+        if response.status() != StatusCode::TOO_MANY_REQUESTS
+            || response
+                .content_length()
+                .is_some_and(|length| length > THROTTLE_TEXT_LIMIT as u64)
+        {
+            return Ok((response, None));
+        }
+        let status = response.status();
+        let version = response.version();
+        let url = response.url().clone();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(Error::from_reqwest)?;
+        let wait = wait_in_text(&String::from_utf8_lossy(
+            &body[..body.len().min(THROTTLE_TEXT_LIMIT)],
+        ));
+        let mut rebuilt = http::Response::builder()
+            .status(status)
+            .version(version)
+            .url(url)
+            .body(body)
+            .map_err(|e| Error::Configuration(format!("cannot keep the 429 answer: {e}")))?;
+        *rebuilt.headers_mut() = headers;
+        Ok((reqwest::Response::from(rebuilt), wait))
+    }
+}
+
+/// Puts the server's wait on a throttled (429) answer the transport gives up on; other
+/// answers (a 503 with a long `Retry-After`) are returned as they are.
+fn mark_wait(response: &mut reqwest::Response, wait: Duration, now: std::time::SystemTime) {
+    if response.status() != StatusCode::TOO_MANY_REQUESTS {
+        return;
+    }
+    response.extensions_mut().insert(ServerWait {
+        wait,
+        retry_at: now + wait,
+    });
 }
 
 /// Refuses `http://` for hosts other than loopback, unless allowed.

@@ -171,3 +171,116 @@ async fn https_to_a_plain_http_port_says_so() {
     assert!(hint.contains("serve HTTPS"), "{error}");
     assert!(error.to_string().ends_with(&*hint), "{error}");
 }
+
+/// The process's variables are never touched: the test's variables come from a `StaticEnv`,
+/// and its files from the real file system (the CA file is a real temporary file).
+#[derive(Debug)]
+struct VarsAndRealFiles(tableau_auth::StaticEnv);
+
+impl tableau_auth::Env for VarsAndRealFiles {
+    fn var_os(&self, name: &str) -> Option<std::ffi::OsString> {
+        self.0.var_os(name)
+    }
+
+    fn read_file(&self, path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+}
+
+/// A file under the temporary directory, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &[u8]) -> TempFile {
+        let path = std::env::temp_dir().join(format!(
+            "tableau-auth-{}-{}-{name}",
+            std::process::id(),
+            next_suffix()
+        ));
+        std::fs::write(&path, contents).expect("temporary file");
+        TempFile(path)
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn next_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The environment of a PAT sign-in to `url`, with `TABLEAU_CA_FILE` when given.
+fn env_for(mock: &MockServer, url: &str, ca_file: Option<&std::path::Path>) -> VarsAndRealFiles {
+    let creds = mock.default_credentials();
+    let mut env = tableau_auth::StaticEnv::from_vars(&[
+        ("TABLEAU_SERVER_URL", url),
+        ("TABLEAU_PAT_NAME", &creds.pat_name),
+        ("TABLEAU_PAT_SECRET", &creds.pat_secret),
+    ]);
+    if let Some(path) = ca_file {
+        env = env.with_var("TABLEAU_CA_FILE", path.as_os_str());
+    }
+    VarsAndRealFiles(env)
+}
+
+#[tokio::test]
+async fn tableau_ca_file_makes_an_environment_built_client_trust_a_private_ca() {
+    let mock = MockServer::start().await;
+    let front = tls_front(&mock).await;
+    let ca_file = TempFile::new("ca.pem", front.ca_pem.as_bytes());
+
+    let (client, provider) =
+        tableau_auth::Client::from_env_source(env_for(&mock, &front.url, Some(&ca_file.0)))
+            .expect("client from the environment");
+    let session = client
+        .sign_in(&provider)
+        .await
+        .expect("sign-in over https with the CA of TABLEAU_CA_FILE");
+    client.current_session(&session).await.expect("over https");
+
+    // The same environment without the variable: the CA is not trusted.
+    let (client, provider) =
+        tableau_auth::Client::from_env_source(env_for(&mock, &front.url, None)).unwrap();
+    let err = client.sign_in(&provider).await.unwrap_err();
+    assert!(
+        err.hint().is_some_and(|h| h.contains("certificate")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_unusable_tableau_ca_file_names_the_variable_and_the_path() {
+    let mock = MockServer::start().await;
+    let url = "https://tableau.example.com";
+    let missing = std::env::temp_dir().join("tableau-auth-no-such-ca.pem");
+    let not_pem = TempFile::new("not.pem", b"this is not a certificate\n");
+    let damaged = TempFile::new(
+        "damaged.pem",
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    );
+    for (path, expected) in [
+        (missing.as_path(), "cannot be read"),
+        (not_pem.0.as_path(), "holds no PEM certificate"),
+        (damaged.0.as_path(), "certificate number 1"),
+    ] {
+        let err = tableau_auth::Client::from_env_source(env_for(&mock, url, Some(path)))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(matches!(err, Error::Configuration(_)), "{err:?}");
+        let text = err.to_string();
+        assert!(text.contains("TABLEAU_CA_FILE"), "{text}");
+        assert!(text.contains(&path.display().to_string()), "{text}");
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+    // Blank means unset.
+    for blank in ["", "  "] {
+        let env = env_for(&mock, url, None);
+        let env = VarsAndRealFiles(env.0.with_var("TABLEAU_CA_FILE", blank));
+        assert!(tableau_auth::Client::from_env_source(env).is_ok());
+    }
+}

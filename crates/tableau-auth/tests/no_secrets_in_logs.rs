@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use common::{APP_SECRET_VALUE, Clock, connected_app};
 use tableau_auth::{
     AuthProvider, CredentialFamily, Credentials, ExposeSecret, PasswordProvider,
-    PersonalAccessTokenProvider, ProviderChain, ProviderError, SessionManager, TimeSource,
+    PersonalAccessTokenProvider, ProviderChain, ProviderError, Session, SessionManager, TimeSource,
 };
 use tableau_mock_server::MockServer;
 use tracing_subscriber::fmt::MakeWriter;
@@ -97,7 +97,7 @@ async fn full_session(
     *mock_time.0.lock().unwrap() += Duration::from_secs(241 * 60);
     get_current(manager).await;
     tokens.push(manager.token().await.unwrap().expose_secret().to_owned());
-    manager.sign_out().await.unwrap();
+    manager.try_sign_out().await.unwrap();
     tokens
 }
 
@@ -143,10 +143,29 @@ async fn a_full_session_logs_no_secret_and_no_token() {
     let manager = SessionManager::new(client.clone(), Arc::new(provider));
     tokens.extend(full_session(&mock, &mock_time, &manager).await);
 
+    // A session from a token someone else signed in for, used until the server ends it.
+    let theirs = client
+        .sign_in(&PasswordProvider::new("jdoe", PASSWORD).unwrap())
+        .await
+        .unwrap();
+    tokens.push(theirs.token().expose_secret().to_owned());
+    let session = Session::from_token(&client, theirs.token().clone())
+        .await
+        .unwrap();
+    let manager = SessionManager::from_session(client.clone(), session);
+    get_current(&manager).await;
+    mock.advance_clock(Duration::from_secs(241 * 60)).await;
+    let url = manager.api_url("sessions/current").await.unwrap();
+    let ended = manager
+        .send(manager.client().http().get(url))
+        .await
+        .unwrap_err();
+    let ended_text = format!("{ended} {ended:?}");
+
     // Failures are logged too: a wrong password and a revoked PAT.
     let wrong = PasswordProvider::new("jdoe", "Wrong-Pw-0xBADBAD").unwrap();
     let err = client.sign_in(&wrong).await.unwrap_err();
-    let err_text = format!("{err} {err:?}");
+    let err_text = format!("{err} {err:?} {ended_text}");
 
     let output = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
     assert!(output.contains("TRACE"), "TRACE level was captured");
@@ -175,7 +194,7 @@ async fn a_full_session_logs_no_secret_and_no_token() {
         // The first two parts are the secret ones; the third is the site LUID.
         secrets.extend(token.split('|').take(2).map(str::to_owned));
     }
-    assert_eq!(tokens.len(), 6);
+    assert_eq!(tokens.len(), 7);
     for secret in &secrets {
         assert!(!secret.is_empty());
         assert!(

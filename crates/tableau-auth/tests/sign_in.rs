@@ -59,7 +59,7 @@ async fn pat_sign_in_in_xml_and_json_reports_the_expiry_estimate() {
     let session = client.sign_in(&pat(&mock)).await.unwrap();
     assert_eq!(
         session.credential_kind(),
-        CredentialKind::PersonalAccessToken
+        Some(CredentialKind::PersonalAccessToken)
     );
     assert!(session.pat_expires_in().is_some());
 }
