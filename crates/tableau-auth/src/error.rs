@@ -129,6 +129,19 @@ pub enum Error {
 
     /// The credentials cannot be written in the chosen wire format.
     Render(RenderError),
+
+    /// A session store shared between processes failed (an unusable cache directory, a Redis
+    /// server that does not answer, a lock lost before the session was written). The message
+    /// names the store (never a password) and what to do.
+    SessionStore {
+        /// The store: its kind and place (`file /home/me/.cache/tableau-auth/sessions`,
+        /// `redis redis://cache.internal:6379/0`).
+        store: String,
+        /// What failed and what to do.
+        message: String,
+        /// The underlying cause (an I/O or Redis error).
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -207,6 +220,9 @@ impl fmt::Display for Error {
                 write!(f, "invalid client configuration: {message}")
             }
             Error::Render(error) => fmt::Display::fmt(error, f),
+            Error::SessionStore { store, message, .. } => {
+                write!(f, "session store ({store}): {message}")
+            }
         }
     }
 }
@@ -222,6 +238,9 @@ impl std::error::Error for Error {
             Error::Render(error) => error.source(),
             Error::Transport(error) => Some(&**error),
             Error::Timeout(error) => error
+                .as_deref()
+                .map(|error| error as &(dyn std::error::Error + 'static)),
+            Error::SessionStore { source, .. } => source
                 .as_deref()
                 .map(|error| error as &(dyn std::error::Error + 'static)),
             _ => None,

@@ -9,6 +9,7 @@ use crate::client::Client;
 use crate::manager::SessionManager;
 use crate::policy::PolicyConfig;
 use crate::source::{SessionSource, SignIn};
+use crate::store::{SessionStore, SharedSessions};
 
 /// The default [`SessionManagerBuilder::sign_in_timeout`].
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -31,6 +32,7 @@ impl SessionManager {
 #[must_use]
 pub struct SessionManagerBuilder {
     client: Client,
+    provider: Arc<dyn AuthProvider>,
     source: Arc<dyn SessionSource>,
     config: PolicyConfig,
     sign_in_timeout: Duration,
@@ -39,7 +41,8 @@ pub struct SessionManagerBuilder {
 impl SessionManagerBuilder {
     fn new(client: Client, provider: Arc<dyn AuthProvider>) -> Self {
         SessionManagerBuilder {
-            source: Arc::new(SignIn::new(client.clone(), provider)),
+            source: Arc::new(SignIn::new(client.clone(), Arc::clone(&provider))),
+            provider,
             client,
             config: PolicyConfig::default(),
             sign_in_timeout: DEFAULT_SIGN_IN_TIMEOUT,
@@ -96,6 +99,23 @@ impl SessionManagerBuilder {
     ) -> Self {
         self.source = wrap(self.source);
         self
+    }
+
+    /// Shares the session with every process that uses the same store and credential: a
+    /// [`FileStore`](crate::FileStore) for the processes of one user on one machine, a
+    /// `RedisStore` (feature `redis`) for a fleet. When the manager needs a session, the store
+    /// is consulted first (a stored session is checked with `GET sessions/current` before it
+    /// is used), and only one process signs in when none is alive; see
+    /// [`SharedSessions`](crate::SharedSessions) and the [store documentation](crate::store).
+    /// The provider must have a store identity
+    /// ([`AuthProvider::store_identity`](tableau_auth_core::AuthProvider::store_identity)),
+    /// otherwise every sign-in fails with [`Error::Configuration`](crate::Error::Configuration).
+    pub fn session_store(self, store: Arc<dyn SessionStore>) -> Self {
+        let client = self.client.clone();
+        let provider = Arc::clone(&self.provider);
+        self.wrap_source(move |sign_in| {
+            Arc::new(SharedSessions::wrapping(client, provider, store, sign_in))
+        })
     }
 
     /// Builds the manager. It does not sign in until first asked for a token.

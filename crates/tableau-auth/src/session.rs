@@ -29,6 +29,23 @@ pub struct Session {
     issued_at: SystemTime,
     credential_kind: CredentialKind,
     server_url: Url,
+    /// When this process last saw the server accept the session: its issue, or the check of
+    /// a session taken from a store. The manager counts idle time from here.
+    active_at: SystemTime,
+}
+
+/// The parts of a [`Session`] a session store keeps (crate-private: stores rebuild sessions
+/// with [`Session::restore`]).
+pub(crate) struct SessionParts {
+    pub(crate) token: SecretString,
+    pub(crate) site_id: String,
+    pub(crate) site_content_url: String,
+    pub(crate) user_id: String,
+    pub(crate) api_version: ApiVersion,
+    pub(crate) pat_expires_in: Option<Duration>,
+    pub(crate) issued_at: SystemTime,
+    pub(crate) credential_kind: CredentialKind,
+    pub(crate) server_url: Url,
 }
 
 impl Session {
@@ -49,7 +66,30 @@ impl Session {
             issued_at,
             credential_kind,
             server_url,
+            active_at: issued_at,
         }
+    }
+
+    /// A session read back from a store, which the server accepted at `active_at`.
+    pub(crate) fn restore(parts: SessionParts, active_at: SystemTime) -> Self {
+        Session {
+            token: parts.token,
+            site_id: parts.site_id,
+            site_content_url: parts.site_content_url,
+            user_id: parts.user_id,
+            api_version: parts.api_version,
+            pat_expires_in: parts.pat_expires_in,
+            issued_at: parts.issued_at,
+            credential_kind: parts.credential_kind,
+            server_url: parts.server_url,
+            active_at,
+        }
+    }
+
+    /// When this process last saw the server accept the session (its issue, or a store's
+    /// check of it): the manager counts idle time from here.
+    pub(crate) fn active_at(&self) -> SystemTime {
+        self.active_at
     }
 
     /// The session token. Expose it only where the `X-Tableau-Auth` header is written.
