@@ -349,10 +349,11 @@ async fn release(
 
 /// The URL without the store's own parameter, and the lock expiry it set.
 fn parse_url(text: &str) -> Result<(Url, Option<Duration>), Error> {
+    // The text is not quoted: it may hold a password.
     let mut url = Url::parse(text).map_err(|err| {
         Error::Configuration(format!(
-            "`{}` is not a Redis URL ({err}); expected redis://HOST:PORT/DB or rediss://…",
-            redact_text(text)
+            "the session store is not a Redis URL ({err}); expected redis://HOST:PORT/DB or \
+             rediss://…"
         ))
     })?;
     if !matches!(url.scheme(), "redis" | "rediss") {
@@ -390,21 +391,19 @@ fn parse_url(text: &str) -> Result<(Url, Option<Duration>), Error> {
 
 /// The URL with its password (if any) replaced.
 fn redact(url: &Url) -> String {
+    if url.password().is_none() {
+        return url.to_string();
+    }
     let mut shown = url.clone();
-    if shown.password().is_some() {
-        let _ = shown.set_password(Some("[redacted]"));
-    }
-    shown.to_string()
-}
-
-/// A text that is not even a URL, with anything between `://` and `@` hidden.
-fn redact_text(text: &str) -> String {
-    match (text.find("://"), text.rfind('@')) {
-        (Some(start), Some(at)) if at > start => {
-            format!("{}://[redacted]@{}", &text[..start], &text[at + 1..])
-        }
-        _ => text.to_owned(),
-    }
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("");
+    // Without its user information the URL is `scheme://host…`; put it back, redacted.
+    let text = shown.to_string();
+    let rest = text
+        .strip_prefix(shown.scheme())
+        .and_then(|rest| rest.strip_prefix("://"))
+        .unwrap_or_default();
+    format!("{}://{}:[redacted]@{rest}", url.scheme(), url.username())
 }
 
 /// A Redis error in words that never quote a command (and so never an entry).
@@ -444,7 +443,11 @@ mod tests {
             "redis redis://app:[redacted]@cache.internal:6380/2"
         );
 
+        let no_user = RedisStore::open("redis://:hunter2@cache.internal:6380").unwrap();
+        assert_eq!(no_user.url(), "redis://:[redacted]@cache.internal:6380");
+
         let plain = RedisStore::open("rediss://cache.internal").unwrap();
+        assert_eq!(plain.url(), "rediss://cache.internal");
         assert_eq!(plain.inner.lock_expiry, DEFAULT_LOCK_EXPIRY);
 
         for bad in [

@@ -89,6 +89,14 @@ impl fmt::Debug for SharedSessions {
     }
 }
 
+/// What one load learned: the tokens known dead, and whether it already warned about an
+/// unreadable entry (it reads the entry twice).
+#[derive(Default)]
+struct Known {
+    tokens: Vec<SecretString>,
+    warned: bool,
+}
+
 /// What the store holds for an identity, judged.
 enum Found {
     /// A session the server accepted just now.
@@ -162,7 +170,7 @@ impl SharedSessions {
         guard: &mut dyn StoreGuard,
     ) -> Result<bool, Error> {
         let stored = match guard.read().await? {
-            Some(entry) => self.open(keys, &entry),
+            Some(entry) => self.open(keys, &entry, &mut false),
             None => None,
         };
         if let Some(session) = &stored {
@@ -198,11 +206,14 @@ impl SharedSessions {
         Ok(identity)
     }
 
-    /// The session in `entry`, or `None` (with a warning) when it cannot be opened.
-    fn open(&self, keys: &Keys, entry: &[u8]) -> Option<Session> {
+    /// The session in `entry`, or `None` when it cannot be opened (with a warning, unless
+    /// `warned` says this load already gave one).
+    fn open(&self, keys: &Keys, entry: &[u8], warned: &mut bool) -> Option<Session> {
         match keys.open(entry, self.inner.client.now()) {
             Ok(session) => Some(session),
+            Err(_) if *warned => None,
             Err(why) => {
+                *warned = true;
                 tracing::warn!(
                     store = %self.inner.store.describe(),
                     key = %keys.store_key,
@@ -228,7 +239,7 @@ impl SharedSessions {
         keys: &Keys,
         guard: &mut dyn StoreGuard,
         request: &LoadRequest<'_>,
-        dead: &mut Vec<SecretString>,
+        dead: &mut Known,
     ) -> Result<Session, Error> {
         if let Some(entry) = guard.read().await? {
             if let Found::Alive(session) = self.judge(keys, &entry, dead).await? {
@@ -248,23 +259,22 @@ impl SharedSessions {
     }
 
     /// Opens `entry` and checks its session, unless its token is known dead.
-    async fn judge(
-        &self,
-        keys: &Keys,
-        entry: &[u8],
-        dead: &mut Vec<SecretString>,
-    ) -> Result<Found, Error> {
-        let Some(session) = self.open(keys, entry) else {
+    async fn judge(&self, keys: &Keys, entry: &[u8], dead: &mut Known) -> Result<Found, Error> {
+        let Some(session) = self.open(keys, entry, &mut dead.warned) else {
             return Ok(Found::Nothing);
         };
         let token = session.token().expose_secret();
-        if dead.iter().any(|known| known.expose_secret() == token) {
+        if dead
+            .tokens
+            .iter()
+            .any(|known| known.expose_secret() == token)
+        {
             return Ok(Found::Nothing);
         }
         if self.check(&session).await? {
             Ok(Found::Alive(session))
         } else {
-            dead.push(session.token().clone());
+            dead.tokens.push(session.token().clone());
             Ok(Found::Nothing)
         }
     }
@@ -308,10 +318,10 @@ impl SessionSource for SharedSessions {
         let keys = self.keys(request.site).await?;
         let store = &self.inner.store;
         // Tokens known dead: the one the caller saw rejected, then any the checks find dead.
-        let mut dead: Vec<SecretString> = Vec::new();
+        let mut dead = Known::default();
         if request.reason == LoadReason::Rejected {
             if let Some(rejected) = request.replacing {
-                dead.push(rejected.token().clone());
+                dead.tokens.push(rejected.token().clone());
             }
         }
         // 1. Without the lock: a live stored session is all most loads need.
