@@ -30,12 +30,13 @@ deny:
     cargo deny check licenses bans sources
 
 # The client crate builds, lint-clean, with no provider and with each one alone (and with the
-# optional `middleware` feature, documented); the mock server's library with none of its
-# features (what a crate that dev-depends on it compiles) and with each one alone.
+# optional `middleware` and `redis` features, documented); the mock server's library with none
+# of its features (what a crate that dev-depends on it compiles) and with each one alone.
 features:
     cargo clippy -p tableau-auth --no-default-features -- -D warnings
-    for f in password pat jwt env uat middleware; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
-    RUSTDOCFLAGS="-D warnings" cargo doc -p tableau-auth --no-deps --features middleware
+    for f in password pat jwt env uat middleware redis; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
+    RUSTDOCFLAGS="-D warnings" cargo doc -p tableau-auth --no-deps --features middleware,redis
+    cargo clippy -p tableau-auth-cli --no-default-features -- -D warnings
     cargo clippy -p tableau-mock-server -- -D warnings
     for f in toml control-client cli; do cargo clippy -p tableau-mock-server --features "$f" -- -D warnings; done
 

@@ -2,7 +2,7 @@
 //! ([`FileStore`]) or of a fleet (`RedisStore`, feature `redis`).
 //!
 //! Tableau allows one session per personal access token: every sign-in ends the previous one.
-//! A store sits under the session manager's own cache (through the [`SessionSource`] seam): the
+//! A store sits under the session manager's own cache (through the [`SessionSource`](crate::SessionSource) seam): the
 //! in-process cache stays, and when it needs a session, [`SharedSessions`] consults the store
 //! before signing in and writes the new session after. The protocol:
 //!

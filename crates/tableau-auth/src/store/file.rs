@@ -1,12 +1,13 @@
 //! [`FileStore`]: sealed sessions in a per-user directory, one file per identity, with an
 //! advisory file lock per identity.
 
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use fs4::TryLockError;
 use tableau_auth_core::Env;
 
 use super::{SessionStore, StoreGuard, StoreKey};
@@ -24,7 +25,7 @@ const LOCK_SUFFIX: &str = ".lock";
 ///
 /// - The directory is created `0700` and its files `0600`; a directory or entry found looser
 ///   is tightened (with a warning), and refused when it cannot be (another user's).
-/// - Each identity has a lock file; the lock (`flock`, std's [`File::lock`]) is advisory and
+/// - Each identity has a lock file; the lock (`flock`; `LockFileEx` on Windows) is advisory and
 ///   held around "check, else sign in and write", so the processes of a machine form one
 ///   single flight. The operating system releases it when the process dies, however it dies:
 ///   a killed process leaves nothing stuck.
@@ -218,7 +219,8 @@ impl FileStore {
             .open(&path)
             .map_err(|err| self.error("cannot open the lock file", Some(err)))?;
         self.tighten(&path, 0o600, "lock file")?;
-        match file.try_lock() {
+        // Called through the trait: std's own `File::try_lock` needs Rust 1.89.
+        match fs4::FileExt::try_lock(&file) {
             Ok(()) => return Ok(file),
             Err(TryLockError::WouldBlock) => {
                 tracing::debug!(
@@ -231,7 +233,7 @@ impl FileStore {
                 return Err(self.error("cannot lock the lock file", Some(err)));
             }
         }
-        file.lock()
+        fs4::FileExt::lock(&file)
             .map_err(|err| self.error("cannot lock the lock file", Some(err)))?;
         Ok(file)
     }
@@ -306,7 +308,7 @@ impl StoreGuard for FileGuard {
 
     async fn release(mut self: Box<Self>) -> Result<(), Error> {
         if let Some(lock) = self.lock.take() {
-            lock.unlock()
+            fs4::FileExt::unlock(&lock)
                 .map_err(|err| self.store.error("cannot unlock the lock file", Some(err)))?;
         }
         Ok(())

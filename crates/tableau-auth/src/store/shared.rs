@@ -97,15 +97,6 @@ struct Known {
     warned: bool,
 }
 
-/// What the store holds for an identity, judged.
-enum Found {
-    /// A session the server accepted just now.
-    Alive(Session),
-    /// Nothing usable: no entry, an unreadable one, or a dead session (its token is added to
-    /// the known-dead list).
-    Nothing,
-}
-
 impl SharedSessions {
     /// Shares the sessions of `provider` on `client`'s server through `store`, signing in
     /// with them when the store has no live session.
@@ -242,7 +233,7 @@ impl SharedSessions {
         dead: &mut Known,
     ) -> Result<Session, Error> {
         if let Some(entry) = guard.read().await? {
-            if let Found::Alive(session) = self.judge(keys, &entry, dead).await? {
+            if let Some(session) = self.judge(keys, &entry, dead).await? {
                 tracing::debug!(store = %self.inner.store.describe(), "another process stored a live session meanwhile; using it");
                 self.set_origin(SessionOrigin::Stored);
                 return Ok(session);
@@ -258,10 +249,17 @@ impl SharedSessions {
         Ok(session)
     }
 
-    /// Opens `entry` and checks its session, unless its token is known dead.
-    async fn judge(&self, keys: &Keys, entry: &[u8], dead: &mut Known) -> Result<Found, Error> {
+    /// Opens `entry` and checks its session, unless its token is known dead: the session if
+    /// the server accepted it just now; `None` for no entry, an unreadable one, or a dead
+    /// session (its token joins the known-dead list).
+    async fn judge(
+        &self,
+        keys: &Keys,
+        entry: &[u8],
+        dead: &mut Known,
+    ) -> Result<Option<Session>, Error> {
         let Some(session) = self.open(keys, entry, &mut dead.warned) else {
-            return Ok(Found::Nothing);
+            return Ok(None);
         };
         let token = session.token().expose_secret();
         if dead
@@ -269,13 +267,13 @@ impl SharedSessions {
             .iter()
             .any(|known| known.expose_secret() == token)
         {
-            return Ok(Found::Nothing);
+            return Ok(None);
         }
         if self.check(&session).await? {
-            Ok(Found::Alive(session))
+            Ok(Some(session))
         } else {
             dead.tokens.push(session.token().clone());
-            Ok(Found::Nothing)
+            Ok(None)
         }
     }
 
@@ -326,7 +324,7 @@ impl SessionSource for SharedSessions {
         }
         // 1. Without the lock: a live stored session is all most loads need.
         if let Some(entry) = store.read(&keys.store_key).await? {
-            if let Found::Alive(session) = self.judge(&keys, &entry, &mut dead).await? {
+            if let Some(session) = self.judge(&keys, &entry, &mut dead).await? {
                 tracing::debug!(store = %store.describe(), "using the stored session");
                 self.set_origin(SessionOrigin::Stored);
                 return Ok(session);
