@@ -49,6 +49,11 @@ official-clients:
     cargo build --release -p tableau-mock-server --features cli
     bash mock-server/official-clients/run.sh "${CARGO_TARGET_DIR:-target}"
 
+# The session store rows only: token() with a warm file and Redis store, 20 processes at once.
+bench-store:
+    cargo build --release -p tableau-mock-server -p tableau-bench -p tableau-auth-cli --features tableau-mock-server/cli
+    "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --only store
+
 # Long-running fuzz and soak tests (ignored by `cargo test`).
 soak:
     cargo test --workspace --release -- --ignored --nocapture
@@ -60,7 +65,7 @@ bench-mock: _wrk
 
 # Every benchmark (the table of docs/performance.md), then the criterion micro-benchmarks.
 bench: _wrk
-    cargo build --release -p tableau-mock-server -p tableau-bench --features tableau-mock-server/cli
+    cargo build --release -p tableau-mock-server -p tableau-bench -p tableau-auth-cli --features tableau-mock-server/cli
     "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --markdown "${CARGO_TARGET_DIR:-target}/bench-results.md"
     cargo bench -p tableau-auth-core --bench wire
     cargo bench -p tableau-auth --bench token
