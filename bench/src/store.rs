@@ -115,8 +115,7 @@ pub async fn token_rows(bench: &StoreBench) -> Result<Vec<Row>, String> {
 
     let dir = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
     let file: Arc<dyn SessionStore> = Arc::new(
-        FileStore::open(dir.path().join("sessions"))
-            .map_err(|e| format!("no file store: {e}"))?,
+        FileStore::open(dir.path().join("sessions")).map_err(|e| format!("no file store: {e}"))?,
     );
     let before = sign_ins().await;
     let mut from_file = new_manager_tokens(&client, &provider, Some(file), bench.managers).await?;
@@ -168,7 +167,9 @@ pub fn process_rows(bench: &StoreBench) -> Result<Vec<Row>, String> {
         6,
     )?;
     let pat_name = mock.field("PAT name").ok_or("no PAT name from the mock")?;
-    let pat_secret = mock.field("PAT secret").ok_or("no PAT secret from the mock")?;
+    let pat_secret = mock
+        .field("PAT secret")
+        .ok_or("no PAT secret from the mock")?;
     let dir = tempfile::tempdir().map_err(|e| format!("no temporary directory: {e}"))?;
     let store = format!("file:{}", dir.path().join("sessions").display());
     let env = [
@@ -198,7 +199,10 @@ pub fn process_rows(bench: &StoreBench) -> Result<Vec<Row>, String> {
         let signed_in = sign_ins()? - before;
         let identical = tokens.windows(2).all(|pair| pair[0] == pair[1]);
         rows.push(Row::new(
-            format!("{} `tableau-auth token` processes at once, {label}: wall time", bench.processes),
+            format!(
+                "{} `tableau-auth token` processes at once, {label}: wall time",
+                bench.processes
+            ),
             format!(
                 "{} ({signed_in} sign-in; tokens identical: {})",
                 seconds(wall.as_secs_f64()),

@@ -161,8 +161,9 @@ impl fmt::Display for Error {
                 f,
                 "the personal access token's session was superseded {supersessions} times \
                  within {} minutes: the token is being used to sign in elsewhere (one session \
-                 per PAT). Give each process its own PAT, or share one SessionManager within a \
-                 process; call SessionManager::resume() to try again",
+                 per PAT). Share the session between processes through a session store \
+                 (TABLEAU_SESSION_STORE, SessionManagerBuilder::session_store), or give each \
+                 process its own PAT; call SessionManager::resume() to try again",
                 window.as_secs() / 60
             ),
             Error::UnsupportedByServer {
@@ -338,8 +339,9 @@ fn feature_name(feature: Feature) -> &'static str {
 
 /// The hint for a 401002 on a PAT session that was issued not long ago.
 pub(crate) const PAT_USED_ELSEWHERE: &str = "the personal access token was probably used to sign \
-     in elsewhere (one session per PAT): give each process or job its own PAT, and share one \
-     SessionManager between the tasks of a process";
+     in elsewhere (one session per PAT): share the session between processes through a session \
+     store (TABLEAU_SESSION_STORE, SessionManagerBuilder::session_store), or give each process or \
+     job its own PAT; share one SessionManager between the tasks of a process";
 
 /// The hint for 405000.
 pub(crate) const METHOD_NOT_ALLOWED_HINT: &str = "a redirect probably turned the POST into a GET: \

@@ -313,3 +313,36 @@ fn a_store_directory_of_another_kind_is_refused() {
     assert!(matches!(err, Error::SessionStore { .. }), "{err:?}");
     assert!(err.to_string().contains("not a directory"), "{err}");
 }
+
+#[tokio::test]
+async fn a_refresh_keeps_a_stored_session_that_another_process_kept_alive() {
+    let mock = MockServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileStore::open(dir.path()).unwrap();
+    let clock = Clock::new();
+    let manager = SessionManager::builder(clock.client(&mock), Arc::new(pat(&mock)))
+        .session_lifetime(Duration::from_secs(10 * 60))
+        .refresh_buffer(Duration::from_secs(5 * 60))
+        .session_store(Arc::new(store.clone()))
+        .build();
+    let first = manager.token().await.unwrap();
+    let checks = requests_to(&mock, "/sessions/current").await.len();
+
+    // Past the refresh point by this process's clock: the manager asks for a new session, and
+    // the store's session (alive on the server) is checked and kept, not replaced by a sign-in
+    // that would end it for every other process.
+    clock.time.advance(Duration::from_secs(6 * 60));
+    let again = manager.token().await.unwrap();
+    assert_eq!(again.expose_secret(), first.expose_secret());
+    assert_eq!(requests_to(&mock, "/auth/signin").await.len(), 1);
+    assert_eq!(
+        requests_to(&mock, "/sessions/current").await.len(),
+        checks + 1
+    );
+    // The check counts as a use: the next call does not refresh again.
+    manager.token().await.unwrap();
+    assert_eq!(
+        requests_to(&mock, "/sessions/current").await.len(),
+        checks + 1
+    );
+}
