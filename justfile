@@ -30,12 +30,13 @@ deny:
     cargo deny check licenses bans sources
 
 # The client crate builds, lint-clean, with no provider and with each one alone (and with the
-# optional `middleware` feature, documented); the mock server's library with none of its
-# features (what a crate that dev-depends on it compiles) and with each one alone.
+# optional `middleware` and `redis` features, documented); the mock server's library with none
+# of its features (what a crate that dev-depends on it compiles) and with each one alone.
 features:
     cargo clippy -p tableau-auth --no-default-features -- -D warnings
-    for f in password pat jwt env uat middleware; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
-    RUSTDOCFLAGS="-D warnings" cargo doc -p tableau-auth --no-deps --features middleware
+    for f in password pat jwt env uat middleware redis; do cargo clippy -p tableau-auth --no-default-features --features "$f" -- -D warnings; done
+    RUSTDOCFLAGS="-D warnings" cargo doc -p tableau-auth --no-deps --features middleware,redis
+    cargo clippy -p tableau-auth-cli --no-default-features -- -D warnings
     cargo clippy -p tableau-mock-server -- -D warnings
     for f in toml control-client cli; do cargo clippy -p tableau-mock-server --features "$f" -- -D warnings; done
 
@@ -48,6 +49,11 @@ official-clients:
     cargo build --release -p tableau-mock-server --features cli
     bash mock-server/official-clients/run.sh "${CARGO_TARGET_DIR:-target}"
 
+# The session store rows only: token() with a warm file and Redis store, 20 processes at once.
+bench-store:
+    cargo build --release -p tableau-mock-server -p tableau-bench -p tableau-auth-cli --features tableau-mock-server/cli
+    "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --only store
+
 # Long-running fuzz and soak tests (ignored by `cargo test`).
 soak:
     cargo test --workspace --release -- --ignored --nocapture
@@ -59,7 +65,7 @@ bench-mock: _wrk
 
 # Every benchmark (the table of docs/performance.md), then the criterion micro-benchmarks.
 bench: _wrk
-    cargo build --release -p tableau-mock-server -p tableau-bench --features tableau-mock-server/cli
+    cargo build --release -p tableau-mock-server -p tableau-bench -p tableau-auth-cli --features tableau-mock-server/cli
     "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --markdown "${CARGO_TARGET_DIR:-target}/bench-results.md"
     cargo bench -p tableau-auth-core --bench wire
     cargo bench -p tableau-auth --bench token

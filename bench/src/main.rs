@@ -11,6 +11,7 @@ mod client;
 mod mock;
 mod process;
 mod report;
+mod store;
 mod wrk;
 
 use std::io::Write as _;
@@ -60,6 +61,15 @@ struct Args {
     /// Concurrent callers for the single-flight row.
     #[arg(long, default_value_t = 1_000)]
     callers: usize,
+    /// New managers timed per session store (and without one) for the store rows.
+    #[arg(long, default_value_t = 1_000)]
+    managers: usize,
+    /// `tableau-auth token` processes started at once for the store rows.
+    #[arg(long, default_value_t = 20)]
+    processes: usize,
+    /// The release `tableau-auth` binary (default: the one next to this binary).
+    #[arg(long)]
+    cli_bin: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,6 +80,8 @@ enum Only {
     Mock,
     /// The session manager's rows.
     Client,
+    /// The session store rows (file, Redis, 20 processes).
+    Store,
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,7 +134,7 @@ fn run(args: &Args) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
     let mut rows = Vec::new();
-    if args.only != Only::Client {
+    if matches!(args.only, Only::All | Only::Mock) {
         let self_bin =
             std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
         let mock_bin = args.mock_bin.clone().unwrap_or_else(process::sibling_mock);
@@ -165,7 +177,7 @@ fn run(args: &Args) -> Result<(), String> {
         eprintln!("mock start-up ({} runs)…", args.startup_runs);
         rows.extend(mock::startup(&bench)?);
     }
-    if args.only != Only::Mock {
+    if matches!(args.only, Only::All | Only::Client) {
         eprintln!("session manager…");
         rows.extend(runtime.block_on(client::rows(client::ClientBench {
             token_calls: 1_000_000,
@@ -173,6 +185,27 @@ fn run(args: &Args) -> Result<(), String> {
             block: 500,
             callers: args.callers,
         }))?);
+    }
+    if matches!(args.only, Only::All | Only::Store) {
+        let bench = store::StoreBench {
+            managers: args.managers,
+            cli_bin: args.cli_bin.clone().unwrap_or_else(store::sibling_cli),
+            mock_bin: args.mock_bin.clone().unwrap_or_else(process::sibling_mock),
+            processes: args.processes,
+        };
+        for (what, path) in [("tableau-auth", &bench.cli_bin), ("mock", &bench.mock_bin)] {
+            if !path.is_file() {
+                return Err(format!(
+                    "no {what} binary at {} (build both with `cargo build --release -p \
+                     tableau-auth-cli -p tableau-mock-server --features tableau-mock-server/cli`)",
+                    path.display()
+                ));
+            }
+        }
+        eprintln!("session stores ({} new managers each)…", bench.managers);
+        rows.extend(runtime.block_on(store::token_rows(&bench))?);
+        eprintln!("{} tableau-auth processes at once…", bench.processes);
+        rows.extend(store::process_rows(&bench)?);
     }
     let mut out = std::io::stdout().lock();
     out.write_all(report::text(&rows).as_bytes())

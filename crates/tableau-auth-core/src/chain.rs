@@ -7,12 +7,18 @@ use async_trait::async_trait;
 
 use crate::credentials::Credentials;
 use crate::provider::{AuthProvider, ProviderError};
+use crate::store_identity::StoreIdentity;
 
 /// Tries providers in order and uses the first that is configured.
 ///
 /// A provider answering [`ProviderError::NotConfigured`] passes the turn to the next one; any
 /// other error stops the chain at once (a broken configuration must not silently become a
 /// different identity). When no provider is configured, the error lists every attempt.
+///
+/// [`store_identity`](AuthProvider::store_identity) delegates the same way, to the provider
+/// whose credentials the chain would use: a provider answering `None` (it does not opt in) is
+/// asked for its credentials to learn whether it is configured, so the chain never takes the
+/// identity of a provider other than the one that signs in.
 ///
 /// Each answer is logged as a `tracing` debug event naming the provider that answered and the
 /// ones that were not configured before it (names and reasons only, never a secret).
@@ -134,14 +140,38 @@ impl AuthProvider for ProviderChain {
             }
         }
         tracing::debug!(?not_configured, "no provider in the chain is configured");
-        Err(ProviderError::not_configured(
-            "chain",
-            format!(
-                "no provider in the chain is configured ({})",
-                attempts.join("; ")
-            ),
-        ))
+        Err(nothing_configured(&attempts))
     }
+
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        let mut attempts = Vec::with_capacity(self.providers.len());
+        for (name, provider) in &self.providers {
+            let answer = match provider.store_identity().await {
+                Ok(Some(identity)) => return Ok(Some(identity)),
+                // It does not opt in; whether it is the provider that signs in depends on
+                // whether it is configured.
+                Ok(None) => provider.credentials().await.map(|_| None),
+                Err(error) => Err(error),
+            };
+            match answer {
+                Err(ProviderError::NotConfigured { reason, .. }) => {
+                    attempts.push(format!("{name}: {reason}"));
+                }
+                other => return other,
+            }
+        }
+        Err(nothing_configured(&attempts))
+    }
+}
+
+fn nothing_configured(attempts: &[String]) -> ProviderError {
+    ProviderError::not_configured(
+        "chain",
+        format!(
+            "no provider in the chain is configured ({})",
+            attempts.join("; ")
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -223,6 +253,37 @@ mod tests {
             "chain provider is not configured: no provider in the chain is configured \
              (env: no TABLEAU_* variables; profile: no profile file)"
         );
+    }
+
+    #[test]
+    fn the_store_identity_is_the_one_of_the_provider_that_signs_in() {
+        let (none, _) = scripted(|| Err(ProviderError::not_configured("a", "nothing set")));
+        let (custom, custom_calls) = scripted(|| Ok(Credentials::password("u", "p")));
+        let pat = Credentials::personal_access_token("ci", "SECRET");
+        // A configured provider that does not opt in answers for the chain: no identity, even
+        // though a later provider has one.
+        let chain = ProviderChain::first_try("none", none)
+            .or_else("custom", custom)
+            .or_else("pat", pat.clone());
+        assert!(run(chain.store_identity()).unwrap().is_none());
+        assert_eq!(custom_calls.load(Ordering::SeqCst), 1);
+        // Providers that are not configured pass the turn, as for credentials.
+        let (none, _) = scripted(|| Err(ProviderError::not_configured("a", "nothing set")));
+        let chain = ProviderChain::first_try("none", none).or_else("pat", pat);
+        let identity = run(chain.store_identity()).unwrap().unwrap();
+        assert_eq!(identity.kind(), crate::CredentialKind::PersonalAccessToken);
+        // Nothing configured: the same error as credentials.
+        let (a, _) = scripted(|| Err(ProviderError::not_configured("a", "no variables")));
+        let chain = ProviderChain::first_try("env", a);
+        assert!(run(chain.store_identity()).unwrap_err().is_not_configured());
+        // A broken provider stops the chain.
+        let (broken, _) = scripted(|| Err(ProviderError::invalid_configuration("a", "half set")));
+        let chain = ProviderChain::first_try("broken", broken)
+            .or_else("pat", Credentials::personal_access_token("ci", "SECRET"));
+        assert!(matches!(
+            run(chain.store_identity()).unwrap_err(),
+            ProviderError::InvalidConfiguration { .. }
+        ));
     }
 
     #[test]

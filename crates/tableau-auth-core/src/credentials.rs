@@ -8,6 +8,7 @@ use secrecy::SecretString;
 
 use crate::provider::{AuthProvider, ProviderError};
 use crate::redacted::Redacted;
+use crate::store_identity::StoreIdentity;
 use crate::version::Feature;
 
 /// The credential families of `POST auth/signin`: the one list of them in the workspace.
@@ -320,6 +321,36 @@ impl AuthProvider for Credentials {
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         Ok(self.clone())
+    }
+
+    /// Password and personal-access-token credentials have an identity (the user or token
+    /// name, the target, the secret); a JWT minted for one sign-in does not.
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        use secrecy::ExposeSecret;
+        let (identity, name) = match &self.family {
+            CredentialFamily::Password { username, password } => (
+                StoreIdentity::new(
+                    CredentialKind::Password,
+                    password.expose_secret().as_bytes(),
+                ),
+                ("user", username),
+            ),
+            CredentialFamily::PersonalAccessToken { name, secret } => (
+                StoreIdentity::new(
+                    CredentialKind::PersonalAccessToken,
+                    secret.expose_secret().as_bytes(),
+                ),
+                ("token", name),
+            ),
+            CredentialFamily::ConnectedApp { .. } | CredentialFamily::UnifiedAccessToken { .. } => {
+                return Ok(None);
+            }
+        };
+        Ok(Some(
+            identity
+                .with_part(name.0, name.1.clone())
+                .with_target(&self.target),
+        ))
     }
 }
 

@@ -17,6 +17,8 @@
 //! - the wire formats: [`SignInRequest`] and [`SwitchSiteRequest`] render the canonical XML
 //!   or JSON body; [`SignInResponse`], [`ServerInfo`], [`CurrentSession`], [`UserDetails`] and
 //!   [`TableauError`] parse what a server answers;
+//! - [`StoreIdentity`], what a session store shared between processes files and seals a
+//!   provider's sessions under ([`AuthProvider::store_identity`]);
 //! - [`Scope`], the access scopes of a connected-app or unified-access-token JWT
 //!   (`tableau:<resource>:<action>`, with `*` wildcards);
 //! - [`ApiVersion`] and [`Feature`] for version negotiation;
@@ -49,6 +51,7 @@ mod expiration;
 mod provider;
 mod redacted;
 mod scope;
+mod store_identity;
 mod time;
 mod version;
 pub mod wire;
@@ -62,6 +65,7 @@ pub use expiration::{ExpirationParseError, parse_estimated_time_to_expiration};
 pub use provider::{AuthProvider, ProviderError};
 pub use redacted::{REDACTED, Redacted};
 pub use scope::{Scope, ScopeListError, ScopeParseError, ScopeProblem};
+pub use store_identity::StoreIdentity;
 pub use time::{
     ManualSleep, ManualTimeSource, Sleep, SleepFuture, SystemTimeSource, TimeSource, TokioSleep,
 };

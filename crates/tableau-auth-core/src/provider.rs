@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::credentials::Credentials;
+use crate::store_identity::StoreIdentity;
 
 /// Produces the credentials for one sign-in attempt.
 ///
@@ -47,6 +48,20 @@ pub trait AuthProvider: Send + Sync + Debug {
 
     /// The credentials for one sign-in attempt.
     async fn credentials(&self) -> Result<Credentials, ProviderError>;
+
+    /// Who this provider signs in as and the secret a session store seals its sessions with
+    /// (see [`StoreIdentity`]), or `None` when the provider does not opt in: then no session
+    /// store can share its sessions between processes.
+    ///
+    /// Errors mean what they mean for [`credentials`](AuthProvider::credentials):
+    /// [`ProviderError::NotConfigured`] lets a [`ProviderChain`](crate::ProviderChain) ask the
+    /// next provider. The default answers `Ok(None)`. The password, personal-access-token,
+    /// connected-app, unified-access-token and environment providers answer with their
+    /// identity; the secret of a connected app is its secret value and that of a unified access
+    /// token its private key, never a JWT minted for one sign-in.
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        Ok(None)
+    }
 }
 
 #[async_trait]
@@ -58,6 +73,10 @@ impl<T: AuthProvider + ?Sized> AuthProvider for Arc<T> {
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         (**self).credentials().await
     }
+
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        (**self).store_identity().await
+    }
 }
 
 #[async_trait]
@@ -68,6 +87,10 @@ impl<T: AuthProvider + ?Sized> AuthProvider for Box<T> {
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         (**self).credentials().await
+    }
+
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        (**self).store_identity().await
     }
 }
 

@@ -88,7 +88,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tableau_auth_core::{
     ApiVersion, AuthProvider, CredentialKind, Credentials, Env, ProcessEnv, ProviderError, Scope,
-    SignInTarget, SystemTimeSource, TimeSource,
+    SignInTarget, StoreIdentity, SystemTimeSource, TimeSource,
 };
 use tableau_auth_jwt::ConnectedAppProvider;
 use tableau_auth_password::PasswordProvider;
@@ -524,5 +524,12 @@ impl AuthProvider for EnvironmentProvider {
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         let choice = self.choice.as_ref().map_err(Clone::clone)?;
         self.build(choice)?.credentials().await
+    }
+
+    /// The chosen family's identity, with the secrets as they are now (a `_FILE` secret is
+    /// read again); the same errors as [`credentials`](AuthProvider::credentials).
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        let choice = self.choice.as_ref().map_err(Clone::clone)?;
+        self.build(choice)?.store_identity().await
     }
 }

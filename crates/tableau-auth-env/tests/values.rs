@@ -403,3 +403,99 @@ fn a_rotated_private_key_file_is_read_again_at_each_sign_in() {
     let err = run(provider.credentials()).unwrap_err();
     assert_snapshot!(err.to_string(), @"env provider is misconfigured: the file named by TABLEAU_UAT_PRIVATE_KEY_FILE (/run/secrets/uat.pem) is not in PEM format: expected a PKCS#8 RSA private key, the text from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----");
 }
+
+/// What a session store gets from each family: the public parts (never a secret), the site,
+/// and the secret it derives its key from — the family's own long-lived secret, never a JWT.
+#[test]
+fn every_family_gives_a_store_identity_with_its_own_secret() {
+    let identity = |vars: &[(&str, &str)]| {
+        let env = StaticEnv::from_vars(vars);
+        run(EnvironmentProvider::from_source(env).store_identity())
+            .unwrap()
+            .expect("an identity")
+    };
+    let secret = |id: &tableau_auth_core::StoreIdentity| {
+        String::from_utf8(id.secret().expose_secret().to_vec()).unwrap()
+    };
+
+    let pat = identity(&[
+        ("TABLEAU_SITE", "finance"),
+        ("TABLEAU_PAT_NAME", "ci"),
+        ("TABLEAU_PAT_SECRET", "FAKE-pat-secret"),
+    ]);
+    assert_eq!(pat.kind(), CredentialKind::PersonalAccessToken);
+    assert_eq!(pat.site(), "finance");
+    assert_eq!(pat.parts().collect::<Vec<_>>(), [("token", "ci")]);
+    assert_eq!(secret(&pat), "FAKE-pat-secret");
+
+    let password = identity(&[
+        ("TABLEAU_USERNAME", "jdoe"),
+        ("TABLEAU_PASSWORD", "FAKE password "),
+        ("TABLEAU_IMPERSONATE_USER_ID", "9f9e9d9c"),
+    ]);
+    assert_eq!(password.kind(), CredentialKind::Password);
+    assert_eq!(
+        password.parts().collect::<Vec<_>>(),
+        [("user", "jdoe"), ("impersonate", "9f9e9d9c")]
+    );
+    assert_eq!(secret(&password), "FAKE password ");
+
+    let app = identity(&[
+        ("TABLEAU_JWT_CLIENT_ID", "client-id"),
+        ("TABLEAU_JWT_SECRET_ID", "secret-id"),
+        ("TABLEAU_JWT_SECRET", "FAKEc2VjcmV0"),
+        ("TABLEAU_JWT_USERNAME", "jdoe@example.com"),
+        (
+            "TABLEAU_JWT_SCOPES",
+            "tableau:users:read tableau:content:read",
+        ),
+    ]);
+    assert_eq!(app.kind(), CredentialKind::ConnectedApp);
+    assert_eq!(
+        app.parts().collect::<Vec<_>>(),
+        [
+            ("client", "client-id"),
+            ("secret id", "secret-id"),
+            ("user", "jdoe@example.com"),
+            ("scopes", "tableau:content:read tableau:users:read"),
+        ]
+    );
+    assert_eq!(
+        secret(&app),
+        "FAKEc2VjcmV0",
+        "the secret value, not a minted JWT"
+    );
+
+    let mut vars = uat_vars().to_vec();
+    vars.push(("TABLEAU_UAT_PRIVATE_KEY", UAT_KEY_A));
+    let uat = identity(&vars);
+    assert_eq!(uat.kind(), CredentialKind::UnifiedAccessToken);
+    assert_eq!(uat.site(), "finance");
+    assert!(uat.parts().any(|part| part == ("tenant", "tenant-0123")));
+    assert!(uat.parts().any(|part| part == ("key id", "key-2025-12")));
+    // The key itself (its DER form), the same however the PEM is laid out.
+    let key = uat.secret().expose_secret().to_vec();
+    assert!(key.len() > 500, "an RSA private key, {} bytes", key.len());
+    let one_line = UAT_KEY_A.replace('\n', "\\n");
+    vars.pop();
+    vars.push(("TABLEAU_UAT_PRIVATE_KEY", &one_line));
+    assert_eq!(identity(&vars).secret().expose_secret().to_vec(), key);
+
+    for id in [&pat, &password, &app, &uat] {
+        let debug = format!("{id:?}");
+        assert!(
+            !debug.contains("FAKE") && debug.contains("[redacted]"),
+            "{debug}"
+        );
+    }
+
+    // Not configured and misconfigured answer as credentials() does.
+    let none = run(EnvironmentProvider::from_source(StaticEnv::new()).store_identity());
+    assert!(none.unwrap_err().is_not_configured());
+    let half = StaticEnv::from_vars(&[("TABLEAU_PAT_NAME", "ci")]);
+    let half = run(EnvironmentProvider::from_source(half).store_identity());
+    assert!(matches!(
+        half,
+        Err(ProviderError::InvalidConfiguration { .. })
+    ));
+}

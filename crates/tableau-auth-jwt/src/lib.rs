@@ -68,8 +68,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use tableau_auth_core::{
-    AuthProvider, Credentials, ProviderError, Redacted, Scope, SignInTarget, SystemTimeSource,
-    TimeSource,
+    AuthProvider, CredentialKind, Credentials, ProviderError, Redacted, Scope, SignInTarget,
+    StoreIdentity, SystemTimeSource, TimeSource,
 };
 
 /// The provider name reported by [`ConnectedAppProvider::name`] and in its errors.
@@ -320,4 +320,29 @@ impl AuthProvider for ConnectedAppProvider {
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         Ok(Credentials::connected_app(self.mint()?).with_target(self.target.clone()))
     }
+
+    /// The client id, secret id, user name, scopes, site and impersonated user; sealed with
+    /// the connected app's secret value (never a JWT minted for one sign-in).
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        Ok(Some(
+            StoreIdentity::new(
+                CredentialKind::ConnectedApp,
+                self.secret_value.expose_secret().as_bytes(),
+            )
+            .with_part("client", self.client_id.clone())
+            .with_part("secret id", self.secret_id.clone())
+            .with_part("user", self.username.clone())
+            .with_part("scopes", scope_list(&self.scopes))
+            .with_target(&self.target),
+        ))
+    }
+}
+
+/// The scopes as the store identity names them: sorted and de-duplicated, so the order they
+/// were listed in does not split one identity in two.
+fn scope_list(scopes: &[Scope]) -> String {
+    let mut names: Vec<&str> = scopes.iter().map(Scope::as_str).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join(" ")
 }

@@ -36,7 +36,7 @@
 
 use async_trait::async_trait;
 use secrecy::SecretString;
-use tableau_auth_core::{AuthProvider, Credentials, ProviderError};
+use tableau_auth_core::{AuthProvider, Credentials, ProviderError, StoreIdentity};
 
 /// The provider name reported by [`PasswordProvider::name`] and in its errors.
 const NAME: &str = "password";
@@ -108,5 +108,10 @@ impl AuthProvider for PasswordProvider {
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         Ok(self.0.clone())
+    }
+
+    /// The user name, the site and impersonated user; sealed with the password.
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        self.0.store_identity().await
     }
 }

@@ -59,7 +59,7 @@
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
-use tableau_auth_core::{AuthProvider, Credentials, ProviderError};
+use tableau_auth_core::{AuthProvider, Credentials, ProviderError, StoreIdentity};
 
 /// The provider name reported by [`PersonalAccessTokenProvider::name`] and in its errors.
 const NAME: &str = "pat";
@@ -140,5 +140,10 @@ impl AuthProvider for PersonalAccessTokenProvider {
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         Ok(self.0.clone())
+    }
+
+    /// The token name, the site and impersonated user; sealed with the token secret.
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        self.0.store_identity().await
     }
 }

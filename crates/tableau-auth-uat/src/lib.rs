@@ -77,7 +77,8 @@ use jsonwebtoken::{Algorithm, Header};
 use secrecy::SecretString;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use tableau_auth_core::{
-    AuthProvider, Credentials, ProviderError, Scope, SignInTarget, SystemTimeSource, TimeSource,
+    AuthProvider, CredentialKind, Credentials, ProviderError, Scope, SignInTarget, StoreIdentity,
+    SystemTimeSource, TimeSource,
 };
 
 pub use key::PrivateKey;
@@ -438,5 +439,25 @@ impl AuthProvider for UnifiedAccessTokenProvider {
 
     async fn credentials(&self) -> Result<Credentials, ProviderError> {
         Ok(Credentials::unified_access_token(self.mint()?).with_target(self.target.clone()))
+    }
+
+    /// The issuer, tenant id, key id, user-name claim and user name, the scopes and the site;
+    /// sealed with the private key (read again when it comes from a file), never a JWT minted
+    /// for one sign-in.
+    async fn store_identity(&self) -> Result<Option<StoreIdentity>, ProviderError> {
+        let key = self.key.encoding_key()?;
+        let mut scopes: Vec<&str> = self.scopes.iter().map(Scope::as_str).collect();
+        scopes.sort_unstable();
+        scopes.dedup();
+        Ok(Some(
+            StoreIdentity::new(CredentialKind::UnifiedAccessToken, key.inner())
+                .with_part("issuer", self.issuer.clone())
+                .with_part("tenant", self.tenant_id.clone())
+                .with_part("key id", self.key_id.clone())
+                .with_part("user claim", self.username_claim.clone())
+                .with_part("user", self.username.clone())
+                .with_part("scopes", scopes.join(" "))
+                .with_target(&self.target),
+        ))
     }
 }

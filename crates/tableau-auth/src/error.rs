@@ -184,6 +184,19 @@ pub enum Error {
 
     /// The credentials cannot be written in the chosen wire format.
     Render(RenderError),
+
+    /// A session store shared between processes failed (an unusable cache directory, a Redis
+    /// server that does not answer, a lock lost before the session was written). The message
+    /// names the store (never a password) and what to do.
+    SessionStore {
+        /// The store: its kind and place (`file /home/me/.cache/tableau-auth/sessions`,
+        /// `redis redis://cache.internal:6379/0`).
+        store: String,
+        /// What failed and what to do.
+        message: String,
+        /// The underlying cause (an I/O or Redis error).
+        source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl fmt::Display for Error {
@@ -241,8 +254,9 @@ impl fmt::Display for Error {
                 f,
                 "the personal access token's session was superseded {supersessions} times \
                  within {} minutes: the token is being used to sign in elsewhere (one session \
-                 per PAT). Give each process its own PAT, or share one SessionManager within a \
-                 process; call SessionManager::resume() to try again",
+                 per PAT). Share the session between processes through a session store \
+                 (TABLEAU_SESSION_STORE, SessionManagerBuilder::session_store), or give each \
+                 process its own PAT; call SessionManager::resume() to try again",
                 window.as_secs() / 60
             ),
             Error::UnsupportedByServer {
@@ -303,6 +317,9 @@ impl fmt::Display for Error {
                 write!(f, "invalid client configuration: {message}")
             }
             Error::Render(error) => fmt::Display::fmt(error, f),
+            Error::SessionStore { store, message, .. } => {
+                write!(f, "session store ({store}): {message}")
+            }
         }
     }
 }
@@ -319,6 +336,9 @@ impl std::error::Error for Error {
             Error::Transport(error) => Some(&**error),
             Error::ManagerStopped { cause } => Some(&**cause),
             Error::Timeout(error) => error
+                .as_deref()
+                .map(|error| error as &(dyn std::error::Error + 'static)),
+            Error::SessionStore { source, .. } => source
                 .as_deref()
                 .map(|error| error as &(dyn std::error::Error + 'static)),
             _ => None,
@@ -425,8 +445,9 @@ fn feature_name(feature: Feature) -> &'static str {
 
 /// The hint for a 401002 on a PAT session that was issued not long ago.
 pub(crate) const PAT_USED_ELSEWHERE: &str = "the personal access token was probably used to sign \
-     in elsewhere (one session per PAT): give each process or job its own PAT, and share one \
-     SessionManager between the tasks of a process";
+     in elsewhere (one session per PAT): share the session between processes through a session \
+     store (TABLEAU_SESSION_STORE, SessionManagerBuilder::session_store), or give each process or \
+     job its own PAT; share one SessionManager between the tasks of a process";
 
 /// The hint for 405000 when the client does not know the pod.
 pub(crate) const METHOD_NOT_ALLOWED_HINT: &str = "a redirect probably turned the POST into a GET: \

@@ -1,4 +1,7 @@
-//! Configuring a [`Client`] from `TABLEAU_*` environment variables (feature `env`).
+//! Configuring a [`Client`] and a [`SessionManager`] from `TABLEAU_*` environment variables
+//! (feature `env`).
+
+use std::sync::Arc;
 
 use std::path::PathBuf;
 
@@ -11,6 +14,9 @@ use tableau_auth_env::EnvironmentProvider;
 use crate::builder::ClientBuilder;
 use crate::client::Client;
 use crate::error::Error;
+use crate::manager::SessionManager;
+use crate::manager_builder::SessionManagerBuilder;
+use crate::store::StoreSetting;
 
 impl Client {
     /// Reads `TABLEAU_*` variables once: the credentials (the returned provider, which also
@@ -115,4 +121,30 @@ fn ca_file(provider: &EnvironmentProvider) -> Result<Vec<reqwest::Certificate>, 
         "trusting the root certificates of the CA file"
     );
     Ok(certificates)
+}
+
+impl SessionManager {
+    /// A manager configured by `TABLEAU_*` variables: the client and credentials of
+    /// [`Client::from_env`], and the session store `TABLEAU_SESSION_STORE` names (`none` when
+    /// unset: see [`StoreSetting`]). Fails before any network call when the configuration is
+    /// invalid.
+    pub fn from_env() -> Result<SessionManager, Error> {
+        Ok(SessionManager::builder_from_env_source(ProcessEnv)?.build())
+    }
+
+    /// As [`SessionManager::from_env`], reading the variables from `env`, and returning the
+    /// builder for more settings.
+    pub fn builder_from_env_source(
+        env: impl Env + 'static,
+    ) -> Result<SessionManagerBuilder, Error> {
+        let env: Arc<dyn Env> = Arc::new(env);
+        let (client, provider) = Client::from_env_source(Arc::clone(&env))?;
+        let setting = StoreSetting::from_env(&*env, provider.prefix(), StoreSetting::none())?;
+        let store = setting.open(&*env)?;
+        let mut builder = SessionManager::builder(client, Arc::new(provider));
+        if let Some(store) = store {
+            builder = builder.session_store(store);
+        }
+        Ok(builder)
+    }
 }

@@ -16,6 +16,12 @@
 //!   returns any other answer as it is; [`SessionManager::send_checked`] turns error answers
 //!   into [`Error`]s. It gets new sessions from a [`SessionSource`] (a sign-in by default;
 //!   the seam for stores shared between processes).
+//! - [`SessionManagerBuilder::session_store`] shares that session with other processes: every
+//!   process of a machine ([`FileStore`]) or of a fleet (`RedisStore`, feature `redis`) uses
+//!   one session per credential and signs in again exactly once when it dies (a personal
+//!   access token allows one session at a time). Sessions are stored encrypted with a key
+//!   derived from the credential's own secret. See the [`store`] module and
+//!   `TABLEAU_SESSION_STORE` ([`StoreSetting`]).
 //! - `SessionMiddleware` (feature `middleware`) puts the manager's session into your own
 //!   `reqwest_middleware` stack, with the same rules as [`SessionManager::send`].
 //! - [`Error`] carries the Tableau code, summary and detail and a hint naming the likely
@@ -76,8 +82,10 @@
 //   cache          LazyCache: single flight, keyed, timeout     (nothing of this crate)
 //   policy         re-sign-in rules: refresh, supersession, stop error, responses, session
 //   source         SessionSource: where new sessions come from  client, error, session
+//   store          SessionStore, FileStore, RedisStore, the     client, error, policy, session, source
+//                  cross-process protocol (SharedSessions), TABLEAU_SESSION_STORE
 //   manager        SessionManager: cache + policy + source      cache, client, error, policy, responses, session, source, transport
-//   manager_builder SessionManagerBuilder (and the constructors) client, manager, policy, source
+//   manager_builder SessionManagerBuilder (and the constructors) client, manager, policy, source, store
 //   middleware     reqwest-middleware layer (feature)           error, manager
 //
 // docs/architecture.md draws the same layers and says what each may not touch.
@@ -99,6 +107,7 @@ mod retry;
 mod scopes;
 mod session;
 mod source;
+pub mod store;
 mod transport;
 
 /// The README's example is compiled as a doctest, so it cannot drift from the API.
@@ -115,6 +124,11 @@ pub use retry::RetryPolicy;
 pub use scopes::{RequiredScope, required_scope};
 pub use session::Session;
 pub use source::{LoadReason, LoadRequest, SessionSource};
+#[cfg(feature = "redis")]
+pub use store::RedisStore;
+pub use store::{
+    FileStore, SessionOrigin, SessionStore, SharedSessions, StoreGuard, StoreKey, StoreSetting,
+};
 
 #[cfg(feature = "middleware")]
 pub use middleware::SessionMiddleware;
@@ -130,8 +144,8 @@ pub use tableau_auth_core::{
     CredentialKindParseError, Credentials, CurrentSession, Env, ErrorCode, Feature, ManualSleep,
     ManualTimeSource, ParseError, ProcessEnv, ProviderChain, ProviderError, REDACTED, Redacted,
     RenderError, Scope, ScopeListError, ScopeParseError, ScopeProblem, ServerInfo, SessionSite,
-    SessionUser, SignInTarget, Sleep, SleepFuture, StaticEnv, SystemTimeSource, TableauError,
-    TimeSource, TokioSleep, UserDetails, WireFormat, async_trait,
+    SessionUser, SignInTarget, Sleep, SleepFuture, StaticEnv, StoreIdentity, SystemTimeSource,
+    TableauError, TimeSource, TokioSleep, UserDetails, WireFormat, async_trait,
 };
 
 #[cfg(feature = "env")]

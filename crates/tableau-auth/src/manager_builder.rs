@@ -10,6 +10,7 @@ use crate::manager::SessionManager;
 use crate::policy::PolicyConfig;
 use crate::session::Session;
 use crate::source::{NoSignIn, SessionSource, SignIn};
+use crate::store::{SessionStore, SharedSessions};
 
 /// The default [`SessionManagerBuilder::sign_in_timeout`].
 pub const DEFAULT_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -47,6 +48,7 @@ impl SessionManager {
     pub fn builder_from_session(client: Client, session: Session) -> SessionManagerBuilder {
         SessionManagerBuilder {
             source: Arc::new(NoSignIn),
+            provider: None,
             client,
             config: PolicyConfig::default(),
             sign_in_timeout: DEFAULT_SIGN_IN_TIMEOUT,
@@ -61,6 +63,8 @@ impl SessionManager {
 #[must_use]
 pub struct SessionManagerBuilder {
     client: Client,
+    /// `None` for a manager built from a session alone.
+    provider: Option<Arc<dyn AuthProvider>>,
     source: Arc<dyn SessionSource>,
     config: PolicyConfig,
     sign_in_timeout: Duration,
@@ -71,7 +75,8 @@ pub struct SessionManagerBuilder {
 impl SessionManagerBuilder {
     fn new(client: Client, provider: Arc<dyn AuthProvider>) -> Self {
         SessionManagerBuilder {
-            source: Arc::new(SignIn::new(client.clone(), provider)),
+            source: Arc::new(SignIn::new(client.clone(), Arc::clone(&provider))),
+            provider: Some(provider),
             client,
             config: PolicyConfig::default(),
             sign_in_timeout: DEFAULT_SIGN_IN_TIMEOUT,
@@ -143,6 +148,29 @@ impl SessionManagerBuilder {
     ) -> Self {
         self.source = wrap(self.source);
         self
+    }
+
+    /// Shares the session with every process that uses the same store and credential: a
+    /// [`FileStore`](crate::FileStore) for the processes of one user on one machine, a
+    /// `RedisStore` (feature `redis`) for a fleet. When the manager needs a session, the store
+    /// is consulted first (a stored session is checked with `GET sessions/current` before it
+    /// is used), and only one process signs in when none is alive; see
+    /// [`SharedSessions`](crate::SharedSessions) and the [store documentation](crate::store).
+    /// The provider must have a store identity
+    /// ([`AuthProvider::store_identity`](tableau_auth_core::AuthProvider::store_identity)),
+    /// otherwise every sign-in fails with [`Error::Configuration`](crate::Error::Configuration).
+    pub fn session_store(self, store: Arc<dyn SessionStore>) -> Self {
+        let client = self.client.clone();
+        let Some(provider) = self.provider.clone() else {
+            tracing::warn!(
+                "a session store needs a credential provider: a manager built from a session \
+                 alone ignores it"
+            );
+            return self;
+        };
+        self.wrap_source(move |sign_in| {
+            Arc::new(SharedSessions::wrapping(client, provider, store, sign_in))
+        })
     }
 
     /// Builds the manager. It does not sign in until first asked for a token (and not at all

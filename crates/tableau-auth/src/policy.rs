@@ -98,10 +98,11 @@ pub(crate) struct Live {
 }
 
 impl Live {
-    /// A session just issued: its idle time counts from its issue.
+    /// A session just issued (or just checked, when it comes from a store): its idle time
+    /// counts from then.
     pub(crate) fn new(session: Session) -> Self {
         Live {
-            last_used_ms: AtomicU64::new(millis(session.issued_at())),
+            last_used_ms: AtomicU64::new(millis(session.active_at())),
             session: Arc::new(session),
             rejection_judged: AtomicBool::new(false),
             used: AtomicBool::new(false),

@@ -35,6 +35,24 @@ pub struct Session {
     credential_kind: Option<CredentialKind>,
     scopes: Option<Vec<Scope>>,
     server_url: Url,
+    /// When this process last saw the server accept the session: its issue, or the check of
+    /// a session taken from a store. The manager counts idle time from here.
+    active_at: SystemTime,
+}
+
+/// The parts of a [`Session`] a session store keeps (crate-private: stores rebuild sessions
+/// with [`Session::restore`]).
+pub(crate) struct SessionParts {
+    pub(crate) token: SecretString,
+    pub(crate) site_id: String,
+    pub(crate) site_content_url: String,
+    pub(crate) user_id: String,
+    pub(crate) api_version: ApiVersion,
+    pub(crate) pat_expires_in: Option<Duration>,
+    pub(crate) issued_at: SystemTime,
+    pub(crate) credential_kind: CredentialKind,
+    pub(crate) scopes: Option<Vec<Scope>>,
+    pub(crate) server_url: Url,
 }
 
 impl Session {
@@ -56,6 +74,7 @@ impl Session {
             credential_kind: Some(credential_kind),
             scopes: None,
             server_url,
+            active_at: issued_at,
         }
     }
 
@@ -79,6 +98,7 @@ impl Session {
             credential_kind: None,
             scopes: None,
             server_url,
+            active_at: checked_at,
         }
     }
 
@@ -100,6 +120,7 @@ impl Session {
             credential_kind: from.credential_kind,
             scopes: from.scopes.clone(),
             server_url: from.server_url.clone(),
+            active_at: issued_at,
         }
     }
 
@@ -108,6 +129,29 @@ impl Session {
     pub(crate) fn with_scopes(mut self, scopes: Option<Vec<Scope>>) -> Self {
         self.scopes = scopes;
         self
+    }
+
+    /// A session read back from a store, which the server accepted at `active_at`.
+    pub(crate) fn restore(parts: SessionParts, active_at: SystemTime) -> Self {
+        Session {
+            token: parts.token,
+            site_id: parts.site_id,
+            site_content_url: parts.site_content_url,
+            user_id: parts.user_id,
+            api_version: parts.api_version,
+            pat_expires_in: parts.pat_expires_in,
+            issued_at: parts.issued_at,
+            credential_kind: Some(parts.credential_kind),
+            scopes: parts.scopes,
+            server_url: parts.server_url,
+            active_at,
+        }
+    }
+
+    /// When this process last saw the server accept the session (its issue, or a store's
+    /// check of it): the manager counts idle time from here.
+    pub(crate) fn active_at(&self) -> SystemTime {
+        self.active_at
     }
 
     /// The session token. Expose it only where the `X-Tableau-Auth` header is written.
