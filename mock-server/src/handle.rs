@@ -14,7 +14,8 @@ use crate::seed::Seed;
 use crate::server::{DEFAULT_MAX_CONNECTIONS, serve};
 use crate::state::{AppState, Config};
 use crate::types::{
-    ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UserInfo,
+    ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UatConfig,
+    UatConfigInfo, UserInfo,
 };
 use crate::version::ApiVersion;
 
@@ -446,6 +447,16 @@ impl MockServer {
             "create_connected_app",
             self.state.create_connected_app(&app),
         );
+    }
+
+    /// Registers a unified access token configuration (`POST /_mock/uat-configs`). Only the
+    /// cloud flavour signs UATs in; the server flavour refuses them whatever it holds.
+    ///
+    /// # Panics
+    /// When the name exists, the key is not an RSA public key (PEM with a key id, or a JWKS of
+    /// public RSA keys with their `kid`s), or a scope is not `tableau:<resource>:<action>`.
+    pub async fn create_uat_config(&self, config: UatConfig) -> UatConfigInfo {
+        must("create_uat_config", self.state.create_uat_config(&config))
     }
 
     /// Moves the virtual clock forward.
