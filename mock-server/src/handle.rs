@@ -469,6 +469,32 @@ impl MockServer {
         self.state.now()
     }
 
+    /// The mock's clock as a [`TimeSource`](tableau_auth_core::TimeSource) for the client and
+    /// the providers (`tableau_auth::TimeSource`; give it to `ClientBuilder::time_source` and
+    /// to a provider's `time_source`). It always reads the server's virtual clock, so one
+    /// [`advance_clock`](Self::advance_clock) moves the server, the client's proactive refresh
+    /// and the `iat`/`exp` of the JWTs the providers mint together.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use tableau_mock_server::MockServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let start = time::macros::datetime!(2026-11-28 10:00:00 UTC);
+    /// let mock = MockServer::builder().fixed_start(start).start().await;
+    /// let clock = mock.time_source();
+    /// assert_eq!(clock.now(), SystemTime::from(start));
+    /// mock.advance_clock(Duration::from_secs(5 * 3600)).await;
+    /// assert_eq!(clock.now(), SystemTime::from(start) + Duration::from_secs(5 * 3600));
+    /// # }
+    /// ```
+    pub fn time_source(&self) -> std::sync::Arc<dyn tableau_auth_core::TimeSource> {
+        std::sync::Arc::new(crate::clock::MockTimeSource {
+            state: self.state.clone(),
+        })
+    }
+
     /// Injects a fault.
     ///
     /// # Panics

@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use super::error::ControlError;
 use crate::directory::{
-    ConnectedAppRecord, Directory, Pat, Site, UatRecord, User, digest, is_valid_role,
+    ConnectedAppRecord, Directory, Pat, SITE_ROLES, Site, UatRecord, User, digest, is_valid_role,
 };
 use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
@@ -140,8 +140,9 @@ pub(crate) fn add_user(
     check_text("name", new.name, false)?;
     if !is_valid_role(new.site_role) {
         return Err(ControlError::BadRequest(format!(
-            "unknown site role '{}'",
-            new.site_role
+            "unknown site role '{}'; the site roles are {}",
+            new.site_role.chars().take(100).collect::<String>(),
+            SITE_ROLES.join(", ")
         )));
     }
     let site_id = site_id(dir, new.site)?;
