@@ -178,6 +178,7 @@ pub fn all_checks() -> Vec<Check> {
     checks.extend(crate::checks::transport::checks());
     checks.extend(crate::checks::mock::checks());
     checks.extend(crate::checks::cloud::checks());
+    checks.extend(crate::checks::uat::checks());
     checks
 }
 

@@ -320,6 +320,18 @@ fn the_issue_names_every_required_check() {
         "cloud.idle-limit",
         "cloud.front-door.client",
         "cloud.front-door.get-follower",
+        // Issue 17: unified access tokens.
+        "signin.uat.xml",
+        "signin.uat.json",
+        "uat.wrong-key",
+        "uat.wrong-issuer",
+        "uat.wrong-tenant",
+        "uat.expired",
+        "uat.replayed",
+        "uat.unknown-user",
+        "uat.scope-not-allowed",
+        "uat.server-refuses",
+        "version.uat-gate",
     ] {
         assert!(names.contains(&required), "missing {required}");
     }

@@ -6,10 +6,13 @@ starts the binary twice on free loopback ports, as Tableau Server and as Tableau
 front door (--front-door, which redirects every request to the pod as online.tableau.com does),
 drives each client through sign-in, the user look-up, switch site and sign-out (plus the
 rejections a real server gives), and then reads the mock's request log to prove which requests
-the client really sent and what the mock answered.
+the client really sent and what the mock answered. On Tableau Cloud, a unified access token
+minted here with PyJWT and cryptography (RS256, a key generated for the run and registered
+through the control API) signs in through TSC's JWTAuth(jwt, isUat=True).
 
 Run it through `just official-clients`, which builds the binary and installs the clients into
-virtual environments under target/. It needs TSC importable (run it with that venv's python):
+virtual environments under target/. It needs TSC, PyJWT and cryptography importable (run it with
+that venv's python):
 
     python check.py --mock target/release/tableau-mock-server --tabcmd PATH/TO/tabcmd
 
@@ -31,7 +34,10 @@ import traceback
 import urllib.request
 import uuid
 
+import jwt as pyjwt
 import tableauserverclient as TSC
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 JWT_SECRET = "c2VjcmV0LXZhbHVl+/=="  # looks like base64 and must never be decoded
 
@@ -134,6 +140,62 @@ def mint_jwt(client_id, secret_id, secret_value, user, scopes=("tableau:content:
     return (signing_input + b"." + b64(signature)).decode()
 
 
+class UatKey:
+    """An RSA key made for this run and a UAT configuration for it, registered with a mock's
+    control API (docs/protocol.md section 15)."""
+
+    ISSUER = "https://idp.official-clients.example"
+    TENANT = "official-clients-tenant"
+    KID = "official-clients-key"
+
+    def __init__(self):
+        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.public_pem = (
+            self.private.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode()
+        )
+
+    def register(self, mock, name="official-clients", scopes=None):
+        config = {
+            "name": name,
+            "issuer": self.ISSUER,
+            "tenantId": self.TENANT,
+            "keyId": self.KID,
+            "publicKeyPem": self.public_pem,
+        }
+        if scopes is not None:
+            config["scopes"] = scopes
+        return mock.control("POST", "/_mock/uat-configs", config)
+
+    def mint(self, user, tenant=None, scopes=("tableau:content:read", "tableau:users:read")):
+        """A UAT as Tableau's MCP server mints one: RS256 with the key id in the header, the
+        user in the `email` claim, a fresh jti."""
+        now = int(time.time())
+        claims = {
+            "iss": self.ISSUER,
+            "https://tableau.com/tenantId": tenant or self.TENANT,
+            "email": user,
+            "scp": list(scopes),
+            "iat": now,
+            "nbf": now,
+            "exp": now + 300,
+            "jti": str(uuid.uuid4()),
+        }
+        return pyjwt.encode(claims, self.private, algorithm="RS256", headers={"kid": self.KID})
+
+
+UAT_KEY = None
+
+
+def uat_key():
+    """One key for the whole run (generating one takes a moment)."""
+    global UAT_KEY
+    if UAT_KEY is None:
+        UAT_KEY = UatKey()
+    return UAT_KEY
+
+
 # --- Tableau Server Client -------------------------------------------------------------------
 
 
@@ -205,6 +267,20 @@ def tsc_connected_app_scopes(mock):
     with server.auth.sign_in(TSC.JWTAuth(jwt, site_id="")):
         expect_tableau_error(lambda: server.users.get_by_id(server.user_id), "401002")
     expect_log(mock, tsc_session(("GET", "/api/3.27/sites/{id}/users/{id}", 401)))
+
+
+def tsc_uat_refused(mock):
+    """Tableau Server has no unified access tokens: a valid UAT is refused with 401001, and the
+    mock's log says why."""
+    key = uat_key()
+    key.register(mock)
+    server = TSC.Server(mock.url)
+    auth = TSC.JWTAuth(key.mint("admin"), isUat=True, site_id="")
+    expect_tableau_error(lambda: server.auth.sign_in(auth), "401001")
+    log = mock.control("GET", "/_mock/requests")
+    assert [(r["status"], r.get("refusal")) for r in log] == [
+        (401, "Tableau Server has no unified access tokens")
+    ], log
 
 
 def tsc_impersonation(mock):
@@ -286,6 +362,46 @@ def cloud_tsc_switch_site(cloud):
         assert server.site_id == site_id
         assert server.users.get_by_id(server.user_id).name == "admin@example.com"
     expect_log(cloud, tsc_session(("POST", "/api/3.27/auth/switchSite", 405), USER_LOOKUP))
+
+
+def cloud_tsc_uat(cloud):
+    """A unified access token minted in Python (PyJWT, RS256) signs in through the front door
+    with JWTAuth(jwt, isUat=True): the session is a UAT session of the user the email claim
+    names, limited to its scopes, and signs out."""
+    key = uat_key()
+    answer = key.register(cloud, scopes=["tableau:content:*", "tableau:users:read"])
+    assert answer["keyIds"] == [key.KID], answer
+    server = TSC.Server(cloud.front_door, use_server_version=True)
+    auth = TSC.JWTAuth(key.mint("admin@example.com"), isUat=True, site_id=cloud.site)
+    with server.auth.sign_in(auth):
+        user = server.users.get_by_id(server.user_id)
+        assert (user.name, user.site_role) == ("admin@example.com", "SiteAdministratorCreator"), user
+        sessions = cloud.control("GET", "/_mock/sessions")
+        assert [(s["credential"], s["user"]) for s in sessions] == [("uat", "admin@example.com")], sessions
+    expect_log(cloud, tsc_session(USER_LOOKUP))
+    log = cloud.control("GET", "/_mock/requests")
+    assert 'jwt="[redacted]" isUat="true"' in log[0]["body"], log[0]["body"]
+
+
+def cloud_tsc_uat_refused(cloud):
+    """UATs the configuration does not accept are 401001 for TSC too: another tenant, a
+    scope outside the configuration's, a user of no site; the mock's log says which."""
+    key = uat_key()
+    key.register(cloud, scopes=["tableau:content:read"])
+    cases = [
+        (key.mint("admin@example.com", tenant="another-tenant", scopes=["tableau:content:read"]),
+         "https://tableau.com/tenantId is not the configuration's tenant"),
+        (key.mint("admin@example.com", scopes=["tableau:users:read"]),
+         "scp asks for a scope the configuration does not allow"),
+        (key.mint("nobody@example.com", scopes=["tableau:content:read"]),
+         "the user-name claim names no user of the site"),
+    ]
+    for token, reason in cases:
+        server = TSC.Server(cloud.url)
+        auth = TSC.JWTAuth(token, isUat=True, site_id=cloud.site)
+        expect_tableau_error(lambda: server.auth.sign_in(auth), "401001")
+        last = cloud.control("GET", "/_mock/requests")[-1]
+        assert last.get("refusal") == f"unified access token refused: {reason}", last
 
 
 def run_tabcmd_failing(tabcmd, home, *args):
@@ -393,6 +509,7 @@ def main():
         ("tsc.pat", tsc_pat),
         ("tsc.connected-app", tsc_connected_app),
         ("tsc.connected-app-scopes", tsc_connected_app_scopes),
+        ("tsc.uat-refused", tsc_uat_refused),
         ("tsc.impersonation", tsc_impersonation),
         ("tsc.pat-superseded", tsc_pat_superseded),
         ("tsc.wrong-password", tsc_wrong_password),
@@ -409,6 +526,8 @@ def main():
         ("cloud.tsc.pat", cloud_tsc_pat),
         ("cloud.tsc.password-refused", cloud_tsc_password),
         ("cloud.tsc.switch-site-refused", cloud_tsc_switch_site),
+        ("cloud.tsc.uat", cloud_tsc_uat),
+        ("cloud.tsc.uat-refused", cloud_tsc_uat_refused),
     ]
     if args.tabcmd:
         cloud_checks += [

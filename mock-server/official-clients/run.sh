@@ -4,7 +4,9 @@
 # Tableau Cloud behind a front door (--flavor cloud --front-door). `just official-clients` calls it.
 #
 # The versions are pinned: tableauserverclient 0.42 (the Python client the spec was checked
-# against) and tabcmd 2.0.21 (which bundles its own, older, tableauserverclient, hence two venvs).
+# against; it has JWTAuth(jwt, isUat=True), added in 0.39) with PyJWT and cryptography to mint a
+# unified access token (RS256), and tabcmd 2.0.21 (which bundles its own, older,
+# tableauserverclient, hence two venvs).
 # When PyPI cannot be reached the run says so and is skipped (exit 0): the check is about the mock,
 # not about the registry. A client that fails against the mock fails the run (exit 1).
 set -euo pipefail
@@ -14,17 +16,21 @@ mock="$target/release/tableau-mock-server"
 venvs="$target/official-clients"
 [ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server --features cli" >&2; exit 2; }
 
-install() { # venv, requirement
+install() { # venv, requirement...
     local venv="$venvs/$1"
-    if [ ! -f "$venv/.installed-$2" ]; then
+    shift
+    local marker
+    marker="$venv/.installed-$(echo "$*" | tr ' ' '+')"
+    if [ ! -f "$marker" ]; then
         rm -rf "$venv"
         python3 -m venv "$venv" || return 1
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$2" || return 1
-        touch "$venv/.installed-$2"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" || return 1
+        touch "$marker"
     fi
 }
 
-if ! install tsc "tableauserverclient==0.42" || ! install tabcmd "tabcmd==2.0.21"; then
+if ! install tsc "tableauserverclient==0.42" "PyJWT==2.15.1" "cryptography==50.0.2" \
+    || ! install tabcmd "tabcmd==2.0.21"; then
     echo "official-clients: skipped, the clients could not be installed from PyPI (see above)"
     exit 0
 fi

@@ -52,6 +52,29 @@ impl Clock {
     }
 }
 
+/// The mock's virtual clock as the client's [`TimeSource`](tableau_auth_core::TimeSource): what
+/// [`MockServer::time_source`](crate::MockServer::time_source) hands out. It reads the server's
+/// clock at each call, so [`MockServer::advance_clock`](crate::MockServer::advance_clock) (or
+/// `POST /_mock/clock/advance`) moves it too.
+#[derive(Clone)]
+pub(crate) struct MockTimeSource {
+    pub(crate) state: crate::state::AppState,
+}
+
+impl std::fmt::Debug for MockTimeSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockTimeSource")
+            .field("now", &rfc3339(self.state.now()))
+            .finish()
+    }
+}
+
+impl tableau_auth_core::TimeSource for MockTimeSource {
+    fn now(&self) -> std::time::SystemTime {
+        self.state.now().into()
+    }
+}
+
 /// RFC 3339 rendering in UTC with whole seconds (`2026-11-28T10:00:00Z`).
 pub fn rfc3339(at: OffsetDateTime) -> String {
     let mut out = String::with_capacity(20);

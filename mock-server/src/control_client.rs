@@ -13,7 +13,7 @@ use crate::control::wire::{
 use crate::faults::Fault;
 use crate::types::{
     ClockInfo, ConnectedApp, ConnectedAppInfo, PatInfo, RecordedRequest, SessionInfo, SiteInfo,
-    UserInfo,
+    UatConfig, UatConfigInfo, UserInfo,
 };
 
 /// How long one control call may take by default.
@@ -372,6 +372,17 @@ impl ControlClient {
         app: ConnectedApp,
     ) -> Result<ConnectedAppInfo, ControlClientError> {
         self.call(Method::POST, wire::CONNECTED_APPS, Some(&app))
+            .await
+    }
+
+    /// `POST /_mock/uat-configs`: registers a unified access token configuration (409 when
+    /// the name exists, 400 for a key that is not an RSA public key or a malformed scope).
+    /// Only the cloud flavour signs UATs in.
+    pub async fn create_uat_config(
+        &self,
+        config: UatConfig,
+    ) -> Result<UatConfigInfo, ControlClientError> {
+        self.call(Method::POST, wire::UAT_CONFIGS, Some(&config))
             .await
     }
 

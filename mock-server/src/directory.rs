@@ -161,6 +161,40 @@ impl std::fmt::Debug for ConnectedAppRecord {
     }
 }
 
+/// A unified access token configuration with its keys parsed (docs/protocol.md section 15).
+#[derive(Clone)]
+pub struct UatRecord {
+    /// Unique name.
+    pub name: String,
+    /// The JWTs' `iss`.
+    pub issuer: String,
+    /// The JWTs' `https://tableau.com/tenantId`.
+    pub tenant_id: String,
+    /// The RSA public keys by key id (the JWT header's `kid`).
+    pub keys: Vec<(String, jsonwebtoken::DecodingKey)>,
+    /// The claim that names the user (`email`: matched against e-mail addresses).
+    pub username_claim: String,
+    /// The scopes a JWT may ask for (patterns); `None`: any.
+    pub scopes: Option<Vec<String>>,
+    /// Disabled configurations refuse every JWT.
+    pub enabled: bool,
+}
+
+impl std::fmt::Debug for UatRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key_ids: Vec<&str> = self.keys.iter().map(|(kid, _)| kid.as_str()).collect();
+        f.debug_struct("UatRecord")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("tenant_id", &self.tenant_id)
+            .field("key_ids", &key_ids)
+            .field("username_claim", &self.username_claim)
+            .field("scopes", &self.scopes)
+            .field("enabled", &self.enabled)
+            .finish()
+    }
+}
+
 /// Everything but the sessions.
 #[derive(Clone, Default)]
 pub struct Directory {
@@ -176,6 +210,8 @@ pub struct Directory {
     pub pats: Vec<Pat>,
     /// Connected app secrets.
     pub apps: Vec<ConnectedAppRecord>,
+    /// Unified access token configurations (docs/protocol.md section 15).
+    pub uats: Vec<UatRecord>,
 }
 
 impl std::fmt::Debug for Directory {
@@ -189,6 +225,7 @@ impl std::fmt::Debug for Directory {
             )
             .field("pats", &self.pats)
             .field("apps", &self.apps)
+            .field("uats", &self.uats)
             .finish()
     }
 }
@@ -274,6 +311,35 @@ impl Directory {
             }
         }
         found
+    }
+
+    /// The user of `site_id` that a UAT's user-name claim names: with the claim `email`, the
+    /// user whose e-mail address is `value` (ASCII case-insensitively), or whose name is, when
+    /// the user has no e-mail address (on Tableau Cloud the user name is the e-mail address);
+    /// with any other claim, the user named exactly `value`.
+    pub fn user_for_uat(&self, site_id: &str, claim: &str, value: &str) -> Option<&User> {
+        if claim != "email" {
+            return self.user_by_exact_name(site_id, value);
+        }
+        if value.is_empty() {
+            return None;
+        }
+        let mut users: Vec<&User> = self
+            .users
+            .values()
+            .filter(|user| user.site_id == site_id)
+            .filter(|user| {
+                let address = if user.email.is_empty() {
+                    &user.name
+                } else {
+                    &user.email
+                };
+                address.eq_ignore_ascii_case(value)
+            })
+            .collect();
+        // Deterministic when two users share an address: the first by LUID.
+        users.sort_by(|a, b| a.id.cmp(&b.id));
+        users.first().copied()
     }
 
     /// The enabled-or-not app holding secret `secret_id`.

@@ -35,6 +35,10 @@ pub(crate) struct ApiError {
     pub format: Format,
     /// The API version named in the XML answer's `xsi:schemaLocation` (the server's).
     pub version: ApiVersion,
+    /// Why the mock refused, when the wire does not say (a 401001 is deliberately
+    /// unspecific): for the debug log and [`RecordedRequest::refusal`](crate::RecordedRequest),
+    /// never on the wire. A fixed text, never a value from the request.
+    pub reason: Option<String>,
 }
 
 impl ApiError {
@@ -47,7 +51,14 @@ impl ApiError {
             detail: detail.into(),
             format: Format::Xml,
             version: ApiVersion::DEFAULT,
+            reason: None,
         }
+    }
+
+    /// The same error, with why the mock refused (not shown on the wire).
+    pub fn because(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
     }
 
     /// 400000: malformed, incomplete or contradictory request body.

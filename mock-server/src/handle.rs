@@ -14,7 +14,8 @@ use crate::seed::Seed;
 use crate::server::{DEFAULT_MAX_CONNECTIONS, serve};
 use crate::state::{AppState, Config};
 use crate::types::{
-    ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UserInfo,
+    ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UatConfig,
+    UatConfigInfo, UserInfo,
 };
 use crate::version::ApiVersion;
 
@@ -448,6 +449,16 @@ impl MockServer {
         );
     }
 
+    /// Registers a unified access token configuration (`POST /_mock/uat-configs`). Only the
+    /// cloud flavour signs UATs in; the server flavour refuses them whatever it holds.
+    ///
+    /// # Panics
+    /// When the name exists, the key is not an RSA public key (PEM with a key id, or a JWKS of
+    /// public RSA keys with their `kid`s), or a scope is not `tableau:<resource>:<action>`.
+    pub async fn create_uat_config(&self, config: UatConfig) -> UatConfigInfo {
+        must("create_uat_config", self.state.create_uat_config(&config))
+    }
+
     /// Moves the virtual clock forward.
     pub async fn advance_clock(&self, by: Duration) {
         self.state.advance_clock(by);
@@ -456,6 +467,32 @@ impl MockServer {
     /// The virtual time.
     pub async fn now(&self) -> OffsetDateTime {
         self.state.now()
+    }
+
+    /// The mock's clock as a [`TimeSource`](tableau_auth_core::TimeSource) for the client and
+    /// the providers (`tableau_auth::TimeSource`; give it to `ClientBuilder::time_source` and
+    /// to a provider's `time_source`). It always reads the server's virtual clock, so one
+    /// [`advance_clock`](Self::advance_clock) moves the server, the client's proactive refresh
+    /// and the `iat`/`exp` of the JWTs the providers mint together.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use tableau_mock_server::MockServer;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let start = time::macros::datetime!(2026-11-28 10:00:00 UTC);
+    /// let mock = MockServer::builder().fixed_start(start).start().await;
+    /// let clock = mock.time_source();
+    /// assert_eq!(clock.now(), SystemTime::from(start));
+    /// mock.advance_clock(Duration::from_secs(5 * 3600)).await;
+    /// assert_eq!(clock.now(), SystemTime::from(start) + Duration::from_secs(5 * 3600));
+    /// # }
+    /// ```
+    pub fn time_source(&self) -> std::sync::Arc<dyn tableau_auth_core::TimeSource> {
+        std::sync::Arc::new(crate::clock::MockTimeSource {
+            state: self.state.clone(),
+        })
     }
 
     /// Injects a fault.

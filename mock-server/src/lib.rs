@@ -67,6 +67,7 @@ mod server;
 mod sessions;
 mod state;
 mod types;
+mod uat;
 mod version;
 
 pub use api::BODY_READ_TIMEOUT;
@@ -80,7 +81,7 @@ pub use server::HEADER_READ_TIMEOUT;
 pub use state::AppState;
 pub use types::{
     ClockInfo, ConnectedApp, ConnectedAppInfo, DefaultCredentials, PatInfo, RecordedRequest,
-    SessionInfo, SiteInfo, UserInfo,
+    SessionInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo,
 };
 
 /// Request bodies over this size are answered 413000.

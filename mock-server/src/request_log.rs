@@ -52,6 +52,8 @@ struct Entry {
     text: String,
     path_end: usize,
     body: Option<String>,
+    /// Why the mock refused the request (a fixed text, never a secret).
+    refusal: Option<String>,
 }
 
 impl Entry {
@@ -97,6 +99,7 @@ impl Entry {
             text,
             path_end: path.len(),
             body,
+            refusal: None,
         }
     }
 
@@ -127,6 +130,7 @@ impl Entry {
             status: self.status,
             headers,
             body: self.body.clone(),
+            refusal: self.refusal.clone(),
         }
     }
 }
@@ -158,6 +162,10 @@ impl RequestLog {
 
     /// Appends a request (its headers redacted here; `body` must already be, see
     /// [`redact_body`]), dropping the oldest past the capacity.
+    #[allow(
+        dead_code,
+        reason = "entries without a refusal; the pipeline uses push_refused"
+    )]
     pub fn push(
         &self,
         method: &Method,
@@ -166,10 +174,25 @@ impl RequestLog {
         headers: &HeaderMap,
         body: Option<String>,
     ) {
+        self.push_refused(method, path, status, headers, body, None);
+    }
+
+    /// [`push`](Self::push), with why the mock refused the request (see
+    /// [`RecordedRequest::refusal`]).
+    pub fn push_refused(
+        &self,
+        method: &Method,
+        path: &str,
+        status: Option<u16>,
+        headers: &HeaderMap,
+        body: Option<String>,
+        refusal: Option<String>,
+    ) {
         if self.capacity == 0 {
             return;
         }
-        let entry = Entry::new(method, path, status, headers, body);
+        let mut entry = Entry::new(method, path, status, headers, body);
+        entry.refusal = refusal;
         let evicted = {
             let mut entries = self.lock();
             let evicted = if entries.len() >= self.capacity {

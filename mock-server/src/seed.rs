@@ -27,6 +27,20 @@
 //! secretId = "kid-1"
 //! secretValue = "c2VjcmV0"
 //! enabled = true
+//!
+//! [[uatConfigs]]             # unified access tokens (used by the cloud flavour only)
+//! name = "ci"
+//! issuer = "https://idp.example"
+//! tenantId = "t-1"
+//! keyId = "k-1"              # with publicKeyPem; or jwks = { keys = [ ... ] } instead
+//! publicKeyPem = """
+//! -----BEGIN PUBLIC KEY-----
+//! ...
+//! -----END PUBLIC KEY-----
+//! """
+//! usernameClaim = "email"    # optional, default email
+//! scopes = ["tableau:content:read"]   # optional, default any
+//! enabled = true             # optional
 //! ```
 
 use serde::Deserialize;
@@ -37,7 +51,7 @@ use crate::control::edits::{self, NewUser, SiteSpec};
 use crate::directory::Directory;
 use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
-use crate::types::{ConnectedApp, DefaultCredentials};
+use crate::types::{ConnectedApp, DefaultCredentials, UatConfig};
 
 /// A data set: sites, users, tokens and connected apps.
 #[derive(Clone, Default, Deserialize)]
@@ -56,6 +70,9 @@ pub struct Seed {
     /// Connected apps.
     #[serde(default)]
     pub connected_apps: Vec<ConnectedApp>,
+    /// Unified access token configurations (the cloud flavour signs UATs in).
+    #[serde(default)]
+    pub uat_configs: Vec<UatConfig>,
 }
 
 impl std::fmt::Debug for Seed {
@@ -65,6 +82,7 @@ impl std::fmt::Debug for Seed {
             .field("users", &self.users.len())
             .field("tokens", &self.tokens.len())
             .field("connected_apps", &self.connected_apps.len())
+            .field("uat_configs", &self.uat_configs.len())
             .finish()
     }
 }
@@ -347,6 +365,9 @@ impl Seed {
             .unwrap_or_default();
         for app in &self.connected_apps {
             edits::add_app(&mut dir, app)?;
+        }
+        for config in &self.uat_configs {
+            edits::add_uat(&mut dir, config)?;
         }
         Ok((dir, defaults))
     }

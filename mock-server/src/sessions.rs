@@ -24,16 +24,18 @@ pub enum Family {
     PersonalAccessToken,
     /// Connected-app JWT.
     Jwt,
+    /// Unified access token (an RS256 JWT with `isUat`, Tableau Cloud).
+    Uat,
 }
 
 impl Family {
-    /// The name `GET /_mock/sessions` gives it: `password`, `pat` or `connected-app` (`uat`
-    /// once unified access tokens sign in).
+    /// The name `GET /_mock/sessions` gives it: `password`, `pat`, `connected-app` or `uat`.
     pub fn label(self) -> &'static str {
         match self {
             Family::Password => "password",
             Family::PersonalAccessToken => "pat",
             Family::Jwt => "connected-app",
+            Family::Uat => "uat",
         }
     }
 }

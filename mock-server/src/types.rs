@@ -187,4 +187,98 @@ pub struct RecordedRequest {
     pub headers: BTreeMap<String, String>,
     /// The body, redacted and cut at 4 KiB; `None` when empty.
     pub body: Option<String>,
+    /// Why the mock refused the request, when the answer does not say: a 401001 is
+    /// deliberately unspecific on the wire, so this tells a test which check failed
+    /// (`"unified access token refused: jti replayed"`). A fixed text, never a value from the
+    /// request. `None` for answered requests and for refusals whose answer says it all. On the
+    /// control API as `"refusal"`, present only when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+}
+
+/// A unified access token configuration to register (`POST /_mock/uat-configs`, or the
+/// `[[uatConfigs]]` section of a seed file): what Tableau Cloud Manager holds for one
+/// configuration (docs/protocol.md section 15). Only the cloud flavour signs UATs in.
+///
+/// The key is either a PEM public key with its key id (`publicKeyPem` + `keyId`) or a JWKS
+/// (`jwks`, whose RSA keys are told apart by their `kid`), never both. It holds public keys
+/// only: a JWKS with private members (`d`, `p`, `q`, …) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UatConfig {
+    /// The configuration's name (unique).
+    pub name: String,
+    /// The issuer the JWTs carry in `iss`.
+    pub issuer: String,
+    /// The tenant id the JWTs carry in `https://tableau.com/tenantId`.
+    pub tenant_id: String,
+    /// The key id of `public_key_pem` (the JWT header's `kid` must be it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// An RSA public key, PEM (`BEGIN PUBLIC KEY` or `BEGIN RSA PUBLIC KEY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key_pem: Option<String>,
+    /// A JWKS object (`{"keys": [{"kty": "RSA", "kid": …, "n": …, "e": …}]}`) instead of
+    /// `key_id` and `public_key_pem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks: Option<serde_json::Value>,
+    /// The claim that names the Tableau user (default `email`: matched against the users'
+    /// e-mail addresses; any other claim against their names).
+    #[serde(default = "email_claim")]
+    pub username_claim: String,
+    /// The scopes a JWT may ask for (wildcards such as `tableau:content:*` allowed); `None`:
+    /// any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes: Option<Vec<String>>,
+    /// Whether the configuration accepts JWTs.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn email_claim() -> String {
+    "email".to_owned()
+}
+
+impl UatConfig {
+    /// A configuration with one PEM public key, the `email` user-name claim, any scope,
+    /// enabled.
+    pub fn with_pem(
+        name: impl Into<String>,
+        issuer: impl Into<String>,
+        tenant_id: impl Into<String>,
+        key_id: impl Into<String>,
+        public_key_pem: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            issuer: issuer.into(),
+            tenant_id: tenant_id.into(),
+            key_id: Some(key_id.into()),
+            public_key_pem: Some(public_key_pem.into()),
+            jwks: None,
+            username_claim: email_claim(),
+            scopes: None,
+            enabled: true,
+        }
+    }
+}
+
+/// A registered UAT configuration, as the control API answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UatConfigInfo {
+    /// The configuration's name.
+    pub name: String,
+    /// The issuer (`iss`).
+    pub issuer: String,
+    /// The tenant id.
+    pub tenant_id: String,
+    /// The key ids of its keys, in order.
+    pub key_ids: Vec<String>,
+    /// The claim that names the user.
+    pub username_claim: String,
+    /// The scopes a JWT may ask for; `None`: any.
+    pub scopes: Option<Vec<String>>,
+    /// Whether it accepts JWTs.
+    pub enabled: bool,
 }

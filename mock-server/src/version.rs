@@ -34,6 +34,9 @@ impl ApiVersion {
     pub const JWT: ApiVersion = ApiVersion::new(3, 17);
     /// PAT impersonation needs 3.11 on the server.
     pub const PAT_IMPERSONATION: ApiVersion = ApiVersion::new(3, 11);
+    /// First version with unified access token sign-in (Tableau Cloud, docs/protocol.md
+    /// section 15).
+    pub const UAT: ApiVersion = ApiVersion::new(3, 27);
     /// The default newest version of the mock.
     pub const DEFAULT: ApiVersion = ApiVersion::new(3, 27);
 }

@@ -81,7 +81,18 @@ async fn sites_users_tokens_and_apps() {
     )
     .await;
     assert_eq!(bad_role.status, 400);
-    assert!(bad_role.json()["error"].as_str().unwrap().contains("Boss"));
+    let message = bad_role.json()["error"].as_str().unwrap().to_owned();
+    assert!(message.contains("Boss"), "{message}");
+    // The refusal lists the roles there are, so the caller need not look them up.
+    for role in [
+        "Creator",
+        "Explorer",
+        "Viewer",
+        "SiteAdministratorCreator",
+        "Unlicensed",
+    ] {
+        assert!(message.contains(role), "{message}");
+    }
     assert_eq!(
         post(
             &app,

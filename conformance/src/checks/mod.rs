@@ -8,4 +8,5 @@ pub(crate) mod server;
 pub(crate) mod sessions;
 pub(crate) mod support;
 pub(crate) mod transport;
+pub(crate) mod uat;
 pub(crate) mod wire;

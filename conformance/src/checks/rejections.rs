@@ -192,7 +192,7 @@ async fn pat_idle_expired(cx: &CheckContext) -> CheckResult {
     Ok("401001 after 16 idle days".into())
 }
 
-fn server_info_body(version: &str) -> String {
+pub(crate) fn server_info_body(version: &str) -> String {
     format!(
         r#"<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns="http://tableau.com/api"><serverInfo><productVersion build="old">old</productVersion><restApiVersion>{version}</restApiVersion></serverInfo></tsResponse>"#
     )
@@ -379,7 +379,7 @@ async fn jwt_replayed(cx: &CheckContext) -> CheckResult {
 
 /// A provider that always returns the same credentials (to replay a JWT, or send a hand-made one).
 #[derive(Debug)]
-struct Fixed(Credentials);
+pub(crate) struct Fixed(pub(crate) Credentials);
 
 #[tableau_auth_core::async_trait]
 impl tableau_auth_core::AuthProvider for Fixed {

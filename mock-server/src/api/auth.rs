@@ -16,7 +16,7 @@ use crate::version::ApiVersion;
 
 fn refuse(reason: &str) -> ApiError {
     tracing::debug!(reason, "sign-in refused");
-    ApiError::signin()
+    ApiError::signin().because(reason)
 }
 
 /// `POST auth/signin`.
@@ -53,8 +53,15 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
         }
         CredentialFamily::Jwt {
             is_uat: Some(true), ..
-        } => {
-            return Err(refuse("unified access tokens are not supported"));
+        } if !cloud => {
+            return Err(refuse("Tableau Server has no unified access tokens"));
+        }
+        CredentialFamily::Jwt {
+            is_uat: Some(true), ..
+        } if server < ApiVersion::UAT => {
+            return Err(refuse(
+                "server version below 3.27 has no unified access token sign-in",
+            ));
         }
         CredentialFamily::Password { .. } if cloud => {
             return Err(refuse("Tableau Cloud refuses password sign-in"));
@@ -96,10 +103,28 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
                 scopes: None,
             }
         }
+        CredentialFamily::Jwt {
+            jwt,
+            is_uat: Some(true),
+        } => {
+            let verified =
+                crate::uat::verify(&dir, &site, jwt, now.unix_timestamp(), &state.inner.jtis)
+                    .map_err(|rejection| {
+                        refuse(&format!("unified access token refused: {rejection}"))
+                    })?;
+            Authenticated {
+                user_id: verified.user_id,
+                family: Family::Uat,
+                pat: None,
+                scopes: Some(verified.scopes),
+            }
+        }
         CredentialFamily::Jwt { jwt, .. } => {
             let verified =
                 crate::jwt::verify(&dir, &site, jwt, now.unix_timestamp(), &state.inner.jtis)
-                    .map_err(|rejection| refuse(&rejection.to_string()))?;
+                    .map_err(|rejection| {
+                        refuse(&format!("connected-app JWT refused: {rejection}"))
+                    })?;
             Authenticated {
                 user_id: verified.user_id,
                 family: Family::Jwt,

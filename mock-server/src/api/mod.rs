@@ -63,7 +63,7 @@ use crate::state::AppState;
 use crate::version::ApiVersion;
 use read::ReadEndpoint;
 use routes::{ApiPath, Endpoint};
-pub(crate) use scope::Scope;
+pub(crate) use scope::{Scope, grants};
 
 /// Bodies over this size get 413000.
 pub(crate) const BODY_LIMIT: usize = 64 * 1024;
@@ -131,7 +131,7 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let normalized = routes::normalize(path);
-    let log = |status: Option<u16>| {
+    let log_refused = |status: Option<u16>, refusal: Option<String>| {
         if state.inner.log.enabled() {
             let logged_body = match &body {
                 Buffered::Bytes(bytes) => crate::request_log::redact_body(&parts.headers, bytes),
@@ -140,12 +140,17 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
                     Some("[unparsed body, 0 bytes]".to_owned())
                 }
             };
-            state
-                .inner
-                .log
-                .push(&parts.method, path, status, &parts.headers, logged_body);
+            state.inner.log.push_refused(
+                &parts.method,
+                path,
+                status,
+                &parts.headers,
+                logged_body,
+                refusal,
+            );
         }
     };
+    let log = |status: Option<u16>| log_refused(status, None);
     if matches!(body, Buffered::TimedOut) {
         tracing::debug!(%method, %path, "request body too slow; closing");
         let mut response = ApiError::for_status(StatusCode::REQUEST_TIMEOUT)
@@ -173,14 +178,15 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             return response;
         }
     }
-    let response = match dispatch(&state, &parts, &body, &normalized, format) {
-        Ok(response) => response,
-        Err(error) => {
-            tracing::debug!(code = %error.code, %method, %path, "request refused");
-            error.answered(format, version).into_response()
+    let (response, refusal) = match dispatch(&state, &parts, &body, &normalized, format) {
+        Ok(response) => (response, None),
+        Err(mut error) => {
+            let refusal = error.reason.take();
+            tracing::debug!(code = %error.code, %method, %path, reason = ?refusal, "request refused");
+            (error.answered(format, version).into_response(), refusal)
         }
     };
-    log(Some(response.status().as_u16()));
+    log_refused(Some(response.status().as_u16()), refusal);
     response
 }
 
@@ -419,7 +425,7 @@ fn check_scope(route: &Route, session: &Session) -> Result<(), ApiError> {
         Ok(())
     } else {
         tracing::debug!(scope = ?route.scope(), "the JWT's scopes do not allow the call");
-        Err(ApiError::invalid_token())
+        Err(ApiError::invalid_token().because("the JWT's scopes (scp) do not allow the call"))
     }
 }
 

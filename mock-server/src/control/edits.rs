@@ -5,10 +5,12 @@
 use time::OffsetDateTime;
 
 use super::error::ControlError;
-use crate::directory::{ConnectedAppRecord, Directory, Pat, Site, User, digest, is_valid_role};
+use crate::directory::{
+    ConnectedAppRecord, Directory, Pat, SITE_ROLES, Site, UatRecord, User, digest, is_valid_role,
+};
 use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
-use crate::types::{ConnectedApp, PatInfo, SiteInfo, UserInfo};
+use crate::types::{ConnectedApp, PatInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo};
 
 fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlError> {
     if !allow_empty && value.is_empty() {
@@ -138,8 +140,9 @@ pub(crate) fn add_user(
     check_text("name", new.name, false)?;
     if !is_valid_role(new.site_role) {
         return Err(ControlError::BadRequest(format!(
-            "unknown site role '{}'",
-            new.site_role
+            "unknown site role '{}'; the site roles are {}",
+            new.site_role.chars().take(100).collect::<String>(),
+            SITE_ROLES.join(", ")
         )));
     }
     let site_id = site_id(dir, new.site)?;
@@ -293,4 +296,49 @@ pub(crate) fn add_app(dir: &mut Directory, app: &ConnectedApp) -> Result<(), Con
         enabled: app.enabled,
     });
     Ok(())
+}
+
+/// Registers a unified access token configuration (409 when the name exists; 400 for a key
+/// that is not an RSA public key, a bad scope, or a user-name claim the JWT cannot carry).
+pub(crate) fn add_uat(
+    dir: &mut Directory,
+    config: &UatConfig,
+) -> Result<UatConfigInfo, ControlError> {
+    check_text("name", &config.name, false)?;
+    check_text("issuer", &config.issuer, false)?;
+    check_text("tenantId", &config.tenant_id, false)?;
+    check_text("usernameClaim", &config.username_claim, false)?;
+    if let Some(kid) = &config.key_id {
+        check_text("keyId", kid, false)?;
+    }
+    if let Some(scopes) = &config.scopes {
+        crate::uat::check_allowed_scopes(scopes).map_err(|e| ControlError::BadRequest(e.0))?;
+    }
+    let keys = crate::uat::keys_of(config).map_err(|e| ControlError::BadRequest(e.0))?;
+    if dir.uats.iter().any(|uat| uat.name == config.name) {
+        return Err(ControlError::Conflict(format!(
+            "UAT configuration '{}' exists",
+            config.name
+        )));
+    }
+    let record = UatRecord {
+        name: config.name.clone(),
+        issuer: config.issuer.clone(),
+        tenant_id: config.tenant_id.clone(),
+        keys,
+        username_claim: config.username_claim.clone(),
+        scopes: config.scopes.clone(),
+        enabled: config.enabled,
+    };
+    let info = UatConfigInfo {
+        name: record.name.clone(),
+        issuer: record.issuer.clone(),
+        tenant_id: record.tenant_id.clone(),
+        key_ids: record.keys.iter().map(|(kid, _)| kid.clone()).collect(),
+        username_claim: record.username_claim.clone(),
+        scopes: record.scopes.clone(),
+        enabled: record.enabled,
+    };
+    dir.uats.push(record);
+    Ok(info)
 }

@@ -14,7 +14,7 @@ use super::error::ControlError;
 use super::wire::{ClockAdvance, Health, NewSite, NewToken, NewUser, TokenRef, json_answer};
 use crate::faults::Fault;
 use crate::state::AppState;
-use crate::types::{ClockInfo, ConnectedApp, ConnectedAppInfo};
+use crate::types::{ClockInfo, ConnectedApp, ConnectedAppInfo, UatConfig};
 
 /// Control bodies over this size are refused (413).
 const CONTROL_BODY_LIMIT: usize = 64 * 1024;
@@ -70,6 +70,12 @@ pub(super) async fn create_connected_app(State(state): State<AppState>, body: Bo
         StatusCode::CREATED,
         &ConnectedAppInfo::from(&app),
     ))
+}
+
+pub(super) async fn create_uat_config(State(state): State<AppState>, body: Body) -> Answer {
+    let config: UatConfig = read_json(body).await?;
+    let info = state.create_uat_config(&config)?;
+    Ok(json_answer(StatusCode::CREATED, &info))
 }
 
 fn clock_answer(state: &AppState) -> Response {

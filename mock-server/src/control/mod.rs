@@ -31,6 +31,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route(wire::TOKENS, post(handlers::create_token))
         .route(wire::TOKENS_REVOKE, post(handlers::revoke_token))
         .route(wire::CONNECTED_APPS, post(handlers::create_connected_app))
+        .route(wire::UAT_CONFIGS, post(handlers::create_uat_config))
         .route(wire::CLOCK, get(handlers::clock))
         .route(wire::CLOCK_ADVANCE, post(handlers::advance_clock))
         .route(wire::FAULTS, post(handlers::inject_fault))

@@ -8,7 +8,10 @@ use super::edits::{self, NewUser, SiteSpec};
 use super::error::ControlError;
 use crate::faults::Fault;
 use crate::state::AppState;
-use crate::types::{ConnectedApp, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UserInfo};
+use crate::types::{
+    ConnectedApp, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UatConfig, UatConfigInfo,
+    UserInfo,
+};
 
 impl AppState {
     /// Creates a site (`POST /_mock/sites`), with the flavour's PAT lifetime unless
@@ -95,6 +98,15 @@ impl AppState {
     pub(crate) fn create_connected_app(&self, app: &ConnectedApp) -> Result<(), ControlError> {
         let mut dir = self.write_directory();
         edits::add_app(&mut dir, app)
+    }
+
+    /// Registers a unified access token configuration (`POST /_mock/uat-configs`).
+    pub(crate) fn create_uat_config(
+        &self,
+        config: &UatConfig,
+    ) -> Result<UatConfigInfo, ControlError> {
+        let mut dir = self.write_directory();
+        edits::add_uat(&mut dir, config)
     }
 
     /// Moves the virtual clock forward.

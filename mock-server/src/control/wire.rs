@@ -30,6 +30,8 @@ pub(crate) const TOKENS: &str = "/tokens";
 pub(crate) const TOKENS_REVOKE: &str = "/tokens/revoke";
 /// `POST` [`ConnectedApp`](crate::ConnectedApp): [`ConnectedAppInfo`](crate::ConnectedAppInfo).
 pub(crate) const CONNECTED_APPS: &str = "/connected-apps";
+/// `POST` [`UatConfig`](crate::UatConfig): [`UatConfigInfo`](crate::UatConfigInfo).
+pub(crate) const UAT_CONFIGS: &str = "/uat-configs";
 /// `GET`: [`ClockInfo`](crate::ClockInfo).
 pub(crate) const CLOCK: &str = "/clock";
 /// `POST` [`ClockAdvance`]: [`ClockInfo`](crate::ClockInfo).

@@ -1,0 +1,442 @@
+//! Unified access tokens (docs/protocol.md section 15): the `tableau-auth-uat` provider signs in
+//! to the cloud-flavoured mock in XML and JSON; every rejection the mock models is 401001 (and
+//! the mock's request log says which check failed); the server flavour refuses UATs; a server
+//! older than 3.27 is refused by the client before anything is sent.
+//!
+//! The RSA keys are generated when the first of these checks runs (two of them, once per
+//! process) and registered only with the mock the check started: nothing is checked in.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use rsa::RsaPrivateKey;
+use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
+use tableau_auth::{PrivateKey, UnifiedAccessTokenProvider};
+use tableau_auth_core::{AuthProvider, ManualTimeSource, TimeSource, WireFormat};
+use tableau_mock_server::{Fault, UatConfig};
+
+use super::rejections::{Fixed, server_info_body};
+use super::support::{expect_code, full_session};
+use crate::context::{CheckContext, Target};
+use crate::outcome::{CheckResult, Context, Failure, ensure};
+use crate::{Check, check};
+
+pub(crate) fn checks() -> Vec<Check> {
+    vec![
+        check!(
+            "signin.uat.xml",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "unified access token sign-in in XML (isUat=\"true\"); session works; sign-out ends it",
+            uat_xml
+        ),
+        check!(
+            "signin.uat.json",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "unified access token sign-in in JSON (\"isUat\": true); session works; sign-out ends it",
+            uat_json
+        ),
+        check!(
+            "uat.wrong-key",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "a UAT signed with another key than the configuration's (same kid) gets 401001",
+            wrong_key
+        ),
+        check!(
+            "uat.wrong-issuer",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "a UAT whose iss is not the configuration's issuer gets 401001",
+            wrong_issuer
+        ),
+        check!(
+            "uat.wrong-tenant",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "a UAT for another tenant (https://tableau.com/tenantId) gets 401001",
+            wrong_tenant
+        ),
+        check!(
+            "uat.expired",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "a UAT whose exp has passed (on the server's clock) gets 401001",
+            expired
+        ),
+        check!(
+            "uat.replayed",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "a UAT sent twice (same jti) is refused the second time with 401001",
+            replayed
+        ),
+        check!(
+            "uat.unknown-user",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "a UAT whose user-name claim names no user of the site gets 401001",
+            unknown_user
+        ),
+        check!(
+            "uat.scope-not-allowed",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "a UAT asking for a scope its configuration does not allow gets 401001",
+            scope_not_allowed
+        ),
+        check!(
+            "uat.server-refuses",
+            "uat",
+            provider = "uat",
+            applies = Server,
+            MockControl,
+            "Tableau Server has no unified access tokens: a valid UAT gets 401001",
+            server_refuses
+        ),
+        check!(
+            "version.uat-gate",
+            "uat",
+            provider = "uat",
+            applies = Cloud,
+            MockControl,
+            "UAT sign-in against a 3.26 server fails in the client, before any sign-in is sent",
+            version_gate
+        ),
+    ]
+}
+
+/// The two RSA key pairs of the run, as PEM: the configuration's and a stranger's.
+struct Keys {
+    private: String,
+    public: String,
+    other_private: String,
+}
+
+static KEYS: Mutex<Option<Arc<Keys>>> = Mutex::new(None);
+
+fn generate_pair() -> Result<(String, String), Failure> {
+    let mut rng = rsa::rand_core::OsRng;
+    let key = RsaPrivateKey::new(&mut rng, 2048).context("generating an RSA key")?;
+    let private = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .context("encoding the RSA key")?
+        .to_string();
+    let public = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .context("encoding the RSA public key")?;
+    Ok((private, public))
+}
+
+/// The run's keys, generated by the first check that asks (the others wait for it).
+async fn keys() -> Result<Arc<Keys>, Failure> {
+    tokio::task::spawn_blocking(|| {
+        let mut keys = KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(keys) = keys.as_ref() {
+            return Ok(Arc::clone(keys));
+        }
+        let (private, public) = generate_pair()?;
+        let (other_private, _) = generate_pair()?;
+        let generated = Arc::new(Keys {
+            private,
+            public,
+            other_private,
+        });
+        *keys = Some(Arc::clone(&generated));
+        Ok(generated)
+    })
+    .await
+    .context("key generation")?
+}
+
+/// A registered configuration and a user of the target's site it can sign in as.
+struct Fixture {
+    keys: Arc<Keys>,
+    issuer: String,
+    tenant: String,
+    kid: String,
+    user: String,
+}
+
+/// Registers a configuration for a fresh user of the target's site, allowing `scopes` (any
+/// when `None`).
+async fn fixture(target: &Target, scopes: Option<&[&str]>) -> Result<Fixture, Failure> {
+    let keys = keys().await?;
+    let control = target.control()?;
+    let user = format!("{}@example.com", target.unique("uat-user"));
+    control
+        .create_user(target.site(), &user, None, "Creator")
+        .await
+        .context("mock control API")?;
+    let issuer = format!("https://{}.idp.example", target.unique("issuer"));
+    let tenant = target.unique("tenant");
+    let kid = target.unique("kid");
+    let mut config = UatConfig::with_pem(
+        target.unique("uat-config"),
+        issuer.as_str(),
+        tenant.as_str(),
+        kid.as_str(),
+        keys.public.as_str(),
+    );
+    config.scopes = scopes.map(|list| list.iter().map(|s| (*s).to_owned()).collect());
+    control
+        .create_uat_config(config)
+        .await
+        .context("mock control API")?;
+    Ok(Fixture {
+        keys,
+        issuer,
+        tenant,
+        kid,
+        user,
+    })
+}
+
+/// A provider that signs in as the fixture's user on the mock's clock, asking for the scopes
+/// the session checks need; `change` alters it for a rejection.
+async fn provider(
+    target: &Target,
+    fixture: &Fixture,
+    change: impl FnOnce(
+        tableau_auth::UnifiedAccessTokenBuilder,
+    ) -> tableau_auth::UnifiedAccessTokenBuilder,
+) -> Result<UnifiedAccessTokenProvider, Failure> {
+    let clock: Arc<dyn TimeSource> = target.mock_clock().await?;
+    let builder = UnifiedAccessTokenProvider::builder()
+        .issuer(fixture.issuer.as_str())
+        .tenant_id(fixture.tenant.as_str())
+        .key_id(fixture.kid.as_str())
+        .private_key(PrivateKey::from_pem(fixture.keys.private.clone()).context("private key")?)
+        .username(fixture.user.as_str())
+        // The session checks call sessions/current and look the user up (section 13).
+        .scopes(["tableau:content:read", "tableau:users:read"])
+        .time_source(clock)
+        .site(target.site());
+    change(builder).build().context("UAT provider")
+}
+
+async fn sign_in(cx: &CheckContext, format: WireFormat) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, None).await?;
+    let provider = provider(&target, &fixture, |b| b).await?;
+    let done = full_session(&target, &target.client()?, &provider, format, "jwt").await?;
+    let log = target
+        .control()?
+        .requests()
+        .await
+        .context("mock control API")?;
+    let body = log
+        .iter()
+        .rev()
+        .find(|r| r.path.to_ascii_lowercase().ends_with("/auth/signin"))
+        .and_then(|r| r.body.clone())
+        .unwrap_or_default();
+    let flagged = match format {
+        WireFormat::Xml => body.contains(r#"isUat="true""#),
+        WireFormat::Json => body.contains(r#""isUat":true"#),
+    };
+    ensure(flagged, || {
+        format!("the sign-in body does not say isUat true: {body}")
+    })?;
+    Ok(done)
+}
+
+async fn uat_xml(cx: &CheckContext) -> CheckResult {
+    sign_in(cx, WireFormat::Xml).await
+}
+async fn uat_json(cx: &CheckContext) -> CheckResult {
+    sign_in(cx, WireFormat::Json).await
+}
+
+/// Signs in with `provider` (in XML), expects 401001 and, from the mock's log, `reason`.
+async fn expect_refused(
+    target: &Target,
+    provider: &dyn AuthProvider,
+    what: &str,
+    reason: &str,
+) -> CheckResult {
+    expect_code(target.client()?.sign_in(provider).await, 401_001, what)?;
+    let log = target
+        .control()?
+        .requests()
+        .await
+        .context("mock control API")?;
+    let refusal = log
+        .iter()
+        .rev()
+        .find(|r| r.path.to_ascii_lowercase().ends_with("/auth/signin"))
+        .and_then(|r| r.refusal.clone())
+        .unwrap_or_default();
+    ensure(refusal.ends_with(reason), || {
+        format!("the mock refused for another reason than {reason:?}: {refusal:?}")
+    })?;
+    Ok(format!("401001 ({refusal})"))
+}
+
+async fn wrong_key(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, None).await?;
+    let other = PrivateKey::from_pem(fixture.keys.other_private.clone()).context("key")?;
+    let provider = provider(&target, &fixture, |b| b.private_key(other)).await?;
+    expect_refused(
+        &target,
+        &provider,
+        "UAT signed with another key",
+        "bad signature",
+    )
+    .await
+}
+
+async fn wrong_issuer(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, None).await?;
+    let provider = provider(&target, &fixture, |b| {
+        b.issuer("https://someone-else.idp.example")
+    })
+    .await?;
+    expect_refused(
+        &target,
+        &provider,
+        "UAT from another issuer",
+        "iss is not the configuration's issuer",
+    )
+    .await
+}
+
+async fn wrong_tenant(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, None).await?;
+    let provider = provider(&target, &fixture, |b| b.tenant_id("another-tenant")).await?;
+    expect_refused(
+        &target,
+        &provider,
+        "UAT for another tenant",
+        "https://tableau.com/tenantId is not the configuration's tenant",
+    )
+    .await
+}
+
+async fn expired(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, None).await?;
+    // A clock an hour behind the server's: exp is 55 minutes in the server's past.
+    let now = target.mock_clock().await?.now();
+    let behind = ManualTimeSource::new(now - Duration::from_secs(3_600));
+    let provider = provider(&target, &fixture, |b| b.time_source(Arc::new(behind))).await?;
+    expect_refused(&target, &provider, "expired UAT", "expired").await
+}
+
+async fn replayed(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, None).await?;
+    let provider = provider(&target, &fixture, |b| b).await?;
+    let once = Fixed(provider.credentials().await.context("minting")?);
+    let client = target.client()?;
+    let session = client
+        .sign_in(&once)
+        .await
+        .context("first use of the UAT")?;
+    client.sign_out(&session).await.context("sign-out")?;
+    expect_refused(&target, &once, "second use of the same UAT", "jti replayed").await
+}
+
+async fn unknown_user(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, None).await?;
+    let provider = provider(&target, &fixture, |b| b.username("nobody@example.com")).await?;
+    expect_refused(
+        &target,
+        &provider,
+        "UAT for an unknown user",
+        "the user-name claim names no user of the site",
+    )
+    .await
+}
+
+async fn scope_not_allowed(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, Some(&["tableau:content:read"])).await?;
+    // The provider asks for tableau:users:read too, which the configuration does not allow.
+    let provider = provider(&target, &fixture, |b| b).await?;
+    expect_refused(
+        &target,
+        &provider,
+        "UAT with a scope the configuration does not allow",
+        "scp asks for a scope the configuration does not allow",
+    )
+    .await
+}
+
+async fn server_refuses(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let fixture = fixture(&target, None).await?;
+    let provider = provider(&target, &fixture, |b| b).await?;
+    expect_refused(
+        &target,
+        &provider,
+        "UAT on Tableau Server",
+        "Tableau Server has no unified access tokens",
+    )
+    .await
+}
+
+async fn version_gate(cx: &CheckContext) -> CheckResult {
+    let target = cx.target().await?;
+    let control = target.control()?;
+    control
+        .inject_fault(
+            Fault::new("/serverinfo")
+                .method("GET")
+                .status(200)
+                .content_type("application/xml")
+                .body(server_info_body("3.26"))
+                .times(1),
+        )
+        .await
+        .context("mock control API")?;
+    let fixture = fixture(&target, None).await?;
+    let provider = provider(&target, &fixture, |b| b).await?;
+    let message = match target.negotiating_client()?.sign_in(&provider).await {
+        Ok(_) => return Err(Failure("the sign-in went ahead on a 3.26 server".into())),
+        Err(err @ tableau_auth::Error::UnsupportedByServer { .. }) => err.to_string(),
+        Err(other) => {
+            return Err(Failure(format!(
+                "expected UnsupportedByServer, got: {other}"
+            )));
+        }
+    };
+    ensure(message.contains("3.26"), || {
+        format!("the error does not name the server version: {message}")
+    })?;
+    let sign_ins = control
+        .requests()
+        .await
+        .context("mock control API")?
+        .iter()
+        .filter(|r| r.path.to_ascii_lowercase().ends_with("/auth/signin"))
+        .count();
+    ensure(sign_ins == 0, || {
+        format!("{sign_ins} sign-in request(s) were sent")
+    })?;
+    Ok(format!("refused before sending: {message}"))
+}
