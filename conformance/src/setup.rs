@@ -1,4 +1,4 @@
-//! Set-up of a `--server URL` run (contracts section 1): everything that can be judged without
+//! Set-up of a `--server URL` run (docs/conformance.md, "Command line"): everything that can be judged without
 //! the network is judged before the first request, and a problem is a [`SetupError`] (exit 2),
 //! never a report full of failed checks.
 

@@ -1,4 +1,4 @@
-//! The `tableau-conformance` command line of contracts section 1: exit codes, stdout carrying
+//! The `tableau-conformance` command line of docs/conformance.md: exit codes, stdout carrying
 //! only the report, and `--server` refusing to start without configuration.
 
 use std::process::{Command, Output};

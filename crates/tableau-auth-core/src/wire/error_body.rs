@@ -1,4 +1,4 @@
-//! Tableau error bodies (spec section 5) and the error for bodies we cannot read.
+//! Tableau error bodies (docs/protocol.md section 5) and the error for bodies we cannot read.
 
 use std::fmt;
 use std::str::FromStr;

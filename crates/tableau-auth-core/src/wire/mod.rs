@@ -1,5 +1,5 @@
 //! The sign-in wire formats: request bodies we send and response bodies we read, in XML and
-//! JSON (spec sections 2–5 and 8).
+//! JSON (docs/protocol.md sections 2–5 and 8).
 
 mod error_body;
 mod request;
