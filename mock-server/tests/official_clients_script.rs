@@ -14,13 +14,14 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "official-clients-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("official-clients-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         for (path, text) in [
-            ("bin/python3", "#!/bin/sh\necho 'no registry here' >&2\nexit 1\n"),
+            (
+                "bin/python3",
+                "#!/bin/sh\necho 'no registry here' >&2\nexit 1\n",
+            ),
             ("target/release/tableau-mock-server", "#!/bin/sh\nexit 99\n"),
         ] {
             let file = dir.join(path);
