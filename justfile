@@ -40,7 +40,8 @@ features:
     cargo clippy -p tableau-mock-server -- -D warnings
     for f in toml control-client cli; do cargo clippy -p tableau-mock-server --features "$f" -- -D warnings; done
 
-# Exactly what CI runs.
+# Exactly what CI runs. Its `test` step also runs the short load mix (50 connections, 3 s) and
+# a few thousand fuzz cases per parser; `just soak` runs the long ones.
 ci: lint doc deny features test && official-clients
     cargo run --release -p tableau-conformance -- --junit target/conformance-junit.xml
 
@@ -54,7 +55,8 @@ bench-store:
     cargo build --release -p tableau-mock-server -p tableau-bench -p tableau-auth-cli --features tableau-mock-server/cli
     "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --only store
 
-# Long-running fuzz and soak tests (ignored by `cargo test`).
+# Long-running fuzz and soak tests (ignored by `cargo test`): 200 connections for 30 s
+# (SOAK_SECONDS), 100,000 fuzz cases per parser, slow clients in real time.
 soak:
     cargo test --workspace --release -- --ignored --nocapture
 

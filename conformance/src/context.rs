@@ -12,6 +12,10 @@ use tableau_mock_server::{ControlClient, Flavor, MockServer, Seed};
 use crate::outcome::{Context, Failure};
 use crate::registry::Requirement;
 
+/// Why an offline check is skipped against `--server`: it would pass whatever the server does,
+/// so counting it would overstate what the server proved.
+pub const OFFLINE_AGAINST_A_SERVER: &str = "offline check: it judges this workspace's request bodies, not the server (it runs without --server)";
+
 /// How long one check may run before the runner reports it as failed (a hang, not a verdict).
 pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -30,6 +34,8 @@ enum Mode {
         provider: Arc<dyn AuthProvider>,
         control: Option<ControlClient>,
         api_version: Option<ApiVersion>,
+        /// Plain `http://` to a host that is not loopback is allowed (`--allow-http`).
+        allow_http: bool,
     },
 }
 
@@ -76,9 +82,11 @@ impl CheckContext {
 
     /// Checks run against `url` with `provider` (the environment provider, for the binary).
     /// `control` is the mock control API when `url` is a mock server that answers
-    /// `/_mock/health`; checks that need it are skipped otherwise. The server is taken to be a
-    /// Tableau Server; [`CheckContext::with_flavors`] says otherwise (see
-    /// [`flavor_of_url`]).
+    /// `/_mock/health`; checks that need it are skipped otherwise, and so are the offline
+    /// checks (they judge this workspace's renderer, not the server). The server is taken to
+    /// be a Tableau Server; [`CheckContext::with_flavors`] says otherwise (see
+    /// [`flavor_of_url`]). Plain `http://` is allowed only to a loopback host unless
+    /// [`CheckContext::allow_http`] says otherwise.
     pub fn remote(
         url: &str,
         provider: Arc<dyn AuthProvider>,
@@ -91,9 +99,22 @@ impl CheckContext {
                 provider,
                 control,
                 api_version,
+                allow_http: false,
             },
             vec![Flavor::Server],
         )
+    }
+
+    /// Against a server given with `--server`: whether the checks' clients may use plain
+    /// `http://` to a host that is not loopback (`--allow-http`; the credentials and session
+    /// tokens then cross the network unencrypted). Nothing else allows it. Ignored for the
+    /// embedded mock (always loopback).
+    #[must_use]
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        if let Mode::Remote { allow_http, .. } = &mut self.mode {
+            *allow_http = allow;
+        }
+        self
     }
 
     /// The flavours the run covers: for the embedded mock, which mocks each check runs
@@ -161,6 +182,7 @@ impl CheckContext {
     /// Why a check with this requirement cannot run here, or `None` when it can.
     pub fn unavailable_reason(&self, requirement: Requirement) -> Option<String> {
         match (&self.mode, requirement) {
+            (Mode::Remote { .. }, Requirement::Offline) => Some(OFFLINE_AGAINST_A_SERVER.into()),
             (_, Requirement::Offline) => None,
             (Mode::Offline, _) => Some("no server in an offline run".into()),
             (Mode::Embedded | Mode::Provider { .. }, _) => None,
@@ -251,6 +273,7 @@ impl CheckContext {
                 let url = mock.uri();
                 Ok(Target {
                     control: Some(ControlClient::new(&url)),
+                    allow_http: true,
                     url,
                     provider,
                     flavor,
@@ -267,6 +290,7 @@ impl CheckContext {
                 provider,
                 control,
                 api_version,
+                allow_http,
             } => {
                 // A mock server started elsewhere: put it back to its seed data (the seed's
                 // credentials survive a reset) so no check sees another's clock, faults or log.
@@ -286,6 +310,7 @@ impl CheckContext {
                     site,
                     front_door: None,
                     control: control.clone(),
+                    allow_http: *allow_http,
                     run_id: self.run_id.clone(),
                     fixtures: self.fixtures.clone(),
                     api_version: *api_version,
@@ -305,6 +330,9 @@ pub struct Target {
     site: String,
     front_door: Option<String>,
     control: Option<ControlClient>,
+    /// The client may use plain http to a host that is not loopback (the embedded mock is
+    /// loopback anyway; against `--server`, only with `--allow-http`).
+    allow_http: bool,
     run_id: String,
     fixtures: Arc<AtomicU64>,
     api_version: Option<ApiVersion>,
@@ -364,7 +392,7 @@ impl Target {
     /// A client for this target with short timeouts, pinned to [`Target::pinned_version`]
     /// when the run is pinned.
     pub fn client(&self) -> Result<Client, Failure> {
-        client_builder(&self.url, self.api_version, self.control.is_some())
+        client_builder(&self.url, self.api_version, self.allow_http)
             .build()
             .map_err(|e| Failure(format!("cannot build the client: {e}")))
     }
@@ -373,7 +401,7 @@ impl Target {
     /// for the checks that prove the negotiation itself (version gates, a retried
     /// `serverinfo`), which a pinned client would skip.
     pub fn negotiating_client(&self) -> Result<Client, Failure> {
-        client_builder(&self.url, None, self.control.is_some())
+        client_builder(&self.url, None, self.allow_http)
             .build()
             .map_err(|e| Failure(format!("cannot build the client: {e}")))
     }
@@ -392,19 +420,19 @@ impl Target {
 }
 
 /// The one place the runner configures its clients, so set-up (which builds a client for
-/// `--server` before any credential is sent) and the checks apply the same URL rules: plain
-/// http for loopback, like any user of the client, and towards a mock server (it has no TLS,
-/// and its credentials are fixtures), which set-up proved with `/_mock/health`.
+/// `--server` before anything is sent) and the checks apply the same URL rules: plain http
+/// for loopback, like any user of the client, and to another host only when `allow_http`
+/// (`--allow-http`) says so.
 pub(crate) fn client_builder(
     url: &str,
     pinned: Option<ApiVersion>,
-    mock_server: bool,
+    allow_http: bool,
 ) -> ClientBuilder {
     let builder = Client::builder()
         .server_url(url)
         .timeout(Duration::from_secs(5))
         .connect_timeout(Duration::from_secs(2))
-        .allow_insecure_http(mock_server);
+        .allow_insecure_http(allow_http);
     match pinned {
         Some(version) => builder.api_version(version),
         None => builder,

@@ -30,9 +30,13 @@ struct Args {
     /// Report format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Also write a JUnit XML report to PATH.
+    /// Also write a JUnit XML report to PATH (its folder must exist).
     #[arg(long, value_name = "PATH")]
     junit: Option<PathBuf>,
+    /// With --server, allow plain http:// to a host that is not loopback (credentials and
+    /// session tokens then cross the network unencrypted; for a mock server elsewhere).
+    #[arg(long)]
+    allow_http: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +99,14 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if let Some(path) = &args.junit {
+        // Judged before the run: a report that cannot be written after minutes of checks
+        // would lose their verdicts.
+        if let Err(message) = junit_path_problem(path) {
+            eprintln!("error: --junit {}: {message}", path.display());
+            return ExitCode::from(2);
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -116,21 +128,42 @@ fn main() -> ExitCode {
             );
             return ExitCode::from(2);
         }
-        Some(url) => match runtime.block_on(CheckContext::for_server(url, ProcessEnv)) {
-            Ok(context) => {
-                let flavor = args
-                    .flavor
-                    .map_or_else(|| vec![flavor_of_url(url)], |f| f.flavors().to_vec());
-                context.with_flavors(&flavor)
+        Some(url) => {
+            match runtime.block_on(CheckContext::for_server(url, ProcessEnv, args.allow_http)) {
+                Ok(context) => {
+                    let flavor = args
+                        .flavor
+                        .map_or_else(|| vec![flavor_of_url(url)], |f| f.flavors().to_vec());
+                    context.with_flavors(&flavor)
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(2);
+                }
             }
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(2);
-            }
-        },
+        }
     };
     let report = runtime.block_on(async { run_checks(&checks, &context).await });
     emit(&report, args.format, args.junit.as_deref())
+}
+
+/// Why a JUnit report could not be written at `path`: its folder does not exist (or is not a
+/// folder), or `path` is a folder.
+fn junit_path_problem(path: &std::path::Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err("is a folder; give the path of the file to write".into());
+    }
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => std::path::Path::new("."),
+    };
+    if !parent.is_dir() {
+        return Err(format!(
+            "the folder {} does not exist (create it first; nothing was run)",
+            parent.display()
+        ));
+    }
+    Ok(())
 }
 
 fn emit(report: &Report, format: Format, junit: Option<&std::path::Path>) -> ExitCode {

@@ -62,6 +62,22 @@ impl Report {
         self.count("skip")
     }
 
+    /// Why checks were skipped: each distinct reason with how many results it skipped, in the
+    /// order the reasons first appear. A skipped check proved nothing about the target, so the
+    /// report says how many and why next to the summary.
+    pub fn skip_reasons(&self) -> Vec<(String, usize)> {
+        let mut reasons: Vec<(String, usize)> = Vec::new();
+        for check in &self.checks {
+            if let Outcome::Skip(reason) = &check.outcome {
+                match reasons.iter_mut().find(|(r, _)| r == reason) {
+                    Some((_, count)) => *count += 1,
+                    None => reasons.push((reason.clone(), 1)),
+                }
+            }
+        }
+        reasons
+    }
+
     /// The process exit status: 0 when no check failed, 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         i32::from(self.failed() > 0)
@@ -79,8 +95,8 @@ impl Report {
 
     /// A table grouped by the provider each check exercises (in the order of
     /// [`PROVIDERS`](crate::PROVIDERS), then any other label in run order; checks in run order
-    /// within a provider), with the flavour of each result (`-` for offline checks), then the
-    /// summary line.
+    /// within a provider), with the flavour of each result (`-` for offline checks), then how
+    /// many were skipped for each reason ([`Report::skip_reasons`]), then the summary line.
     pub fn to_table(&self) -> String {
         let name_width = self
             .checks
@@ -111,6 +127,13 @@ impl Report {
             }
         }
         let _ = writeln!(out, "\nfinished in {:.2}s", self.duration.as_secs_f64());
+        let reasons = self.skip_reasons();
+        if !reasons.is_empty() {
+            let _ = writeln!(out, "skipped, and not counted as passed:");
+            for (reason, count) in reasons {
+                let _ = writeln!(out, "  {count:>4}  {reason}");
+            }
+        }
         let _ = writeln!(out, "{}", self.summary());
         out
     }
@@ -130,8 +153,9 @@ impl Report {
         providers
     }
 
-    /// One JSON object with the target, the counts and every check (its `flavor` is
-    /// `"server"`, `"cloud"` or `null` for an offline check).
+    /// One JSON object with the target, the counts (with `summary.skippedBecause`: each
+    /// reason for a skip and its count) and every check (its `flavor` is `"server"`,
+    /// `"cloud"` or `null` for an offline check).
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "target": self.target,
@@ -140,6 +164,9 @@ impl Report {
                 "passed": self.passed(),
                 "failed": self.failed(),
                 "skipped": self.skipped(),
+                "skippedBecause": self.skip_reasons().into_iter().map(|(reason, count)| {
+                    serde_json::json!({"reason": reason, "count": count})
+                }).collect::<Vec<_>>(),
             },
             "checks": self.checks.iter().map(|c| serde_json::json!({
                 "name": c.name,

@@ -14,7 +14,9 @@ use tableau_mock_server::Flavor;
 /// Runs `checks` in order against `context` and reports each verdict. A check that its
 /// target cannot serve is reported as skipped, never as passed.
 ///
-/// An offline check runs once. Any other check runs once per flavour of the context
+/// An offline check runs once, and against a server given with `--server` not at all: it
+/// would pass whatever the server does, so it is reported as skipped
+/// ([`OFFLINE_AGAINST_A_SERVER`](crate::OFFLINE_AGAINST_A_SERVER)). Any other check runs once per flavour of the context
 /// ([`CheckContext::flavors`]) that it applies to ([`Check::applies`]), each run reported with
 /// its flavour. A check that does not apply to a flavour is not run there: when the run covers
 /// that flavour alone it is reported as skipped, when it covers both it is left out of that

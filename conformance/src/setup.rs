@@ -1,4 +1,4 @@
-//! Set-up of a `--server URL` run (contracts section 1): everything that can be judged without
+//! Set-up of a `--server URL` run (docs/conformance.md, "Command line"): everything that can be judged without
 //! the network is judged before the first request, and a problem is a [`SetupError`] (exit 2),
 //! never a report full of failed checks.
 
@@ -25,20 +25,22 @@ impl fmt::Display for SetupError {
 impl std::error::Error for SetupError {}
 
 impl CheckContext {
-    /// The context of `tableau-conformance --server URL`, reading the `TABLEAU_*` variables
-    /// from `env` (the binary passes the process environment; tests pass a
-    /// [`StaticEnv`](tableau_auth_core::StaticEnv)).
+    /// The context of `tableau-conformance --server URL [--allow-http]`, reading the
+    /// `TABLEAU_*` variables from `env` (the binary passes the process environment; tests
+    /// pass a [`StaticEnv`](tableau_auth_core::StaticEnv)).
     ///
     /// In order, and stopping at the first problem: the environment provider alone (no chain,
     /// no fallback); the client for `url` with the pinned `TABLEAU_API_VERSION`, built with
     /// the same rules the checks use (so a URL the client would refuse fails here and not in
-    /// every check); then the first request, one `GET URL/_mock/health` without credentials
-    /// to learn whether the mock's control API is there, and when it is, one control call to
-    /// prove `TABLEAU_MOCK_CONTROL_TOKEN` is accepted. Plain http to another machine is
-    /// refused unless that probe found a mock server.
+    /// every check): plain `http://` to a host that is not loopback is refused unless
+    /// `allow_http` (`--allow-http`), whatever answers there; then the first request, one
+    /// `GET URL/_mock/health` without credentials to learn whether the mock's control API is
+    /// there, and when it is, one control call to prove `TABLEAU_MOCK_CONTROL_TOKEN` is
+    /// accepted.
     pub async fn for_server(
         url: &str,
         env: impl Env + 'static,
+        allow_http: bool,
     ) -> Result<CheckContext, SetupError> {
         let token = env
             .var_os("TABLEAU_MOCK_CONTROL_TOKEN")
@@ -56,26 +58,17 @@ impl CheckContext {
             })
         })?;
         let api_version = provider.api_version();
-        // Judged without the network first; plain http to another machine is the one refusal
-        // that depends on what answers there.
-        let plain_http_elsewhere = match client_builder(url, api_version, false).build() {
-            Ok(_) => None,
-            Err(err @ Error::InsecureUrl { .. }) => Some(err),
-            Err(err) => return Err(SetupError(server_url_problem(&err))),
-        };
+        // Judged without the network: nothing is sent to a URL the checks could not use, and
+        // nothing that answers there (a `/_mock/health`, say) turns plain http on by itself.
+        client_builder(url, api_version, allow_http)
+            .build()
+            .map_err(|err| SetupError(server_url_problem(&err)))?;
 
         let control = match token {
             Some(token) => ControlClient::new(url).control_token(token),
             None => ControlClient::new(url),
         };
-        // The probe carries no credential, so it may go over plain http: a mock server in
-        // another container (`http://mock:8080`) has no TLS, and its credentials are fixtures.
         let healthy = control.health().await.is_ok();
-        if let Some(err) = plain_http_elsewhere {
-            if !healthy {
-                return Err(SetupError(server_url_problem(&err)));
-            }
-        }
         let control = if healthy {
             // /_mock/health needs no token; every other control call may. Fail set-up now
             // rather than report every control check as failed.
@@ -89,12 +82,10 @@ impl CheckContext {
         } else {
             None
         };
-        Ok(CheckContext::remote(
-            url,
-            Arc::new(provider),
-            control,
-            api_version,
-        ))
+        Ok(
+            CheckContext::remote(url, Arc::new(provider), control, api_version)
+                .allow_http(allow_http),
+        )
     }
 }
 
@@ -103,11 +94,11 @@ impl CheckContext {
 fn server_url_problem(err: &Error) -> String {
     match err {
         Error::InsecureUrl { host } => format!(
-            "--server: refusing plain http:// to `{host}`, which is not this machine and not a \
-             mock server (`/_mock/health` did not answer): the credentials and session tokens \
-             would cross the network unencrypted. Use the server's https:// URL (plain http is \
-             accepted only for a loopback host such as 127.0.0.1 or localhost, or for a \
-             tableau-mock-server)"
+            "--server: refusing plain http:// to `{host}`, which is not this machine: the \
+             credentials and session tokens would cross the network unencrypted, and nothing \
+             was sent. Use the server's https:// URL; plain http is accepted for a loopback host \
+             such as 127.0.0.1 or localhost, and to another host only with --allow-http (a \
+             tableau-mock-server in another container, say, whose credentials are fixtures)"
         ),
         other => format!("--server: {other}"),
     }

@@ -1,10 +1,10 @@
-//! An independent validator of sign-in request bodies, written from spec section 3 with its
+//! An independent validator of sign-in request bodies, written from docs/protocol.md section 3 with its
 //! own parsers (roxmltree, serde_json values), so it judges the renderer instead of agreeing
 //! with it.
 
 use std::collections::BTreeMap;
 
-/// The credential families of spec section 3 and their attributes.
+/// The credential families of docs/protocol.md section 3 and their attributes.
 const FAMILIES: &[(&str, &[&str], &[&str])] = &[
     ("password", &["name", "password"], &[]),
     (
@@ -18,7 +18,7 @@ const FAMILIES: &[(&str, &[&str], &[&str])] = &[
 /// Field names of a 2019 pre-release that never shipped and must never be sent.
 const PRE_RELEASE: &[&str] = &["clientId", "personalAccessToken"];
 
-/// A sign-in body reduced to what the spec constrains.
+/// A sign-in body reduced to what docs/protocol.md section 3 constrains.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidatedSignIn {
     /// `password`, `pat` or `jwt`.
@@ -31,7 +31,7 @@ pub struct ValidatedSignIn {
     pub user_id: Option<String>,
 }
 
-/// Validates an XML sign-in body strictly (spec section 3).
+/// Validates an XML sign-in body strictly (docs/protocol.md section 3).
 pub fn validate_xml(body: &str) -> Result<ValidatedSignIn, String> {
     let doc = roxmltree::Document::parse(body).map_err(|e| format!("not well-formed XML: {e}"))?;
     let root = doc.root_element();
@@ -86,7 +86,7 @@ pub fn validate_xml(body: &str) -> Result<ValidatedSignIn, String> {
     })
 }
 
-/// Validates a JSON sign-in body strictly (spec section 3).
+/// Validates a JSON sign-in body strictly (docs/protocol.md section 3).
 pub fn validate_json(body: &str) -> Result<ValidatedSignIn, String> {
     use serde_json::Value;
     let value: Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;

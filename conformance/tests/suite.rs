@@ -8,8 +8,9 @@ use tableau_auth::PersonalAccessTokenProvider;
 use tableau_auth_core::StaticEnv;
 use tableau_conformance::ControlClient;
 use tableau_conformance::{
-    Applies, Check, CheckContext, CheckFuture, DEFAULT_CHECK_TIMEOUT, Flavor, Outcome, PROVIDERS,
-    Report, Requirement, all_checks, run_checks, select,
+    Applies, Check, CheckContext, CheckFuture, DEFAULT_CHECK_TIMEOUT, Flavor,
+    OFFLINE_AGAINST_A_SERVER, Outcome, PROVIDERS, Report, Requirement, all_checks, run_checks,
+    select,
 };
 use tableau_mock_server::MockServer;
 use tokio::sync::Notify;
@@ -114,7 +115,9 @@ async fn a_cloud_only_run_skips_what_does_not_apply_to_cloud() {
 }
 
 /// Against a server without the control API (what a real Tableau server looks like), the
-/// control checks are skipped, never passed, and the server checks pass.
+/// control checks are skipped, never passed, and so are the offline checks (they would pass
+/// whatever the server does); the server checks pass, and the report says how many were
+/// skipped and why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn against_a_server_without_control_only_server_checks_run() {
     let mock = MockServer::start().await;
@@ -128,7 +131,7 @@ async fn against_a_server_without_control_only_server_checks_run() {
     for check in &report.checks {
         let expect_skip = matches!(
             check.requirement,
-            Requirement::MockControl | Requirement::FrontDoor
+            Requirement::Offline | Requirement::MockControl | Requirement::FrontDoor
         );
         assert_eq!(
             matches!(check.outcome, Outcome::Skip(_)),
@@ -136,7 +139,48 @@ async fn against_a_server_without_control_only_server_checks_run() {
             "{}",
             check.name
         );
+        if check.requirement == Requirement::Offline {
+            assert_eq!(check.outcome.message(), OFFLINE_AGAINST_A_SERVER);
+        }
     }
+    let count = |requirement: Requirement| {
+        checks
+            .iter()
+            .filter(|c| c.requirement == requirement)
+            .count()
+    };
+    // Only the checks that talked to the server count as passed.
+    assert_eq!(report.passed(), count(Requirement::Server));
+    let reasons = report.skip_reasons();
+    assert_eq!(
+        reasons.iter().map(|(_, n)| n).sum::<usize>(),
+        report.skipped()
+    );
+    assert!(
+        reasons.contains(&(
+            OFFLINE_AGAINST_A_SERVER.to_owned(),
+            count(Requirement::Offline)
+        )),
+        "{reasons:?}"
+    );
+    let table = report.to_table();
+    assert!(
+        table.contains(&format!(
+            "{:>4}  {OFFLINE_AGAINST_A_SERVER}",
+            count(Requirement::Offline)
+        )),
+        "{table}"
+    );
+    let json = report.to_json();
+    let because = json["summary"]["skippedBecause"].as_array().unwrap();
+    assert_eq!(because.len(), reasons.len(), "{json}");
+    assert!(
+        because
+            .iter()
+            .any(|r| r["reason"] == OFFLINE_AGAINST_A_SERVER
+                && r["count"] == count(Requirement::Offline)),
+        "{json}"
+    );
     // Only spec-correct requests reached the server, and exactly one wrong sign-in.
     let requests = mock.requests().await;
     let failed_sign_ins = requests
@@ -167,7 +211,7 @@ async fn against_a_remote_mock_with_control_every_check_runs() {
     assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
     let for_server = checks
         .iter()
-        .filter(|c| c.applies.to(Flavor::Server) || c.requirement == Requirement::Offline)
+        .filter(|c| c.applies.to(Flavor::Server) && c.requirement != Requirement::Offline)
         .count();
     assert_eq!(report.passed(), for_server, "{}", report.to_table());
     assert_eq!(report.skipped(), checks.len() - for_server);
@@ -191,8 +235,11 @@ async fn against_a_remote_cloud_mock_the_cloud_checks_run() {
     let report = run_checks(&checks, &context).await;
     assert!(failures(&report).is_empty(), "{:#?}", failures(&report));
     for (check, result) in checks.iter().zip(&report.checks) {
-        let runs = check.requirement == Requirement::Offline
-            || (check.applies.to(Flavor::Cloud) && check.requirement != Requirement::FrontDoor);
+        let runs = check.applies.to(Flavor::Cloud)
+            && !matches!(
+                check.requirement,
+                Requirement::Offline | Requirement::FrontDoor
+            );
         assert_eq!(
             matches!(result.outcome, Outcome::Pass(_)),
             runs,
@@ -420,7 +467,7 @@ async fn a_server_run_with_a_pinned_version_passes_and_uses_the_pin() {
         ("TABLEAU_PAT_SECRET", &credentials.pat_secret),
         ("TABLEAU_API_VERSION", "3.19"),
     ]);
-    let context = CheckContext::for_server(&mock.uri(), env.clone())
+    let context = CheckContext::for_server(&mock.uri(), env.clone(), false)
         .await
         .expect("set-up succeeds");
     let checks = all_checks();
@@ -430,16 +477,20 @@ async fn a_server_run_with_a_pinned_version_passes_and_uses_the_pin() {
         .iter()
         .filter(|c| c.requirement != Requirement::Offline && !c.applies.to(Flavor::Server))
         .count();
+    let offline = checks
+        .iter()
+        .filter(|c| c.requirement == Requirement::Offline)
+        .count();
     assert_eq!(
         report.passed(),
-        checks.len() - cloud_only,
+        checks.len() - cloud_only - offline,
         "{}",
         report.to_table()
     );
     assert_eq!(
         report.skipped(),
-        cloud_only,
-        "only the Cloud checks are skipped"
+        cloud_only + offline,
+        "only the Cloud checks and the offline ones are skipped"
     );
     let serverinfo = report
         .checks
@@ -478,7 +529,7 @@ async fn a_pin_newer_than_the_server_fails_serverinfo() {
         ("TABLEAU_PAT_SECRET", &credentials.pat_secret),
         ("TABLEAU_API_VERSION", "3.21"),
     ]);
-    let context = CheckContext::for_server(&mock.uri(), env.clone())
+    let context = CheckContext::for_server(&mock.uri(), env.clone(), false)
         .await
         .unwrap();
     let report = run_checks(&select(Some("server.serverinfo")), &context).await;
@@ -488,8 +539,6 @@ async fn a_pin_newer_than_the_server_fails_serverinfo() {
     );
 }
 
-/// Plain http to another machine is refused at set-up, before any request, as the client
-/// would refuse it in every check.
 /// A check that panics.
 fn panics(_: &CheckContext) -> CheckFuture<'_> {
     Box::pin(async { panic!("the vault answered nonsense") })

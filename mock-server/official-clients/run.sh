@@ -7,8 +7,11 @@
 # against; it has JWTAuth(jwt, isUat=True), added in 0.39) with PyJWT and cryptography to mint a
 # unified access token (RS256), and tabcmd 2.0.21 (which bundles its own, older,
 # tableauserverclient, hence two venvs).
-# When PyPI cannot be reached the run says so and is skipped (exit 0): the check is about the mock,
-# not about the registry. A client that fails against the mock fails the run (exit 1).
+# When the clients cannot be installed (PyPI unreachable, no python3 venv): in CI (CI set to
+# anything but empty, 0 or false; `.ci/run` sets CI=1) the run fails (exit 3), because a CI run
+# that skipped the official clients would pass having proved nothing; outside CI it is skipped
+# loudly (exit 0): the check is about the mock, not about the registry. A client that fails
+# against the mock fails the run (exit 1).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$(cd "${1:-target}" && pwd)"
@@ -29,9 +32,25 @@ install() { # venv, requirement...
     fi
 }
 
+in_ci() {
+    case "${CI:-}" in
+        "" | 0 | false | FALSE | False | no) return 1 ;;
+        *) return 0 ;;
+    esac
+}
+
 if ! install tsc "tableauserverclient==0.42" "PyJWT==2.15.1" "cryptography==50.0.2" \
     || ! install tabcmd "tabcmd==2.0.21"; then
-    echo "official-clients: skipped, the clients could not be installed from PyPI (see above)"
+    if in_ci; then
+        echo "official-clients: FAILED: the clients could not be installed from PyPI (see above), and CI=$CI: in CI this check may not be skipped" >&2
+        exit 3
+    fi
+    {
+        echo "################################################################################"
+        echo "official-clients: SKIPPED: the clients could not be installed from PyPI (see above)."
+        echo "Tableau's own clients did NOT run against the mock. (In CI, with CI set, this fails.)"
+        echo "################################################################################"
+    } >&2
     exit 0
 fi
 exec "$venvs/tsc/bin/python" "$here/check.py" --mock "$mock" --tabcmd "$venvs/tabcmd/bin/tabcmd"

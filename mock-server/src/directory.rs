@@ -1,4 +1,4 @@
-//! Sites, users, personal access tokens and connected apps (spec section 11).
+//! Sites, users, personal access tokens and connected apps (docs/protocol.md section 11).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
-/// Site roles the official Python client knows (spec section 11).
+/// Site roles the official Python client knows (docs/protocol.md section 11).
 pub const SITE_ROLES: &[&str] = &[
     "Creator",
     "Explorer",

@@ -1,4 +1,4 @@
-//! Content negotiation (spec section 2): the request body format from `Content-Type`, the
+//! Content negotiation (docs/protocol.md section 2): the request body format from `Content-Type`, the
 //! response format from `Accept`.
 
 use http::HeaderMap;

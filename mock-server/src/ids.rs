@@ -58,7 +58,7 @@ impl IdGenerator {
         })
     }
 
-    /// A three-part session token `<22>|<32>|<site LUID>` (spec section 4).
+    /// A three-part session token `<22>|<32>|<site LUID>` (docs/protocol.md section 4).
     pub fn session_token(&self, site_luid: &str) -> String {
         let first = self.chars(URL_SAFE, 22);
         let second = self.chars(ALPHANUMERIC, 32);

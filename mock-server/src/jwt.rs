@@ -1,4 +1,4 @@
-//! Connected-app JWT verification (spec section 9), against the virtual clock with 30 s leeway.
+//! Connected-app JWT verification (docs/protocol.md section 9), against the virtual clock with 30 s leeway.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

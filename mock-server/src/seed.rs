@@ -190,7 +190,7 @@ impl From<ControlError> for SeedError {
 }
 
 impl Seed {
-    /// The embedded default data set of the Tableau Server flavour (contracts section 1): the
+    /// The embedded default data set of the Tableau Server flavour (docs/mock-server.md): the
     /// Default site, `analytics`, `admin` (password `admin`, ServerAdministrator) on both, and
     /// the PAT `admin-pat` of `admin` on the Default site (its secret random at each start).
     pub fn default_data() -> Seed {
@@ -220,7 +220,7 @@ impl Seed {
         }
     }
 
-    /// The embedded default data set of the Tableau Cloud flavour (contracts section 1): no
+    /// The embedded default data set of the Tableau Cloud flavour (docs/mock-server.md): no
     /// Default site; the site `analytics` (name `Analytics`), `admin@example.com`
     /// (SiteAdministratorCreator) with the PAT `admin-pat` (its secret random at each start)
     /// and `viewer@example.com` (Viewer), e-mail addresses as user names, no passwords

@@ -125,7 +125,7 @@ pub struct ClockInfo {
     pub offset_seconds: i64,
 }
 
-/// The credentials of the data set the server started with (contracts section 1).
+/// The credentials of the data set the server started with (docs/mock-server.md).
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct DefaultCredentials {
     /// Site content URL (`""` is the Default site).

@@ -54,7 +54,7 @@ impl std::str::FromStr for ApiVersion {
     }
 }
 
-/// The product version reported by serverinfo for an API version (spec section 8).
+/// The product version reported by serverinfo for an API version (docs/protocol.md section 8).
 pub fn product_version(version: ApiVersion) -> (&'static str, &'static str) {
     const TABLE: &[((u32, u32), &str, &str)] = &[
         ((3, 27), "2025.3.0", "20253.25.0923.1200"),

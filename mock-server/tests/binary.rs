@@ -1,4 +1,4 @@
-//! The binary's contract (contracts section 1): the first stdout line, the credentials after
+//! The binary's contract (docs/mock-server.md): the first stdout line, the credentials after
 //! it, logs on stderr, graceful shutdown on SIGTERM, and that each flag reaches the server
 //! (`--session-idle-minutes`, `--request-log`, `--max-sessions`, a wildcard `--bind`). Raw
 //! HTTP/1.1 over loopback for the REST surface; the control calls go through `ControlClient`,
@@ -13,7 +13,7 @@ use tableau_mock_server::ControlClient;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tableau-mock-server");
 
-/// Contracts section 1: the server stops within 5 seconds of SIGINT/SIGTERM. The hang
+/// docs/mock-server.md ("As a binary"): the server stops within 5 seconds of SIGINT/SIGTERM. The hang
 /// detector waits exactly that long; it is the contract's bound, not a benchmark.
 const SHUTDOWN_BOUND: Duration = Duration::from_secs(5);
 
@@ -362,7 +362,7 @@ fn max_sessions_evicts_the_least_recently_used() {
     assert!(!out.head.contains("\r\ncontent-length:"), "{}", out.head);
 }
 
-/// `--bind 0.0.0.0:0`: the first line names `127.0.0.1` (contracts section 1: a wildcard bind
+/// `--bind 0.0.0.0:0`: the first line names `127.0.0.1` (docs/mock-server.md: a wildcard bind
 /// prints 127.0.0.1) with the real port, and that URL answers.
 #[test]
 fn a_wildcard_bind_prints_a_connectable_loopback_url() {

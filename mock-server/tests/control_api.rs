@@ -1,4 +1,4 @@
-//! The control API of contracts section 2, through `oneshot`.
+//! The control API of docs/mock-server.md, through `oneshot`.
 
 mod common;
 

@@ -171,7 +171,7 @@ async fn sign_in_answers() {
     insta::assert_snapshot!("signin_impersonation_json", snap(&a));
 }
 
-/// Connected-app sign-in (spec section 9) in both formats, each JWT minted against the fixed
+/// Connected-app sign-in (docs/protocol.md section 9) in both formats, each JWT minted against the fixed
 /// start instant with a fixed `jti`. No `estimatedTimeToExpiration`: that is for PATs only.
 #[tokio::test]
 async fn jwt_sign_in_answers() {
@@ -209,7 +209,7 @@ async fn jwt_sign_in_answers() {
     }
 }
 
-/// Spec sections 1 and 6: the URL's version never blocks a sign-in. A 3.27 server accepts a
+/// docs/protocol.md sections 1 and 6: the URL's version never blocks a sign-in. A 3.27 server accepts a
 /// JWT sign-in at `/api/2.4/` (where the Python client signs in first) and at 3.16 (below
 /// JWT's own "since"); only the server's version gates JWT.
 #[tokio::test]
@@ -239,7 +239,7 @@ async fn jwt_sign_in_is_served_at_every_url_version() {
     }
 }
 
-/// Throttling (the 429 row of spec section 5) as fault injection produces it: a Tableau error
+/// Throttling (the 429 row of docs/protocol.md section 5) as fault injection produces it: a Tableau error
 /// body in the asked format plus `Retry-After`; the request never reaches the handler.
 #[tokio::test]
 async fn throttling_in_both_formats() {
@@ -790,7 +790,7 @@ async fn admin_calls() {
     );
 }
 
-/// Both spellings of "revoke admin PATs" (spec section 1), each on a fresh server: 204 with no
+/// Both spellings of "revoke admin PATs" (docs/protocol.md section 1), each on a fresh server: 204 with no
 /// body in either format, the admin's PAT session ends and the PAT is dead, other PATs survive.
 #[tokio::test]
 async fn revoke_admin_tokens_in_both_spellings() {
@@ -873,7 +873,7 @@ async fn revoke_admin_tokens_in_both_spellings() {
     }
 }
 
-/// Spec section 1: the revoke calls exist since 3.10. On a server whose newest version is 3.9
+/// docs/protocol.md section 1: the revoke calls exist since 3.10. On a server whose newest version is 3.9
 /// they are unknown at every URL version (below "since", or above the server); on 3.10 they
 /// work. `DELETE sessions/{id}` (since 3.9) is served on the 3.9 server.
 #[tokio::test]

@@ -248,6 +248,7 @@ fn fuzz_auth_endpoints(cases: u32) {
         token
     });
     let coverage = std::cell::RefCell::new(SwitchCoverage::default());
+    let per_endpoint = std::cell::RefCell::new(std::collections::BTreeMap::<&str, u32>::new());
     proptest!(config(cases), |(
         endpoint in prop_oneof![
             2 => Just("auth/signin"),
@@ -298,6 +299,7 @@ fn fuzz_auth_endpoints(cases: u32) {
                 .expect("no hang")
         });
         check(&answer)?;
+        *per_endpoint.borrow_mut().entry(endpoint).or_default() += 1;
         let code = tableau_error_code(&answer);
         let served = version == "3.27";
         if served && endpoint != "auth/signin" {
@@ -337,7 +339,17 @@ fn fuzz_auth_endpoints(cases: u32) {
         }
     });
     let coverage = coverage.into_inner();
+    let per_endpoint = per_endpoint.into_inner();
+    eprintln!("cases per endpoint: {per_endpoint:?}");
     eprintln!("switch-site coverage over {cases} cases: {coverage:?}");
+    for endpoint in ["auth/signin", "auth/switchSite"] {
+        // About a third and a half of the cases by the weights: a tenth holds for any seed.
+        let seen = per_endpoint.get(endpoint).copied().unwrap_or_default();
+        assert!(
+            seen >= cases / 10,
+            "too few {endpoint} cases: {per_endpoint:?} of {cases}"
+        );
+    }
     // These shares are far below what the weights above give (about 1/5 of the cases are
     // live switch-site cases, and about 1/20 reach the handler), so they hold for any seed.
     assert!(
@@ -355,9 +367,15 @@ fn fuzz_auth_endpoints(cases: u32) {
     );
 }
 
+/// Cases of the auth-endpoint fuzz in every `cargo test` (so every `just ci`): by the weights
+/// of [`fuzz_auth_endpoints`], about 2,000 sign-in, 3,000 switch-site and 1,000 sign-out cases.
+const CI_AUTH_CASES: u32 = 6144;
+/// Cases of the control-API fuzz in every `cargo test`.
+const CI_CONTROL_CASES: u32 = 3072;
+
 #[test]
 fn arbitrary_bodies_and_headers_on_auth_endpoints() {
-    fuzz_auth_endpoints(1024);
+    fuzz_auth_endpoints(CI_AUTH_CASES);
 }
 
 #[test]
@@ -406,7 +424,7 @@ fn fuzz_control_api(cases: u32) {
 
 #[test]
 fn arbitrary_control_api_bodies() {
-    fuzz_control_api(256);
+    fuzz_control_api(CI_CONTROL_CASES);
 }
 
 /// Long fuzzing for `just soak`: at least 100,000 cases per parser.

@@ -1,5 +1,5 @@
-//! Connected-app JWT sign-in over a real socket: acceptance and every rejection reason of spec
-//! section 9. JWTs are minted by hand (`common::mint_jwt`) so each claim can be broken on purpose.
+//! Connected-app JWT sign-in over a real socket: acceptance and every rejection reason of
+//! docs/protocol.md section 9. JWTs are minted by hand (`common::mint_jwt`) so each claim can be broken on purpose.
 
 mod common;
 

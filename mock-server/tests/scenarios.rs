@@ -489,7 +489,7 @@ async fn dropping_the_server_closes_the_listener() {
     assert!(refused, "listener still open after drop");
 }
 
-/// Spec section 6, one session per PAT, under a race: 20 sign-ins with the same PAT at once all
+/// docs/protocol.md section 6, one session per PAT, under a race: 20 sign-ins with the same PAT at once all
 /// succeed with distinct tokens, and exactly one of those sessions survives.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_sign_ins_with_one_pat_leave_exactly_one_session() {

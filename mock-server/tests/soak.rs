@@ -1,7 +1,8 @@
-//! Long-running checks for `just soak` (all `#[ignore]`): load with 200 concurrent
-//! connections (then a check that the server's sessions are exactly those the workers believe
-//! live, each for its own user), slow and idle clients. `SOAK_SECONDS` shortens or lengthens
-//! the load test.
+//! Load and slow clients. `just soak` runs the long versions (`#[ignore]`): load with 200
+//! concurrent connections for 30 s (`SOAK_SECONDS` shortens or lengthens it), then a check that
+//! the server's sessions are exactly those the workers believe live, each for its own user; slow
+//! and idle clients in real time. Every `cargo test` (so every `just ci`) runs the same load mix
+//! short: 50 connections for 3 s, ending in the same state-consistency check.
 
 mod common;
 
@@ -13,7 +14,12 @@ use common::{attr, password_xml, pat_xml};
 use tableau_mock_server::{ControlClient, MockServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const WORKERS: usize = 200;
+/// Concurrent connections of the soak's load mix.
+const SOAK_WORKERS: usize = 200;
+/// Concurrent connections of the short load mix every `cargo test` runs.
+const SHORT_WORKERS: usize = 50;
+/// How long the short load mix lasts.
+const SHORT_SECONDS: u64 = 3;
 /// Every this-many-th worker revokes its PAT during the run.
 const REVOKE_EVERY: usize = 10;
 /// Password sessions a worker keeps open at once; it signs the oldest out past this.
@@ -197,10 +203,24 @@ async fn load_mix_keeps_state_consistent() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
+    load_mix(SOAK_WORKERS, seconds).await;
+}
+
+/// The load mix in every `cargo test`: 50 connections for 3 s, then the same checks as the
+/// soak (every tenth worker revoked its PAT, the server holds exactly the sessions the workers
+/// believe live, each live token answers for its own user, every dead one 401002).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_load_mix_keeps_state_consistent() {
+    load_mix(SHORT_WORKERS, SHORT_SECONDS).await;
+}
+
+/// `workers` workers (each its own user with a password and a PAT) sign in, check, sign out
+/// and revoke for `seconds`; then what they believe is compared with the server's state.
+async fn load_mix(workers: usize, seconds: u64) {
     let mock = Arc::new(MockServer::builder().request_log(1000).start().await);
     let sessions_before = mock.session_count();
     let mut accounts = Vec::new();
-    for n in 0..WORKERS {
+    for n in 0..workers {
         let name = format!("user{n}");
         let user = mock.create_user("", &name, Some("pw"), "Viewer").await;
         accounts.push((user.id, mock.create_pat("", &name, "pat").await.secret));
@@ -221,7 +241,7 @@ async fn load_mix_keeps_state_consistent() {
     let revoked = reports.iter().filter(|r| r.revoked).count();
     assert_eq!(
         revoked,
-        WORKERS / REVOKE_EVERY,
+        workers.div_ceil(REVOKE_EVERY),
         "every tenth worker revoked its PAT"
     );
     let live: usize = reports.iter().map(|r| r.live.len()).sum();

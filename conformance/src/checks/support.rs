@@ -43,8 +43,8 @@ pub(crate) fn format_name(format: WireFormat) -> &'static str {
     }
 }
 
-/// Reads the most recent sign-in body from the mock's log and validates it against spec
-/// section 3 (values of secrets are redacted in the log; the structure is what is judged).
+/// Reads the most recent sign-in body from the mock's log and validates it against
+/// docs/protocol.md section 3 (values of secrets are redacted in the log; the structure is what is judged).
 pub(crate) async fn last_sign_in_body(
     target: &Target,
     format: WireFormat,
@@ -79,7 +79,11 @@ pub(crate) async fn last_sign_in_body(
         WireFormat::Xml => validate_xml(body),
         WireFormat::Json => validate_json(body),
     }
-    .map_err(|e| Failure(format!("the sign-in body breaks spec section 3: {e}")))
+    .map_err(|e| {
+        Failure(format!(
+            "the sign-in body breaks docs/protocol.md section 3: {e}"
+        ))
+    })
 }
 
 /// Signs in with `provider` in `format`, proves the session works (current session, user

@@ -142,7 +142,7 @@ fn render_and_validate(family: &str, format: WireFormat) -> CheckResult {
         WireFormat::Xml => validate_xml(body.expose_secret()),
         WireFormat::Json => validate_json(body.expose_secret()),
     }
-    .context("the rendered body breaks spec section 3")?;
+    .context("the rendered body breaks docs/protocol.md section 3")?;
     // On the wire, connected apps and unified access tokens are both the `jwt` family.
     let wire_family = match family {
         "connected-app" | "uat" => "jwt",

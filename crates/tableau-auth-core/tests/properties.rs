@@ -5,7 +5,8 @@
 use proptest::prelude::*;
 use secrecy::ExposeSecret;
 use tableau_auth_core::{
-    Credentials, ProviderError, RenderError, SignInRequest, SignInResponse, WireFormat,
+    Credentials, ProviderError, RenderError, SignInRequest, SignInResponse, SwitchSiteRequest,
+    WireFormat,
 };
 
 /// One character of XML 1.0's `Char` production, weighted towards the ones that need escaping.
@@ -135,5 +136,36 @@ proptest! {
         prop_assert!(!shown.contains("SECRET-"));
         let provider_error = ProviderError::failed("x", "could not sign");
         prop_assert!(!provider_error.to_string().contains("SECRET-"));
+    }
+}
+
+// The switch-site body: the content URL round-trips in both formats, whatever it holds; a
+// character XML 1.0 cannot carry is a typed error naming the field, and JSON carries it.
+proptest! {
+    #[test]
+    fn switch_site_xml_round_trips_any_xml_chars(site in xml_string()) {
+        let body = SwitchSiteRequest::new(&site).render(WireFormat::Xml).unwrap();
+        prop_assert_eq!(body.format(), WireFormat::Xml);
+        let doc = roxmltree::Document::parse(body.expose_secret()).expect("well-formed XML");
+        prop_assert_eq!(doc.root_element().tag_name().name(), "tsRequest");
+        prop_assert_eq!(parse_back(body.expose_secret()), vec![("site@contentUrl".to_owned(), site)]);
+    }
+
+    #[test]
+    fn switch_site_json_round_trips_any_string(site in any::<String>()) {
+        let body = SwitchSiteRequest::new(&site).render(WireFormat::Json).unwrap();
+        prop_assert_eq!(body.format(), WireFormat::Json);
+        let value: serde_json::Value = serde_json::from_str(body.expose_secret()).unwrap();
+        prop_assert_eq!(value, serde_json::json!({"site": {"contentUrl": site}}));
+    }
+
+    #[test]
+    fn switch_site_xml_refuses_what_it_cannot_carry(prefix in xml_string(), bad in not_xml_char(), suffix in xml_string()) {
+        let site = format!("{prefix}{bad}{suffix}");
+        let err = SwitchSiteRequest::new(&site).render(WireFormat::Xml).unwrap_err();
+        prop_assert_eq!(err, RenderError::XmlUnrepresentable { field: "site content URL", code_point: u32::from(bad) });
+        let json = SwitchSiteRequest::new(&site).render(WireFormat::Json).unwrap();
+        let value: serde_json::Value = serde_json::from_str(json.expose_secret()).unwrap();
+        prop_assert_eq!(value["site"]["contentUrl"].as_str(), Some(site.as_str()));
     }
 }

@@ -1,5 +1,5 @@
-//! The credential families the environment can describe, and the selection rules of contracts
-//! section 3: `TABLEAU_AUTH` wins; otherwise exactly one family must be touched and complete.
+//! The credential families the environment can describe, and the selection rules of
+//! docs/providers.md ("Rules"): `TABLEAU_AUTH` wins; otherwise exactly one family must be touched and complete.
 
 use tableau_auth_core::{CredentialKind, ProviderError};
 

@@ -1,5 +1,5 @@
 //! Reading `TABLEAU_*` variables and `_FILE` secrets through the core [`Env`] seam, by the rules
-//! of contracts section 3: empty or whitespace-only means unset, anything else is verbatim, a
+//! of docs/providers.md ("Rules"): empty or whitespace-only means unset, anything else is verbatim, a
 //! `_FILE` secret loses exactly one trailing `\n` or `\r\n`, and no message carries a value.
 
 use std::path::PathBuf;

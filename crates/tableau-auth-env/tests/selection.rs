@@ -1,4 +1,4 @@
-//! The selection rules of contracts section 3, one table row per rule and per error case; the
+//! The selection rules of docs/providers.md ("Rules"), one table row per rule and per error case; the
 //! outcome of every row (the exact error message, or the choice made) is one snapshot.
 
 use std::ffi::OsString;

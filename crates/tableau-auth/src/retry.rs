@@ -304,3 +304,56 @@ mod tests {
         }
     }
 }
+
+/// The client's own readers of what a throttled answer says: arbitrary text and header values
+/// never panic, and a wait written in any text is found.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn any_text_gives_a_wait_or_none(text in any::<String>(), tail in "[ -~]{0,40}") {
+            // Arbitrary text, and text that starts a phrase and ends in anything.
+            let _ = wait_in_text(&text);
+            for phrase in ["retry after ", "Retry In ", "TRY AGAIN AFTER ", "try again in "] {
+                let _ = wait_in_text(&format!("{text}{phrase}{tail}"));
+            }
+        }
+
+        #[test]
+        fn a_written_wait_is_found_in_any_text(
+            before in any::<String>(),
+            after in any::<String>(),
+            number in 0u64..1_000_000,
+            unit in prop::sample::select(vec![("seconds", 1u64), ("s", 1), ("min", 60), ("Minutes", 60), ("hour", 3_600), ("HRS", 3_600)]),
+        ) {
+            let text = format!("{before} Please retry after {number} {} {after}", unit.0);
+            let found = wait_in_text(&text);
+            // The longest wait named wins, so `before` or `after` may name a longer one.
+            prop_assert!(found.is_some_and(|wait| wait >= Duration::from_secs(number * unit.1)), "{:?} in {:?}", found, text);
+        }
+
+        #[test]
+        fn any_retry_after_header_gives_a_wait_or_none(value in "[ -~]{0,60}", bytes in proptest::collection::vec(any::<u8>(), 0..60)) {
+            let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+            for value in [
+                http::HeaderValue::from_str(&value).ok(),
+                http::HeaderValue::from_bytes(&bytes).ok(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut headers = HeaderMap::new();
+                headers.insert(http::header::RETRY_AFTER, value.clone());
+                let wait = retry_after(&headers, now);
+                if let Ok(seconds) = value.to_str().unwrap_or_default().trim().parse::<u64>() {
+                    prop_assert_eq!(wait, Some(Duration::from_secs(seconds)));
+                }
+            }
+        }
+    }
+}

@@ -1,4 +1,4 @@
-//! The mock's own strict parser of request bodies (spec section 3): sign-in and switch site,
+//! The mock's own strict parser of request bodies (docs/protocol.md section 3): sign-in and switch site,
 //! in XML and JSON. It never shares code with the client's rendering.
 
 mod json;

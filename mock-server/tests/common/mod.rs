@@ -273,7 +273,7 @@ pub fn tableau_error_code(answer: &Answer) -> Option<String> {
 pub const JWT_SECRET: &str = "c2VjcmV0LXZhbHVl";
 
 /// Signs `header.claims` by hand (so a test can break any claim on purpose). The key is the
-/// UTF-8 bytes of `secret`, never base64-decoded (spec section 9).
+/// UTF-8 bytes of `secret`, never base64-decoded (docs/protocol.md section 9).
 pub fn mint_jwt(
     header: &serde_json::Value,
     claims: &serde_json::Value,

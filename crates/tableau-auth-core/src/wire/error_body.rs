@@ -1,4 +1,4 @@
-//! Tableau error bodies (spec section 5) and the error for bodies we cannot read.
+//! Tableau error bodies (docs/protocol.md section 5) and the error for bodies we cannot read.
 
 use std::fmt;
 use std::str::FromStr;
@@ -199,8 +199,16 @@ impl TableauError {
     }
 
     fn parse_json(http_status: u16, body: &[u8]) -> Result<TableauError, ParseError> {
+        // serde's messages can quote the body ("invalid type: string \"…\""): name the
+        // problem and where it is, never what was there.
         let envelope: JsonErrorEnvelope = serde_json::from_slice(body).map_err(|e| {
-            ParseError::not_tableau(format!("not a Tableau JSON error body ({e})"), body)
+            let reason = match e.classify() {
+                serde_json::error::Category::Data => {
+                    "not a Tableau JSON error body (no `error` object with a `code`)".to_owned()
+                }
+                _ => format!("malformed JSON at line {} column {}", e.line(), e.column()),
+            };
+            ParseError::not_tableau(reason, body)
         })?;
         let code = match &envelope.error.code {
             serde_json::Value::String(s) => s.parse().ok(),

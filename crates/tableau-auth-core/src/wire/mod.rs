@@ -1,5 +1,5 @@
 //! The sign-in wire formats: request bodies we send and response bodies we read, in XML and
-//! JSON (spec sections 2–5 and 8).
+//! JSON (docs/protocol.md sections 2–5 and 8).
 
 mod error_body;
 mod request;
@@ -48,15 +48,41 @@ fn looks_like_json(body: &[u8]) -> bool {
 /// Words that mark a body which may carry a credential or a session token.
 const SENSITIVE_MARKERS: [&str; 5] = ["token", "password", "secret", "jwt", "credentials"];
 
+/// Opaque values at least this long (tokens, secrets, JWTs) keep a body out of error messages.
+const OPAQUE_RUN: usize = 24;
+
+/// Whether `text` holds what looks like an opaque value: a run of at least [`OPAQUE_RUN`]
+/// letters, digits and `|+/=_-.~:%` with a digit in it (a session token is 22, 32 and 36 such
+/// characters joined by `|`). Words, numbers and plain host names are not.
+fn holds_opaque_value(text: &str) -> bool {
+    let mut run = 0;
+    let mut digit = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || "|+/=_-.~:%".contains(c) {
+            run += 1;
+            digit |= c.is_ascii_digit();
+            if run >= OPAQUE_RUN && digit {
+                return true;
+            }
+        } else {
+            run = 0;
+            digit = false;
+        }
+    }
+    false
+}
+
 /// A short, printable excerpt of a body for error messages: at most 120 characters, control
 /// characters shown as spaces. `None` when the start of the body names a credential or a token
-/// (a truncated sign-in answer, say), because the excerpt could then show its value.
+/// (a truncated sign-in answer, say), or holds a long opaque value (a body that lost its start,
+/// where no marker is left, say), because the excerpt could then show a secret.
 fn excerpt(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(&body[..body.len().min(480)]);
     let lower = text.to_ascii_lowercase();
     if SENSITIVE_MARKERS
         .iter()
         .any(|marker| lower.contains(marker))
+        || holds_opaque_value(&text)
     {
         return None;
     }

@@ -1,4 +1,4 @@
-//! Rendering sign-in and switch-site bodies in the canonical compact form (spec section 3).
+//! Rendering sign-in and switch-site bodies in the canonical compact form (docs/protocol.md section 3).
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -117,7 +117,7 @@ impl<'a> SignInRequest<'a> {
         }
     }
 
-    /// Renders the body in the canonical compact form of the spec.
+    /// Renders the body in the canonical compact form of docs/protocol.md section 3.
     pub fn render(&self, format: WireFormat) -> Result<RequestBody, RenderError> {
         let site = self.credentials.site();
         let user = self.credentials.impersonated_user_id();
@@ -230,7 +230,7 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// Writes ` name="value"`, escaping per spec section 3.
+/// Writes ` name="value"`, escaping per docs/protocol.md section 3.
 fn xml_attribute(
     out: &mut String,
     name: &str,

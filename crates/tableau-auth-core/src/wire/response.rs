@@ -17,8 +17,13 @@ use crate::version::ApiVersion;
 /// Reads a body into the `tsResponse` root, whatever the format.
 fn document(body: &[u8]) -> Result<Element, ParseError> {
     if looks_like_json(body) {
-        let value: serde_json::Value = serde_json::from_slice(body)
-            .map_err(|e| ParseError::not_tableau(format!("malformed JSON ({e})"), body))?;
+        // serde's syntax errors name a position, never the body's content.
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+            ParseError::not_tableau(
+                format!("malformed JSON at line {} column {}", e.line(), e.column()),
+                body,
+            )
+        })?;
         let mut root = Element {
             name: "tsResponse".to_owned(),
             ..Element::default()

@@ -32,7 +32,7 @@ fn start_element(start: &BytesStart<'_>) -> Result<Element, String> {
     let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
     let mut attributes = BTreeMap::new();
     for attribute in start.attributes() {
-        let attribute = attribute.map_err(|e| format!("bad attribute: {e}"))?;
+        let attribute = attribute.map_err(|_| "an attribute is malformed".to_owned())?;
         let key = attribute.key;
         if key.as_ref().starts_with(b"xmlns") {
             continue;
@@ -40,7 +40,7 @@ fn start_element(start: &BytesStart<'_>) -> Result<Element, String> {
         let key = String::from_utf8_lossy(key.local_name().as_ref()).into_owned();
         let value = attribute
             .unescape_value()
-            .map_err(|e| format!("bad attribute value: {e}"))?
+            .map_err(|_| "an attribute value has a bad character reference".to_owned())?
             .into_owned();
         attributes.insert(key, value);
     }
@@ -58,9 +58,11 @@ pub(crate) fn parse(body: &[u8]) -> Result<Element, String> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
+        // The parser's own messages quote the document (a damaged sign-in answer's token,
+        // say): say where it broke, never what was there.
         let event = reader
             .read_event()
-            .map_err(|e| format!("malformed XML: {e}"))?;
+            .map_err(|_| format!("malformed XML at byte {}", reader.error_position()))?;
         match event {
             Event::Start(start) => {
                 if root.is_some() {
@@ -88,7 +90,9 @@ pub(crate) fn parse(body: &[u8]) -> Result<Element, String> {
             }
             Event::Text(text) => {
                 if let Some(current) = stack.last_mut() {
-                    let text = text.decode().map_err(|e| format!("bad text: {e}"))?;
+                    let text = text
+                        .decode()
+                        .map_err(|_| "the text is not valid in its encoding".to_owned())?;
                     current.text.push_str(&text);
                 }
             }
@@ -96,10 +100,10 @@ pub(crate) fn parse(body: &[u8]) -> Result<Element, String> {
                 if let Some(current) = stack.last_mut() {
                     let name = reference
                         .decode()
-                        .map_err(|e| format!("bad reference: {e}"))?;
+                        .map_err(|_| "a character reference is malformed".to_owned())?;
                     let reference = format!("&{name};");
                     let resolved = quick_xml::escape::unescape(&reference)
-                        .map_err(|e| format!("bad reference: {e}"))?;
+                        .map_err(|_| "a character reference is unknown".to_owned())?;
                     current.text.push_str(&resolved);
                 }
             }
