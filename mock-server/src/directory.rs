@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
+use crate::content::SiteContent;
+
 /// Site roles the official Python client knows (spec section 11).
 pub const SITE_ROLES: &[&str] = &[
     "Creator",
@@ -176,6 +178,8 @@ pub struct Directory {
     pub pats: Vec<Pat>,
     /// Connected app secrets.
     pub apps: Vec<ConnectedAppRecord>,
+    /// Site LUID → the site's projects, workbooks and data sources.
+    pub content: HashMap<String, SiteContent>,
 }
 
 impl std::fmt::Debug for Directory {
@@ -189,6 +193,16 @@ impl std::fmt::Debug for Directory {
             )
             .field("pats", &self.pats)
             .field("apps", &self.apps)
+            .field(
+                "content",
+                &format_args!(
+                    "[{} workbooks]",
+                    self.content
+                        .values()
+                        .map(|c| c.workbooks.len())
+                        .sum::<usize>()
+                ),
+            )
             .finish()
     }
 }
@@ -210,6 +224,19 @@ impl Directory {
     /// Site by LUID.
     pub fn site_by_id(&self, id: &str) -> Option<&Site> {
         self.sites.iter().find(|site| &*site.id == id)
+    }
+
+    /// The content of a site (empty when it has none yet).
+    pub fn content(&self, site_id: &str) -> &SiteContent {
+        static EMPTY: std::sync::OnceLock<SiteContent> = std::sync::OnceLock::new();
+        self.content
+            .get(site_id)
+            .unwrap_or_else(|| EMPTY.get_or_init(SiteContent::default))
+    }
+
+    /// The content of a site, for an edit.
+    pub fn content_mut(&mut self, site_id: &str) -> &mut SiteContent {
+        self.content.entry(site_id.to_owned()).or_default()
     }
 
     /// Adds a site.
