@@ -324,7 +324,9 @@ def cloud_tsc_read_side(cloud):
 
 def tabcmd_read(mock, tabcmd, login_args, sites):
     """tabcmd's read commands: listsites (Server only), list projects, list workbooks with their
-    views (-d), list datasources."""
+    views (-d), list datasources. tabcmd 2.0.21 does not reuse the saved session in a new
+    process: each command signs in again with the saved PAT (after a password login it would
+    prompt for the password), hence a PAT login."""
     with tempfile.TemporaryDirectory() as home:
         output = run_tabcmd(tabcmd, home, "login", *login_args)
         assert "Succeeded" in output, output
@@ -504,7 +506,10 @@ def main():
             (
                 "tabcmd.read",
                 lambda m: tabcmd_read(
-                    m, args.tabcmd, ["-s", m.url, "-u", "admin", "-p", "admin"], ["Default", "analytics"]
+                    m,
+                    args.tabcmd,
+                    ["-s", m.url, "--token-name", m.pat_name, "--token-value", m.pat_secret],
+                    ["Default", "analytics"],
                 ),
             ),
         ]

@@ -178,8 +178,10 @@ pub struct Directory {
     pub pats: Vec<Pat>,
     /// Connected app secrets.
     pub apps: Vec<ConnectedAppRecord>,
-    /// Site LUID → the site's projects, workbooks and data sources.
-    pub content: HashMap<String, SiteContent>,
+    /// Site LUID → the site's projects, workbooks and data sources. Shared with the seed's
+    /// copy that reset restores (copied on the first edit), so 100,000 seeded workbooks are
+    /// held once.
+    pub content: HashMap<String, Arc<SiteContent>>,
 }
 
 impl std::fmt::Debug for Directory {
@@ -231,12 +233,12 @@ impl Directory {
         static EMPTY: std::sync::OnceLock<SiteContent> = std::sync::OnceLock::new();
         self.content
             .get(site_id)
-            .unwrap_or_else(|| EMPTY.get_or_init(SiteContent::default))
+            .map_or_else(|| EMPTY.get_or_init(SiteContent::default), |c| &**c)
     }
 
     /// The content of a site, for an edit.
     pub fn content_mut(&mut self, site_id: &str) -> &mut SiteContent {
-        self.content.entry(site_id.to_owned()).or_default()
+        Arc::make_mut(self.content.entry(site_id.to_owned()).or_default())
     }
 
     /// Adds a site.
