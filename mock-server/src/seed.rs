@@ -274,8 +274,10 @@ impl Seed {
     /// The embedded default data set of the Tableau Server flavour (contracts section 1): the
     /// Default site, `analytics`, `admin` (password `admin`, ServerAdministrator) on both, the
     /// PAT `admin-pat` of `admin` on the Default site (its secret random at each start),
-    /// `viewer` (password `viewer`, Viewer) on the Default site, and the sample content there
-    /// ([`Seed::sample_content`]).
+    /// `viewer` (password `viewer`, Viewer) on the Default site, and the sample content there,
+    /// owned by `admin`: projects `Default` and `Samples`; in `Samples` the workbooks
+    /// `Superstore` (views `Overview`, `Product`, `Customers`) and `Regional` (view `Obesity`)
+    /// and the data source `Sample - Superstore`.
     pub fn default_data() -> Seed {
         let user = |site: &str, name: &str, role: &str| SeedUser {
             site: site.to_owned(),
