@@ -370,7 +370,7 @@ async fn read_errors_in_both_formats() {
 }
 
 /// A server administrator may query any site by name; everyone sees content; `GET sites` shows
-/// a non-administrator only the sites they have a user on.
+/// a non-administrator only the sites they have a user on; only administrators list users.
 #[tokio::test]
 async fn roles() {
     let state = content_state();
@@ -402,12 +402,19 @@ async fn roles() {
         ("views", "view", 3),
         ("datasources", "datasource", 1),
         ("projects", "project", 3),
-        ("users", "user", 2),
     ] {
         let answer = get(&app, &viewer, &site_path(path)).await;
         assert_eq!(answer.status, 200, "a Viewer reads {path}: {}", answer.body);
         assert_eq!(names(&answer, element).len(), count, "{path}");
     }
+    // Get users on site is for administrators; a Viewer may still look itself up.
+    let users = get(&app, &viewer, &site_path("users")).await;
+    assert_tableau_error(&users, "403004");
+    let json = get_json(&app, &viewer, &site_path("users")).await;
+    assert_tableau_error(&json, "403004");
+    insta::assert_snapshot!("read_error_users_as_viewer_xml", snap(&users));
+    let me = get(&app, &viewer, &site_path(&format!("users/{VIEWER_ID}"))).await;
+    assert_eq!(me.status, 200, "{}", me.body);
 }
 
 /// JWT sessions need the route's scope: sites, users or content.

@@ -143,6 +143,12 @@ pub(crate) fn serve(
             out.site(site)
         }
         ReadEndpoint::Users => {
+            // Get users on site is for administrators (docs/protocol.md section 12.4).
+            if !caller.is_admin() {
+                return Err(ApiError::forbidden(
+                    "Only site and server administrators may list the users of a site.",
+                ));
+            }
             let filters = query.check_filter(&[Field::Name, Field::SiteRole])?;
             let mut users: Vec<&User> = dir
                 .users
