@@ -1,5 +1,6 @@
 //! The baseline: a bare axum server answering the same two routes as the mock with a fixed
-//! body of the same size and content type, and no other work.
+//! body of the same size and content type, and no other work; any other path gets the GET
+//! body (the read side's listing row).
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -34,6 +35,8 @@ fn fixed_body(size: usize) -> Bytes {
 /// The baseline router: the two routes the load test hits.
 pub fn router(config: &BareConfig) -> Router {
     let get_body = fixed_body(config.get_bytes);
+    let any_body = get_body.clone();
+    let any_type = config.content_type.clone();
     let post_body = fixed_body(config.post_bytes);
     let get_type = config.content_type.clone();
     let post_type = config.content_type.clone();
@@ -55,6 +58,12 @@ pub fn router(config: &BareConfig) -> Router {
                 async move { ([(CONTENT_TYPE, content_type)], body) }
             }),
         )
+        // Any other path (the read side's `GET sites/{luid}/workbooks?…`): the GET body.
+        .fallback(move || {
+            let body = any_body.clone();
+            let content_type = any_type.clone();
+            async move { ([(CONTENT_TYPE, content_type)], body) }
+        })
 }
 
 /// Runs the bare server until the process is killed. Prints

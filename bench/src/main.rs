@@ -10,6 +10,7 @@ mod bare;
 mod client;
 mod mock;
 mod process;
+mod read;
 mod report;
 mod store;
 mod wrk;
@@ -82,6 +83,9 @@ enum Only {
     Client,
     /// The session store rows (file, Redis, 20 processes).
     Store,
+    /// The read side's rows only (listing 100 workbooks, 100,000 seeded workbooks); also part
+    /// of `mock`.
+    Read,
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,7 +138,7 @@ fn run(args: &Args) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start a tokio runtime: {e}"))?;
     let mut rows = Vec::new();
-    if matches!(args.only, Only::All | Only::Mock) {
+    if matches!(args.only, Only::All | Only::Mock | Only::Read) {
         let self_bin =
             std::env::current_exe().map_err(|e| format!("cannot find this binary: {e}"))?;
         let mock_bin = args.mock_bin.clone().unwrap_or_else(process::sibling_mock);
@@ -165,17 +169,28 @@ fn run(args: &Args) -> Result<(), String> {
             "mock throughput (wrk -t1 -c{} -d{}s after {}s warm-up)…",
             args.connections, args.duration, args.warmup
         );
-        let throughput = mock::throughput(&bench, &runtime, &scratch).and_then(|mut found| {
-            eprintln!("mock sign-in with a full session table…");
-            found.extend(mock::at_cap(&bench, &scratch)?);
-            Ok(found)
-        });
+        let only_read = args.only == Only::Read;
+        let throughput = (|| {
+            let mut found = Vec::new();
+            if !only_read {
+                found.extend(mock::throughput(&bench, &runtime, &scratch)?);
+                eprintln!("mock sign-in with a full session table…");
+                found.extend(mock::at_cap(&bench, &scratch)?);
+            }
+            eprintln!("mock read side: listing 100 workbooks…");
+            found.extend(read::listing(&bench, &runtime, &scratch)?);
+            eprintln!("mock read side: 100,000 seeded workbooks…");
+            found.extend(read::memory(&bench, &runtime, &scratch)?);
+            Ok::<_, String>(found)
+        })();
         let _ = std::fs::remove_dir_all(&scratch);
         rows.extend(throughput?);
-        eprintln!("mock memory ({} sign-ins)…", args.sessions);
-        rows.extend(mock::memory(&bench, &runtime)?);
-        eprintln!("mock start-up ({} runs)…", args.startup_runs);
-        rows.extend(mock::startup(&bench)?);
+        if !only_read {
+            eprintln!("mock memory ({} sign-ins)…", args.sessions);
+            rows.extend(mock::memory(&bench, &runtime)?);
+            eprintln!("mock start-up ({} runs)…", args.startup_runs);
+            rows.extend(mock::startup(&bench)?);
+        }
     }
     if matches!(args.only, Only::All | Only::Client) {
         eprintln!("session manager…");

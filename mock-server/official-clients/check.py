@@ -323,6 +323,104 @@ def tsc_revoked_pat(mock):
     expect_tableau_error(lambda: server.auth.sign_in(auth), "401001")
 
 
+# --- The read side (issue 15) ------------------------------------------------------------------
+
+
+def log_statuses(mock, needle):
+    """The statuses of the logged requests whose path contains `needle`."""
+    return [status for (_, path, status, _) in mock.requests() if needle in path]
+
+
+def tsc_read_common(server, site_name, viewer):
+    """What both flavours serve: the session's site by id and by name, users with a name filter,
+    workbooks through TSC.Pager at page size 1, a workbook's views, data sources, projects and
+    views, all from the embedded data set."""
+    site = server.sites.get_by_id(server.site_id)
+    assert site.name == site_name, site.name
+    by_name = server.sites.get_by_name(site_name)
+    assert by_name.id == server.site_id, (by_name.id, server.site_id)
+    options = TSC.RequestOptions()
+    options.filter.add(TSC.Filter(TSC.RequestOptions.Field.Name, TSC.RequestOptions.Operator.Equals, viewer))
+    users, pagination = server.users.get(options)
+    assert [(u.name, u.site_role) for u in users] == [(viewer, "Viewer")], users
+    assert pagination.total_available == 1, pagination
+    workbooks = list(TSC.Pager(server.workbooks, TSC.RequestOptions(pagesize=1)))
+    assert [w.name for w in workbooks] == ["Superstore", "Regional"], [w.name for w in workbooks]
+    assert workbooks[0].project_name == "Samples", workbooks[0].project_name
+    assert workbooks[0].owner_id, "the owner's LUID"
+    superstore = server.workbooks.get_by_id(workbooks[0].id)
+    assert superstore.name == "Superstore"
+    server.workbooks.populate_views(superstore)
+    assert [v.name for v in superstore.views] == ["Overview", "Product", "Customers"], superstore.views
+    datasources, _ = server.datasources.get()
+    assert [d.name for d in datasources] == ["Sample - Superstore"], datasources
+    assert server.datasources.get_by_id(datasources[0].id).project_name == "Samples"
+    projects, _ = server.projects.get()
+    assert [p.name for p in projects] == ["Default", "Samples"], projects
+    views, _ = server.views.get()
+    assert [v.name for v in views] == ["Overview", "Product", "Customers", "Obesity"], views
+    paged = server.workbooks.get(TSC.RequestOptions(pagesize=1, pagenumber=2))[0]
+    assert [w.name for w in paged] == ["Regional"], paged
+
+
+def tsc_read_side(mock):
+    """After a PAT sign-in the Python client lists sites and reads the content of the embedded
+    data set; every read call was answered 200."""
+    server = TSC.Server(mock.url, use_server_version=True)
+    with server.auth.sign_in(TSC.PersonalAccessTokenAuth(mock.pat_name, mock.pat_secret, site_id="")):
+        sites, pagination = server.sites.get()
+        assert [s.name for s in sites] == ["Default", "analytics"], sites
+        assert pagination.total_available == 2, pagination
+        tsc_read_common(server, "Default", "viewer")
+        expect_tableau_error(
+            lambda: server.workbooks.get(TSC.RequestOptions(pagesize=1, pagenumber=9)), "400006"
+        )
+    statuses = log_statuses(mock, "/sites")
+    assert statuses.count(400) == 1 and all(s in (200, 400) for s in statuses), statuses
+
+
+def tsc_read_as_viewer(mock):
+    """A Viewer reads the content too, and sees only the sites they have a user on."""
+    server = TSC.Server(mock.url)
+    with server.auth.sign_in(TSC.TableauAuth("viewer", "viewer", site_id="")):
+        server.use_server_version()
+        sites, _ = server.sites.get()
+        assert [s.name for s in sites] == ["Default"], sites
+        assert [w.name for w in TSC.Pager(server.workbooks)] == ["Superstore", "Regional"]
+
+
+def cloud_tsc_read_side(cloud):
+    """On Tableau Cloud `GET sites` is refused with 403069 (as the Migration SDK expects); the
+    rest of the read side works as on Server, through the front door."""
+    server = TSC.Server(cloud.front_door, use_server_version=True)
+    with server.auth.sign_in(TSC.PersonalAccessTokenAuth(cloud.pat_name, cloud.pat_secret, site_id=cloud.site)):
+        expect_tableau_error(lambda: server.sites.get(), "403069")
+        tsc_read_common(server, "Analytics", "viewer@example.com")
+
+
+def tabcmd_read(mock, tabcmd, login_args, sites):
+    """tabcmd's read commands: listsites (Server only), list projects, list workbooks with their
+    views (-d), list datasources. tabcmd 2.0.21 does not reuse the saved session in a new
+    process: each command signs in again with the saved PAT (after a password login it would
+    prompt for the password), hence a PAT login."""
+    with tempfile.TemporaryDirectory() as home:
+        output = run_tabcmd(tabcmd, home, "login", *login_args)
+        assert "Succeeded" in output, output
+        if sites is not None:
+            output = run_tabcmd(tabcmd, home, "listsites")
+            for name in sites:
+                assert f"NAME: {name}" in output, output
+        output = run_tabcmd(tabcmd, home, "list", "projects", "-n")
+        assert "NAME: Samples" in output and "2 total projects" in output, output
+        output = run_tabcmd(tabcmd, home, "list", "workbooks", "-n", "-d")
+        assert "NAME: Superstore" in output and "Overview, Product, Customers" in output, output
+        output = run_tabcmd(tabcmd, home, "list", "datasources", "-n")
+        assert "NAME: Sample - Superstore" in output, output
+        run_tabcmd(tabcmd, home, "logout")
+    statuses = log_statuses(mock, "/sites")
+    assert statuses and all(s == 200 for s in statuses), statuses
+
+
 # --- Tableau Cloud, through the front door ----------------------------------------------------
 #
 # The second mock runs with --flavor cloud --front-door: the clients are given the front door's
@@ -514,12 +612,23 @@ def main():
         ("tsc.pat-superseded", tsc_pat_superseded),
         ("tsc.wrong-password", tsc_wrong_password),
         ("tsc.revoked-pat", tsc_revoked_pat),
+        ("tsc.read-side", tsc_read_side),
+        ("tsc.read-as-viewer", tsc_read_as_viewer),
     ]
     if args.tabcmd:
         checks += [
             ("tabcmd.password", lambda m: tabcmd_password(m, args.tabcmd)),
             ("tabcmd.pat", lambda m: tabcmd_pat(m, args.tabcmd)),
             ("tabcmd.site-and-case", lambda m: tabcmd_site_and_case(m, args.tabcmd)),
+            (
+                "tabcmd.read",
+                lambda m: tabcmd_read(
+                    m,
+                    args.tabcmd,
+                    ["-s", m.url, "--token-name", m.pat_name, "--token-value", m.pat_secret],
+                    ["Default", "analytics"],
+                ),
+            ),
         ]
 
     cloud_checks = [
@@ -528,11 +637,21 @@ def main():
         ("cloud.tsc.switch-site-refused", cloud_tsc_switch_site),
         ("cloud.tsc.uat", cloud_tsc_uat),
         ("cloud.tsc.uat-refused", cloud_tsc_uat_refused),
+        ("cloud.tsc.read-side", cloud_tsc_read_side),
     ]
     if args.tabcmd:
         cloud_checks += [
             ("cloud.tabcmd.pat", lambda m: cloud_tabcmd_pat(m, args.tabcmd)),
             ("cloud.tabcmd.password-refused", lambda m: cloud_tabcmd_password(m, args.tabcmd)),
+            (
+                "cloud.tabcmd.read",
+                lambda m: tabcmd_read(
+                    m,
+                    args.tabcmd,
+                    ["-s", m.front_door, "-t", m.site, "--token-name", m.pat_name, "--token-value", m.pat_secret],
+                    None,
+                ),
+            ),
         ]
 
     passed = failed = 0

@@ -7,13 +7,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::control::wire::{
-    self, CONTROL_TOKEN_HEADER, ClockAdvance, ErrorBody, Health, NewSite, NewToken, NewUser,
-    TokenRef,
+    self, CONTROL_TOKEN_HEADER, ClockAdvance, ErrorBody, Health, NewDataSource, NewProject,
+    NewSite, NewToken, NewUser, NewWorkbook, TokenRef,
 };
 use crate::faults::Fault;
 use crate::types::{
-    ClockInfo, ConnectedApp, ConnectedAppInfo, PatInfo, RecordedRequest, SessionInfo, SiteInfo,
-    UatConfig, UatConfigInfo, UserInfo,
+    ClockInfo, ConnectedApp, ConnectedAppInfo, DataSourceInfo, PatInfo, ProjectInfo,
+    RecordedRequest, SessionInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo, WorkbookInfo,
 };
 
 /// How long one control call may take by default.
@@ -383,6 +383,68 @@ impl ControlClient {
         config: UatConfig,
     ) -> Result<UatConfigInfo, ControlClientError> {
         self.call(Method::POST, wire::UAT_CONFIGS, Some(&config))
+            .await
+    }
+
+    /// `POST /_mock/projects`: creates a project on `site` (a content URL), under the project
+    /// named `parent` or at the top level (409 when the name exists under that parent; 404 for
+    /// an unknown site or parent).
+    pub async fn create_project(
+        &self,
+        site: &str,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<ProjectInfo, ControlClientError> {
+        let body = NewProject {
+            site: site.to_owned(),
+            name: name.to_owned(),
+            description: None,
+            parent: parent.map(str::to_owned),
+            owner: None,
+        };
+        self.call(Method::POST, wire::PROJECTS, Some(&body)).await
+    }
+
+    /// `POST /_mock/workbooks`: creates a workbook in the project named `project`, owned by the
+    /// user named `owner`, with `views` (one view named after the workbook when empty); 409
+    /// when the name exists in the project, 404 for an unknown site, project or owner.
+    pub async fn create_workbook(
+        &self,
+        site: &str,
+        project: &str,
+        name: &str,
+        owner: &str,
+        views: &[&str],
+    ) -> Result<WorkbookInfo, ControlClientError> {
+        let body = NewWorkbook {
+            site: site.to_owned(),
+            project: project.to_owned(),
+            name: name.to_owned(),
+            owner: owner.to_owned(),
+            views: (!views.is_empty()).then(|| views.iter().map(|v| (*v).to_owned()).collect()),
+            description: None,
+        };
+        self.call(Method::POST, wire::WORKBOOKS, Some(&body)).await
+    }
+
+    /// `POST /_mock/datasources`: creates a data source in the project named `project`, owned
+    /// by the user named `owner` (409 when the name exists in the project; 404 for an unknown
+    /// site, project or owner).
+    pub async fn create_datasource(
+        &self,
+        site: &str,
+        project: &str,
+        name: &str,
+        owner: &str,
+    ) -> Result<DataSourceInfo, ControlClientError> {
+        let body = NewDataSource {
+            site: site.to_owned(),
+            project: project.to_owned(),
+            name: name.to_owned(),
+            owner: owner.to_owned(),
+            description: None,
+        };
+        self.call(Method::POST, wire::DATASOURCES, Some(&body))
             .await
     }
 

@@ -7,6 +7,8 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
+use crate::content::SiteContent;
+
 /// Site roles the official Python client knows (docs/protocol.md section 11).
 pub const SITE_ROLES: &[&str] = &[
     "Creator",
@@ -212,6 +214,10 @@ pub struct Directory {
     pub apps: Vec<ConnectedAppRecord>,
     /// Unified access token configurations (docs/protocol.md section 15).
     pub uats: Vec<UatRecord>,
+    /// Site LUID → the site's projects, workbooks and data sources. Shared with the seed's
+    /// copy that reset restores (copied on the first edit), so 100,000 seeded workbooks are
+    /// held once.
+    pub content: HashMap<String, Arc<SiteContent>>,
 }
 
 impl std::fmt::Debug for Directory {
@@ -226,6 +232,16 @@ impl std::fmt::Debug for Directory {
             .field("pats", &self.pats)
             .field("apps", &self.apps)
             .field("uats", &self.uats)
+            .field(
+                "content",
+                &format_args!(
+                    "[{} workbooks]",
+                    self.content
+                        .values()
+                        .map(|c| c.workbooks.len())
+                        .sum::<usize>()
+                ),
+            )
             .finish()
     }
 }
@@ -247,6 +263,19 @@ impl Directory {
     /// Site by LUID.
     pub fn site_by_id(&self, id: &str) -> Option<&Site> {
         self.sites.iter().find(|site| &*site.id == id)
+    }
+
+    /// The content of a site (empty when it has none yet).
+    pub fn content(&self, site_id: &str) -> &SiteContent {
+        static EMPTY: std::sync::OnceLock<SiteContent> = std::sync::OnceLock::new();
+        self.content
+            .get(site_id)
+            .map_or_else(|| EMPTY.get_or_init(SiteContent::default), |c| &**c)
+    }
+
+    /// The content of a site, for an edit.
+    pub fn content_mut(&mut self, site_id: &str) -> &mut SiteContent {
+        Arc::make_mut(self.content.entry(site_id.to_owned()).or_default())
     }
 
     /// Adds a site.

@@ -144,6 +144,43 @@ impl ApiError {
         )
     }
 
+    /// 400006: a `pageNumber` that is not an integer, below 1 or past the last page
+    /// (docs/protocol.md section 12.2; real server output quoted in TSC #1304).
+    pub fn invalid_page_number(page_number: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "400006",
+            "Bad Request",
+            format!("Invalid page number '{}'", quoted(page_number)),
+        )
+    }
+
+    /// 400007: a `pageSize` that is not an integer or is below 1 (docs/protocol.md section
+    /// 12.2).
+    pub fn invalid_page_size() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "400007",
+            "Invalid page size",
+            "The page size parameter is not an integer, is less than one.",
+        )
+    }
+
+    /// 403014: a `pageSize` above 1000 (docs/protocol.md section 12.2).
+    pub fn page_size_limit() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "403014",
+            "Page size limit exceeded",
+            "The specified page size is larger than the maximum page size",
+        )
+    }
+
+    /// 400065: a filter or sort the endpoint does not know (docs/protocol.md section 12.3).
+    pub fn invalid_filter(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "400065", "Bad Request", detail)
+    }
+
     /// 403070: switch site to the current site.
     pub fn same_site() -> Self {
         Self::new(
@@ -184,6 +221,26 @@ impl ApiError {
             "404002",
             "User not found",
             format!("User '{user_id}' could not be found."),
+        )
+    }
+
+    /// 404006: a workbook LUID the site does not hold (docs/protocol.md section 12.5).
+    pub fn workbook_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "404006",
+            "Workbook not found",
+            format!("Workbook '{}' could not be found.", quoted(id)),
+        )
+    }
+
+    /// 404011: a data source LUID the site does not hold (docs/protocol.md section 12.5).
+    pub fn datasource_not_found(id: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "404011",
+            "Datasource not found",
+            format!("Datasource '{}' could not be found.", quoted(id)),
         )
     }
 

@@ -8,14 +8,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::control::wire;
 use crate::faults::Fault;
 use crate::flavor::Flavor;
 use crate::seed::Seed;
 use crate::server::{DEFAULT_MAX_CONNECTIONS, serve};
 use crate::state::{AppState, Config};
 use crate::types::{
-    ConnectedApp, DefaultCredentials, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UatConfig,
-    UatConfigInfo, UserInfo,
+    ConnectedApp, DataSourceInfo, DefaultCredentials, PatInfo, ProjectInfo, RecordedRequest,
+    SessionInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo, WorkbookInfo,
 };
 use crate::version::ApiVersion;
 
@@ -457,6 +458,78 @@ impl MockServer {
     /// public RSA keys with their `kid`s), or a scope is not `tableau:<resource>:<action>`.
     pub async fn create_uat_config(&self, config: UatConfig) -> UatConfigInfo {
         must("create_uat_config", self.state.create_uat_config(&config))
+    }
+
+    /// Creates a project on `site` (a content URL), under the project named `parent` or at the
+    /// top level.
+    ///
+    /// # Panics
+    /// When the site or parent is unknown, or the name exists under that parent.
+    pub async fn create_project(
+        &self,
+        site: &str,
+        name: &str,
+        parent: Option<&str>,
+    ) -> ProjectInfo {
+        must(
+            "create_project",
+            self.state.create_project(&wire::NewProject {
+                site: site.to_owned(),
+                name: name.to_owned(),
+                description: None,
+                parent: parent.map(str::to_owned),
+                owner: None,
+            }),
+        )
+    }
+
+    /// Creates a workbook in the project named `project`, owned by the user named `owner`,
+    /// with `views` (one view named after the workbook when empty).
+    ///
+    /// # Panics
+    /// When the site, project or owner is unknown, or the name exists in the project.
+    pub async fn create_workbook(
+        &self,
+        site: &str,
+        project: &str,
+        name: &str,
+        owner: &str,
+        views: &[&str],
+    ) -> WorkbookInfo {
+        must(
+            "create_workbook",
+            self.state.create_workbook(&wire::NewWorkbook {
+                site: site.to_owned(),
+                project: project.to_owned(),
+                name: name.to_owned(),
+                owner: owner.to_owned(),
+                views: Some(views.iter().map(|v| (*v).to_owned()).collect()),
+                description: None,
+            }),
+        )
+    }
+
+    /// Creates a data source in the project named `project`, owned by the user named `owner`.
+    ///
+    /// # Panics
+    /// When the site, project or owner is unknown, or the name exists in the project.
+    pub async fn create_datasource(
+        &self,
+        site: &str,
+        project: &str,
+        name: &str,
+        owner: &str,
+    ) -> DataSourceInfo {
+        must(
+            "create_datasource",
+            self.state.create_datasource(&wire::NewDataSource {
+                site: site.to_owned(),
+                project: project.to_owned(),
+                name: name.to_owned(),
+                owner: owner.to_owned(),
+                description: None,
+            }),
+        )
     }
 
     /// Moves the virtual clock forward.

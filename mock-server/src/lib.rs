@@ -47,6 +47,7 @@
 
 mod api;
 mod clock;
+mod content;
 mod control;
 #[cfg(feature = "control-client")]
 mod control_client;
@@ -76,12 +77,15 @@ pub use control_client::{ControlClient, ControlClientError};
 pub use faults::Fault;
 pub use flavor::Flavor;
 pub use handle::{MockServer, MockServerBuilder};
-pub use seed::{Seed, SeedError, SeedSite, SeedToken, SeedUser};
+pub use seed::{
+    Seed, SeedDataSource, SeedError, SeedProject, SeedSite, SeedToken, SeedUser, SeedWorkbook,
+};
 pub use server::HEADER_READ_TIMEOUT;
 pub use state::AppState;
 pub use types::{
-    ClockInfo, ConnectedApp, ConnectedAppInfo, DefaultCredentials, PatInfo, RecordedRequest,
-    SessionInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo,
+    ClockInfo, ConnectedApp, ConnectedAppInfo, DataSourceInfo, DefaultCredentials, PatInfo,
+    ProjectInfo, RecordedRequest, SessionInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo,
+    ViewInfo, WorkbookInfo,
 };
 
 /// Request bodies over this size are answered 413000.

@@ -41,13 +41,35 @@
 //! usernameClaim = "email"    # optional, default email
 //! scopes = ["tableau:content:read"]   # optional, default any
 //! enabled = true             # optional
+//!
+//! [[projects]]
+//! site = "finance"
+//! name = "Sales"
+//! description = ""          # optional
+//! parent = "Company"        # optional: a project name (top level when absent)
+//! owner = "ana"             # optional
+//!
+//! [[workbooks]]
+//! site = "finance"
+//! project = "Sales"
+//! name = "Pipeline"
+//! owner = "ana"
+//! views = ["Overview", "Detail"]   # optional: one view named after the workbook
+//!
+//! [[datasources]]
+//! site = "finance"
+//! project = "Sales"
+//! name = "Orders"
+//! owner = "ana"
 //! ```
+//!
+//! Projects, workbooks and data sources also take an optional fixed `id` and `description`.
 
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::control::ControlError;
-use crate::control::edits::{self, NewUser, SiteSpec};
+use crate::control::edits::{self, NewContent, NewUser, SiteSpec};
 use crate::directory::Directory;
 use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
@@ -73,6 +95,80 @@ pub struct Seed {
     /// Unified access token configurations (the cloud flavour signs UATs in).
     #[serde(default)]
     pub uat_configs: Vec<UatConfig>,
+    /// Projects, parents before their children.
+    #[serde(default)]
+    pub projects: Vec<SeedProject>,
+    /// Workbooks with their views.
+    #[serde(default)]
+    pub workbooks: Vec<SeedWorkbook>,
+    /// Published data sources.
+    #[serde(default)]
+    pub datasources: Vec<SeedDataSource>,
+}
+
+/// A seeded project.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedProject {
+    /// Site content URL.
+    pub site: String,
+    /// Name (unique under its parent).
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Parent project's name (seeded before this one); top level when absent.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// Owner's user name.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Fixed LUID.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// A seeded workbook.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedWorkbook {
+    /// Site content URL.
+    pub site: String,
+    /// Project name.
+    pub project: String,
+    /// Name (unique in its project).
+    pub name: String,
+    /// Owner's user name.
+    pub owner: String,
+    /// View names; one view named after the workbook when empty.
+    #[serde(default)]
+    pub views: Vec<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Fixed LUID.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// A seeded data source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeedDataSource {
+    /// Site content URL.
+    pub site: String,
+    /// Project name.
+    pub project: String,
+    /// Name (unique in its project).
+    pub name: String,
+    /// Owner's user name.
+    pub owner: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Fixed LUID.
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 impl std::fmt::Debug for Seed {
@@ -83,6 +179,9 @@ impl std::fmt::Debug for Seed {
             .field("tokens", &self.tokens.len())
             .field("connected_apps", &self.connected_apps.len())
             .field("uat_configs", &self.uat_configs.len())
+            .field("projects", &self.projects.len())
+            .field("workbooks", &self.workbooks.len())
+            .field("datasources", &self.datasources.len())
             .finish()
     }
 }
@@ -190,25 +289,34 @@ impl From<ControlError> for SeedError {
 }
 
 impl Seed {
-    /// The embedded default data set of the Tableau Server flavour (docs/mock-server.md): the
-    /// Default site, `analytics`, `admin` (password `admin`, ServerAdministrator) on both, and
-    /// the PAT `admin-pat` of `admin` on the Default site (its secret random at each start).
+    /// The embedded default data set of the Tableau Server flavour (docs/mock-server.md, "Seed files"): the
+    /// Default site, `analytics`, `admin` (password `admin`, ServerAdministrator) on both, the
+    /// PAT `admin-pat` of `admin` on the Default site (its secret random at each start),
+    /// `viewer` (password `viewer`, Viewer) on the Default site, and the sample content there,
+    /// owned by `admin`: projects `Default` and `Samples`; in `Samples` the workbooks
+    /// `Superstore` (views `Overview`, `Product`, `Customers`) and `Regional` (view `Obesity`)
+    /// and the data source `Sample - Superstore`.
     pub fn default_data() -> Seed {
-        let user = |site: &str| SeedUser {
+        let user = |site: &str, name: &str, role: &str| SeedUser {
             site: site.to_owned(),
-            name: "admin".to_owned(),
-            password: Some("admin".to_owned()),
-            site_role: "ServerAdministrator".to_owned(),
+            name: name.to_owned(),
+            password: Some(name.to_owned()),
+            site_role: role.to_owned(),
             id: None,
             full_name: None,
             email: None,
         };
+        let (projects, workbooks, datasources) = Self::sample_content("", "admin");
         Seed {
             sites: vec![
                 SeedSite::new("", "Default"),
                 SeedSite::new("analytics", "analytics"),
             ],
-            users: vec![user(""), user("analytics")],
+            users: vec![
+                user("", "admin", "ServerAdministrator"),
+                user("analytics", "admin", "ServerAdministrator"),
+                user("", "viewer", "Viewer"),
+            ],
             tokens: vec![SeedToken {
                 site: String::new(),
                 user: "admin".to_owned(),
@@ -216,15 +324,67 @@ impl Seed {
                 secret: None,
                 expires_in_days: None,
             }],
+            projects,
+            workbooks,
+            datasources,
             ..Seed::default()
         }
     }
 
-    /// The embedded default data set of the Tableau Cloud flavour (docs/mock-server.md): no
+    /// The sample content of the embedded data sets (docs/mock-server.md, "Seed files"), on `site`, owned by
+    /// `owner`: projects `Default` and `Samples`; in `Samples` the workbooks `Superstore`
+    /// (views `Overview`, `Product`, `Customers`) and `Regional` (view `Obesity`) and the data
+    /// source `Sample - Superstore`.
+    fn sample_content(
+        site: &str,
+        owner: &str,
+    ) -> (Vec<SeedProject>, Vec<SeedWorkbook>, Vec<SeedDataSource>) {
+        let project = |name: &str, description: &str| SeedProject {
+            site: site.to_owned(),
+            name: name.to_owned(),
+            description: Some(description.to_owned()),
+            parent: None,
+            owner: Some(owner.to_owned()),
+            id: None,
+        };
+        let workbook = |name: &str, views: &[&str]| SeedWorkbook {
+            site: site.to_owned(),
+            project: "Samples".to_owned(),
+            name: name.to_owned(),
+            owner: owner.to_owned(),
+            views: views.iter().map(|v| (*v).to_owned()).collect(),
+            description: None,
+            id: None,
+        };
+        (
+            vec![
+                project(
+                    "Default",
+                    "The default project that was automatically created by Tableau.",
+                ),
+                project("Samples", "Sample content."),
+            ],
+            vec![
+                workbook("Superstore", &["Overview", "Product", "Customers"]),
+                workbook("Regional", &["Obesity"]),
+            ],
+            vec![SeedDataSource {
+                site: site.to_owned(),
+                project: "Samples".to_owned(),
+                name: "Sample - Superstore".to_owned(),
+                owner: owner.to_owned(),
+                description: None,
+                id: None,
+            }],
+        )
+    }
+
+    /// The embedded default data set of the Tableau Cloud flavour (docs/mock-server.md, "Seed files"): no
     /// Default site; the site `analytics` (name `Analytics`), `admin@example.com`
     /// (SiteAdministratorCreator) with the PAT `admin-pat` (its secret random at each start)
     /// and `viewer@example.com` (Viewer), e-mail addresses as user names, no passwords
-    /// (Tableau Cloud refuses password sign-in).
+    /// (Tableau Cloud refuses password sign-in), and the sample content on `analytics`, owned
+    /// by `admin@example.com`.
     pub fn cloud_data() -> Seed {
         let user = |name: &str, role: &str| SeedUser {
             site: "analytics".to_owned(),
@@ -235,6 +395,8 @@ impl Seed {
             full_name: None,
             email: Some(name.to_owned()),
         };
+        let (projects, workbooks, datasources) =
+            Self::sample_content("analytics", "admin@example.com");
         Seed {
             sites: vec![SeedSite::new("analytics", "Analytics")],
             users: vec![
@@ -248,6 +410,9 @@ impl Seed {
                 secret: None,
                 expires_in_days: None,
             }],
+            projects,
+            workbooks,
+            datasources,
             ..Seed::default()
         }
     }
@@ -368,6 +533,53 @@ impl Seed {
         }
         for config in &self.uat_configs {
             edits::add_uat(&mut dir, config)?;
+        }
+
+        for project in &self.projects {
+            edits::add_project(
+                &mut dir,
+                ids,
+                now,
+                edits::NewProject {
+                    site: &project.site,
+                    name: &project.name,
+                    description: project.description.as_deref(),
+                    parent: project.parent.as_deref(),
+                    owner: project.owner.as_deref(),
+                    id: project.id.as_deref(),
+                },
+            )?;
+        }
+        for workbook in &self.workbooks {
+            edits::add_workbook(
+                &mut dir,
+                ids,
+                now,
+                NewContent {
+                    site: &workbook.site,
+                    project: &workbook.project,
+                    name: &workbook.name,
+                    owner: &workbook.owner,
+                    description: workbook.description.as_deref(),
+                    id: workbook.id.as_deref(),
+                },
+                &workbook.views,
+            )?;
+        }
+        for datasource in &self.datasources {
+            edits::add_datasource(
+                &mut dir,
+                ids,
+                now,
+                NewContent {
+                    site: &datasource.site,
+                    project: &datasource.project,
+                    name: &datasource.name,
+                    owner: &datasource.owner,
+                    description: datasource.description.as_deref(),
+                    id: datasource.id.as_deref(),
+                },
+            )?;
         }
         Ok((dir, defaults))
     }

@@ -282,3 +282,55 @@ pub struct UatConfigInfo {
     /// Whether it accepts JWTs.
     pub enabled: bool,
 }
+
+/// A project, as the control API answers `POST /_mock/projects`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProjectInfo {
+    /// Project LUID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Site content URL.
+    pub site: String,
+}
+
+/// A view of a workbook, as the control API answers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ViewInfo {
+    /// View LUID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// A workbook, as the control API answers `POST /_mock/workbooks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkbookInfo {
+    /// Workbook LUID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its project's name.
+    pub project: String,
+    /// Its owner's user name.
+    pub owner: String,
+    /// Its views, in order.
+    pub views: Vec<ViewInfo>,
+}
+
+/// A data source, as the control API answers `POST /_mock/datasources`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DataSourceInfo {
+    /// Data source LUID.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Its project's name.
+    pub project: String,
+    /// Its owner's user name.
+    pub owner: String,
+}

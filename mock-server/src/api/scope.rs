@@ -20,7 +20,6 @@ impl Scope {
     /// `tableau:users:read`.
     pub const USERS_READ: Scope = Scope::AnyOf(&["tableau:users:read"]);
     /// `tableau:content:read` (projects, workbooks, views, data sources).
-    #[allow(dead_code, reason = "the scope of the read side's routes")]
     pub const CONTENT_READ: Scope = Scope::AnyOf(&["tableau:content:read"]);
     /// `tableau:sessions:delete`.
     pub const SESSIONS_DELETE: Scope = Scope::AnyOf(&["tableau:sessions:delete"]);

@@ -2,15 +2,21 @@
 //! PAT. The control API (through [`super::operations`]) and seed files both go through them, so
 //! an entry is checked the same way wherever it comes from.
 
+use std::sync::Arc;
+
 use time::OffsetDateTime;
 
 use super::error::ControlError;
+use crate::content::{DataSource, Project, View, Workbook};
 use crate::directory::{
     ConnectedAppRecord, Directory, Pat, SITE_ROLES, Site, UatRecord, User, digest, is_valid_role,
 };
 use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
-use crate::types::{ConnectedApp, PatInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo};
+use crate::types::{
+    ConnectedApp, DataSourceInfo, PatInfo, ProjectInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo,
+    ViewInfo, WorkbookInfo,
+};
 
 fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlError> {
     if !allow_empty && value.is_empty() {
@@ -340,5 +346,254 @@ pub(crate) fn add_uat(
         enabled: record.enabled,
     };
     dir.uats.push(record);
+    Ok(info)
+}
+
+/// A project to add.
+#[derive(Default)]
+pub(crate) struct NewProject<'a> {
+    /// Site content URL.
+    pub site: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Description.
+    pub description: Option<&'a str>,
+    /// Parent project's name.
+    pub parent: Option<&'a str>,
+    /// Owner's user name.
+    pub owner: Option<&'a str>,
+    /// Fixed LUID.
+    pub id: Option<&'a str>,
+}
+
+/// A workbook or data source to add.
+#[derive(Default)]
+pub(crate) struct NewContent<'a> {
+    /// Site content URL.
+    pub site: &'a str,
+    /// Project name.
+    pub project: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Owner's user name.
+    pub owner: &'a str,
+    /// Description.
+    pub description: Option<&'a str>,
+    /// Fixed LUID.
+    pub id: Option<&'a str>,
+}
+
+fn user_on_site(
+    dir: &Directory,
+    site_id: &str,
+    site: &str,
+    name: &str,
+) -> Result<Arc<str>, ControlError> {
+    dir.user_by_name(site_id, name)
+        .map(|u| Arc::clone(&u.id))
+        .ok_or_else(|| ControlError::NotFound(format!("no user '{name}' on site '{site}'")))
+}
+
+fn new_id(
+    dir: &Directory,
+    ids: &IdGenerator,
+    site_id: &str,
+    id: Option<&str>,
+) -> Result<Arc<str>, ControlError> {
+    match id {
+        None => Ok(ids.luid().into()),
+        Some(id) => {
+            check_text("id", id, false)?;
+            if dir.content(site_id).id_in_use(id) {
+                return Err(ControlError::Conflict(format!("id '{id}' exists")));
+            }
+            Ok(id.into())
+        }
+    }
+}
+
+/// Adds a project (409 when the name exists under that parent; 404 for an unknown site,
+/// parent or owner).
+pub(crate) fn add_project(
+    dir: &mut Directory,
+    ids: &IdGenerator,
+    now: OffsetDateTime,
+    new: NewProject<'_>,
+) -> Result<ProjectInfo, ControlError> {
+    check_text("name", new.name, false)?;
+    let description = new.description.unwrap_or("");
+    check_text("description", description, true)?;
+    let site_id = site_id(dir, new.site)?;
+    let content = dir.content(&site_id);
+    let parent_id = match new.parent {
+        None => None,
+        Some(parent) => Some(
+            content
+                .project_by_name(parent)
+                .map(|p| Arc::clone(&p.id))
+                .ok_or_else(|| {
+                    ControlError::NotFound(format!("no project '{parent}' on site '{}'", new.site))
+                })?,
+        ),
+    };
+    if content.project_exists(new.name, parent_id.as_deref()) {
+        return Err(ControlError::Conflict(format!(
+            "project '{}' exists under {} on site '{}'",
+            new.name,
+            new.parent
+                .map_or_else(|| "the top level".to_owned(), |p| format!("'{p}'")),
+            new.site
+        )));
+    }
+    let owner_id = new
+        .owner
+        .map(|owner| user_on_site(dir, &site_id, new.site, owner))
+        .transpose()?;
+    let id = new_id(dir, ids, &site_id, new.id)?;
+    dir.content_mut(&site_id).add_project(Project {
+        id: Arc::clone(&id),
+        name: new.name.to_owned(),
+        description: description.to_owned(),
+        parent_id,
+        owner_id,
+        created_at: now,
+        updated_at: now,
+    });
+    Ok(ProjectInfo {
+        id: id.to_string(),
+        name: new.name.to_owned(),
+        site: new.site.to_owned(),
+    })
+}
+
+/// What a workbook and a data source both need: the site, the project and the owner, checked.
+struct Placement {
+    site_id: String,
+    project_id: Arc<str>,
+    project_name: String,
+    owner_id: Arc<str>,
+}
+
+fn place(dir: &Directory, new: &NewContent<'_>) -> Result<Placement, ControlError> {
+    check_text("name", new.name, false)?;
+    check_text("description", new.description.unwrap_or(""), true)?;
+    let site_id = site_id(dir, new.site)?;
+    let project = dir
+        .content(&site_id)
+        .project_by_name(new.project)
+        .ok_or_else(|| {
+            ControlError::NotFound(format!(
+                "no project '{}' on site '{}'",
+                new.project, new.site
+            ))
+        })?;
+    let (project_id, project_name) = (Arc::clone(&project.id), project.name.clone());
+    let owner_id = user_on_site(dir, &site_id, new.site, new.owner)?;
+    Ok(Placement {
+        site_id,
+        project_id,
+        project_name,
+        owner_id,
+    })
+}
+
+/// Adds a workbook with its views (the workbook's name as its one view when `views` is empty);
+/// 409 when the name exists in the project, 404 for an unknown site, project or owner.
+pub(crate) fn add_workbook(
+    dir: &mut Directory,
+    ids: &IdGenerator,
+    now: OffsetDateTime,
+    new: NewContent<'_>,
+    views: &[String],
+) -> Result<WorkbookInfo, ControlError> {
+    let placement = place(dir, &new)?;
+    let content = dir.content(&placement.site_id);
+    if content.workbook_exists(&placement.project_id, new.name) {
+        return Err(ControlError::Conflict(format!(
+            "workbook '{}' exists in project '{}'",
+            new.name, placement.project_name
+        )));
+    }
+    let views: Vec<String> = if views.is_empty() {
+        vec![new.name.to_owned()]
+    } else {
+        views.to_vec()
+    };
+    for view in &views {
+        check_text("view name", view, false)?;
+    }
+    let content_url = content.workbook_url(new.name);
+    let id = new_id(dir, ids, &placement.site_id, new.id)?;
+    let views: Vec<View> = crate::content::view_urls(&content_url, &views)
+        .into_iter()
+        .zip(views)
+        .map(|(url, name)| View {
+            id: ids.luid().into(),
+            name,
+            content_url: url,
+        })
+        .collect();
+    let info = WorkbookInfo {
+        id: id.to_string(),
+        name: new.name.to_owned(),
+        project: placement.project_name,
+        owner: new.owner.to_owned(),
+        views: views
+            .iter()
+            .map(|v| ViewInfo {
+                id: v.id.to_string(),
+                name: v.name.clone(),
+            })
+            .collect(),
+    };
+    dir.content_mut(&placement.site_id).add_workbook(Workbook {
+        id,
+        name: new.name.to_owned(),
+        description: new.description.unwrap_or("").to_owned(),
+        content_url,
+        project_id: placement.project_id,
+        owner_id: placement.owner_id,
+        views,
+        created_at: now,
+        updated_at: now,
+    });
+    Ok(info)
+}
+
+/// Adds a data source; 409 when the name exists in the project, 404 for an unknown site,
+/// project or owner.
+pub(crate) fn add_datasource(
+    dir: &mut Directory,
+    ids: &IdGenerator,
+    now: OffsetDateTime,
+    new: NewContent<'_>,
+) -> Result<DataSourceInfo, ControlError> {
+    let placement = place(dir, &new)?;
+    let content = dir.content(&placement.site_id);
+    if content.datasource_exists(&placement.project_id, new.name) {
+        return Err(ControlError::Conflict(format!(
+            "data source '{}' exists in project '{}'",
+            new.name, placement.project_name
+        )));
+    }
+    let content_url = content.datasource_url(new.name);
+    let id = new_id(dir, ids, &placement.site_id, new.id)?;
+    let info = DataSourceInfo {
+        id: id.to_string(),
+        name: new.name.to_owned(),
+        project: placement.project_name,
+        owner: new.owner.to_owned(),
+    };
+    dir.content_mut(&placement.site_id)
+        .add_datasource(DataSource {
+            id,
+            name: new.name.to_owned(),
+            description: new.description.unwrap_or("").to_owned(),
+            content_url,
+            project_id: placement.project_id,
+            owner_id: placement.owner_id,
+            created_at: now,
+            updated_at: now,
+        });
     Ok(info)
 }

@@ -11,7 +11,10 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
 use super::error::ControlError;
-use super::wire::{ClockAdvance, Health, NewSite, NewToken, NewUser, TokenRef, json_answer};
+use super::wire::{
+    ClockAdvance, Health, NewDataSource, NewProject, NewSite, NewToken, NewUser, NewWorkbook,
+    TokenRef, json_answer,
+};
 use crate::faults::Fault;
 use crate::state::AppState;
 use crate::types::{ClockInfo, ConnectedApp, ConnectedAppInfo, UatConfig};
@@ -76,6 +79,24 @@ pub(super) async fn create_uat_config(State(state): State<AppState>, body: Body)
     let config: UatConfig = read_json(body).await?;
     let info = state.create_uat_config(&config)?;
     Ok(json_answer(StatusCode::CREATED, &info))
+}
+
+pub(super) async fn create_project(State(state): State<AppState>, body: Body) -> Answer {
+    let new: NewProject = read_json(body).await?;
+    let project = state.create_project(&new)?;
+    Ok(json_answer(StatusCode::CREATED, &project))
+}
+
+pub(super) async fn create_workbook(State(state): State<AppState>, body: Body) -> Answer {
+    let new: NewWorkbook = read_json(body).await?;
+    let workbook = state.create_workbook(&new)?;
+    Ok(json_answer(StatusCode::CREATED, &workbook))
+}
+
+pub(super) async fn create_datasource(State(state): State<AppState>, body: Body) -> Answer {
+    let new: NewDataSource = read_json(body).await?;
+    let datasource = state.create_datasource(&new)?;
+    Ok(json_answer(StatusCode::CREATED, &datasource))
 }
 
 fn clock_answer(state: &AppState) -> Response {

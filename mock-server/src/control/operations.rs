@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
-use super::edits::{self, NewUser, SiteSpec};
+use super::edits::{self, NewContent, NewUser, SiteSpec};
 use super::error::ControlError;
+use super::wire;
 use crate::faults::Fault;
 use crate::state::AppState;
 use crate::types::{
-    ConnectedApp, PatInfo, RecordedRequest, SessionInfo, SiteInfo, UatConfig, UatConfigInfo,
-    UserInfo,
+    ConnectedApp, DataSourceInfo, PatInfo, ProjectInfo, RecordedRequest, SessionInfo, SiteInfo,
+    UatConfig, UatConfigInfo, UserInfo, WorkbookInfo,
 };
 
 impl AppState {
@@ -107,6 +108,73 @@ impl AppState {
     ) -> Result<UatConfigInfo, ControlError> {
         let mut dir = self.write_directory();
         edits::add_uat(&mut dir, config)
+    }
+
+    /// Creates a project (`POST /_mock/projects`).
+    pub(crate) fn create_project(
+        &self,
+        new: &wire::NewProject,
+    ) -> Result<ProjectInfo, ControlError> {
+        let now = self.now();
+        let mut dir = self.write_directory();
+        edits::add_project(
+            &mut dir,
+            &self.inner.ids,
+            now,
+            edits::NewProject {
+                site: &new.site,
+                name: &new.name,
+                description: new.description.as_deref(),
+                parent: new.parent.as_deref(),
+                owner: new.owner.as_deref(),
+                id: None,
+            },
+        )
+    }
+
+    /// Creates a workbook with its views (`POST /_mock/workbooks`).
+    pub(crate) fn create_workbook(
+        &self,
+        new: &wire::NewWorkbook,
+    ) -> Result<WorkbookInfo, ControlError> {
+        let now = self.now();
+        let mut dir = self.write_directory();
+        edits::add_workbook(
+            &mut dir,
+            &self.inner.ids,
+            now,
+            NewContent {
+                site: &new.site,
+                project: &new.project,
+                name: &new.name,
+                owner: &new.owner,
+                description: new.description.as_deref(),
+                id: None,
+            },
+            new.views.as_deref().unwrap_or_default(),
+        )
+    }
+
+    /// Creates a data source (`POST /_mock/datasources`).
+    pub(crate) fn create_datasource(
+        &self,
+        new: &wire::NewDataSource,
+    ) -> Result<DataSourceInfo, ControlError> {
+        let now = self.now();
+        let mut dir = self.write_directory();
+        edits::add_datasource(
+            &mut dir,
+            &self.inner.ids,
+            now,
+            NewContent {
+                site: &new.site,
+                project: &new.project,
+                name: &new.name,
+                owner: &new.owner,
+                description: new.description.as_deref(),
+                id: None,
+            },
+        )
     }
 
     /// Moves the virtual clock forward.

@@ -45,6 +45,13 @@ pub(crate) const RESET: &str = "/reset";
 /// `GET`: the live [`SessionInfo`](crate::SessionInfo)s, oldest first, never a token.
 pub(crate) const SESSIONS: &str = "/sessions";
 
+/// `POST` [`NewProject`]: [`ProjectInfo`](crate::ProjectInfo).
+pub(crate) const PROJECTS: &str = "/projects";
+/// `POST` [`NewWorkbook`]: [`WorkbookInfo`](crate::WorkbookInfo).
+pub(crate) const WORKBOOKS: &str = "/workbooks";
+/// `POST` [`NewDataSource`]: [`DataSourceInfo`](crate::DataSourceInfo).
+pub(crate) const DATASOURCES: &str = "/datasources";
+
 /// The answer of [`HEALTH`].
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Health {
@@ -107,6 +114,62 @@ pub(crate) struct TokenRef {
     pub user: String,
     /// Token name.
     pub name: String,
+}
+
+/// The body of [`PROJECTS`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct NewProject {
+    /// Site content URL.
+    pub site: String,
+    /// Name (unique under its parent).
+    pub name: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Parent project's name; top level when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Owner's user name; none when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+/// The body of [`WORKBOOKS`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct NewWorkbook {
+    /// Site content URL.
+    pub site: String,
+    /// Project name.
+    pub project: String,
+    /// Name (unique in its project).
+    pub name: String,
+    /// Owner's user name.
+    pub owner: String,
+    /// View names; one view named after the workbook when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub views: Option<Vec<String>>,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// The body of [`DATASOURCES`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct NewDataSource {
+    /// Site content URL.
+    pub site: String,
+    /// Project name.
+    pub project: String,
+    /// Name (unique in its project).
+    pub name: String,
+    /// Owner's user name.
+    pub owner: String,
+    /// Description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// The body of [`CLOCK_ADVANCE`].
