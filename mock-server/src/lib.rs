@@ -1,6 +1,8 @@
 //! A stateful mock of the Tableau REST API authentication surface, for offline integration
-//! tests: sign-in with a password, a personal access token or a connected-app JWT (XML and
-//! JSON), sessions, switch site, sign-out, the user look-up, every error code of docs/protocol.md, a
+//! tests: sign-in with a password, a personal access token, a connected-app JWT or (as Tableau
+//! Cloud) a unified access token (XML and JSON), sessions, switch site, sign-out, the read side
+//! (sites, users, projects, workbooks, views, data sources), every error code of
+//! docs/protocol.md, a
 //! virtual clock, fault injection and a request log, all driven by a control API under
 //! `/_mock/`.
 //!

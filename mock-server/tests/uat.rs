@@ -670,3 +670,70 @@ publicKeyPem = "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\
         "{error}"
     );
 }
+
+/// Any claim of a valid UAT replaced by a value of any JSON type, and tokens that are not JWTs
+/// at all: the answer is 200 (when the change happens to keep the token valid, such as another
+/// `jti`) or 401001 with a UAT refusal in the log; never a 5xx, never a panic.
+#[test]
+fn hostile_uats_get_401001_and_never_break_the_server() {
+    use proptest::prelude::*;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mock = rt.block_on(cloud_mock());
+    let now = rt.block_on(now(&mock));
+    let value = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        ".{0,24}".prop_map(Value::from),
+        proptest::collection::vec(".{0,12}".prop_map(Value::from), 0..3).prop_map(Value::from),
+        Just(json!({"nested": {"deeper": [1, 2]}})),
+    ];
+    let claim = prop_oneof![
+        Just("iss"),
+        Just("https://tableau.com/tenantId"),
+        Just("email"),
+        Just("scp"),
+        Just("exp"),
+        Just("nbf"),
+        Just("jti"),
+    ];
+    let config = ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(
+        claim in claim,
+        value in value,
+        remove in any::<bool>(),
+        junk in "[A-Za-z0-9_=.-]{0,200}",
+        raw in any::<bool>(),
+    )| {
+        let jwt = if raw {
+            junk
+        } else {
+            let mut claims = claims(now);
+            if remove {
+                claims.as_object_mut().unwrap().remove(claim);
+            } else {
+                claims[claim] = value;
+            }
+            mint(&claims)
+        };
+        let (status, body) = rt.block_on(sign_in(&mock, &jwt, true));
+        prop_assert!(status == 200 || status == 401, "{status}: {body}");
+        if status == 401 {
+            prop_assert!(body.contains("401001"), "{body}");
+            let (_, refusal) = rt.block_on(last_refusal(&mock));
+            let refusal = refusal.unwrap_or_default();
+            prop_assert!(refusal.starts_with("unified access token refused: "), "{refusal}");
+        }
+    });
+    rt.block_on(mock.shutdown());
+}
