@@ -137,6 +137,12 @@ pub use middleware::SessionMiddleware;
 #[cfg(feature = "middleware")]
 pub use reqwest_middleware;
 
+/// The `reqwest` crate the [`Client`] is built on: [`Client::http`], the requests
+/// [`SessionManager::send`] takes and the answers it returns, and the certificates
+/// [`ClientBuilder::add_root_certificate`] takes are its types. Use this one
+/// (`tableau_auth::reqwest::Certificate`), so the versions always match.
+pub use reqwest;
+
 // Everything a user of this crate needs from the core crate, under one path.
 pub use secrecy::{self, ExposeSecret, SecretString};
 pub use tableau_auth_core::{
