@@ -25,6 +25,19 @@ fn main() {
     names.sort();
     documents.extend(names);
 
+    // rustdoc compiles a fenced block without a language as Rust: say so plainly, rather than
+    // leave a reader to decode "expected one of `!` or `::`" about a block of shell output.
+    let untagged: Vec<String> = documents
+        .iter()
+        .flat_map(|path| untagged_blocks(path))
+        .collect();
+    assert!(
+        untagged.is_empty(),
+        "\n\nthese code blocks have no language, so rustdoc compiles them as Rust; tag them \
+         (```text, ```sh, ```toml, …) or, if they are Rust, ```rust:\n  {}\n",
+        untagged.join("\n  ")
+    );
+
     let mut out = String::new();
     for path in documents {
         let stem = path.file_stem().expect("a file name").to_string_lossy();
@@ -49,4 +62,30 @@ fn main() {
     let target =
         Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("documents.rs");
     std::fs::write(target, out).expect("writing documents.rs");
+}
+
+/// `path:line` of every fenced block of `path` whose opening fence names no language.
+fn untagged_blocks(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("a readable document");
+    let mut open: Option<&str> = None; // the fence of the block we are in
+    let mut found = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim_start();
+        let fence_len = line.len() - line.trim_start_matches(['`', '~']).len();
+        if fence_len < 3 {
+            continue;
+        }
+        let fence = &line[..fence_len];
+        match open {
+            None => {
+                if line[fence_len..].trim().is_empty() {
+                    found.push(format!("{}:{}", path.display(), index + 1));
+                }
+                open = Some(fence);
+            }
+            Some(opening) if line.trim_end() == opening => open = None,
+            Some(_) => {}
+        }
+    }
+    found
 }
