@@ -199,4 +199,14 @@ async fn default_credentials_are_what_the_table_says() {
     assert_eq!(creds.pat_name, "admin-pat");
     let debug = format!("{creds:?}");
     assert!(!debug.contains(&creds.pat_secret), "{debug}");
+
+    // Random at each start, unless the mock is deterministic.
+    let again = MockServer::start().await.default_credentials();
+    assert_ne!(again.pat_secret, server.pat_secret);
+    let seeded = |seed| async move {
+        let mock = MockServer::builder().deterministic(seed).start().await;
+        mock.default_credentials().pat_secret
+    };
+    assert_eq!(seeded(7).await, seeded(7).await);
+    assert_ne!(seeded(7).await, seeded(8).await);
 }
