@@ -29,8 +29,8 @@
 //!   every task that waited for one sign-in gets its error.
 //!
 //! The credential providers are re-exported behind features (all on by default), and so is
-//! every core type a user needs ([`ProviderChain`], [`StaticEnv`], the time seams, …): all of
-//! it is under `tableau_auth::`.
+//! every core type a user needs ([`ProviderChain`], [`StaticEnv`], the time seams, …), and the
+//! [`reqwest`] crate the client is built on: all of it is under `tableau_auth::`.
 //!
 //! ```
 //! use std::sync::Arc;
