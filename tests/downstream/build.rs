@@ -25,17 +25,15 @@ fn main() {
     names.sort();
     documents.extend(names);
 
-    // rustdoc compiles a fenced block without a language as Rust: say so plainly, rather than
-    // leave a reader to decode "expected one of `!` or `::`" about a block of shell output.
-    let untagged: Vec<String> = documents
+    // Blocks rustdoc would get wrong without a word: say so plainly, naming file and line.
+    let problems: Vec<String> = documents
         .iter()
-        .flat_map(|path| untagged_blocks(path))
+        .flat_map(|path| block_problems(path))
         .collect();
     assert!(
-        untagged.is_empty(),
-        "\n\nthese code blocks have no language, so rustdoc compiles them as Rust; tag them \
-         (```text, ```sh, ```toml, …) or, if they are Rust, ```rust:\n  {}\n",
-        untagged.join("\n  ")
+        problems.is_empty(),
+        "\n\ncode blocks the doctests would not check as written:\n  {}\n",
+        problems.join("\n  ")
     );
 
     let mut out = String::new();
@@ -64,26 +62,50 @@ fn main() {
     std::fs::write(target, out).expect("writing documents.rs");
 }
 
-/// `path:line` of every fenced block of `path` whose opening fence names no language.
-fn untagged_blocks(path: &Path) -> Vec<String> {
+/// `path:line: what is wrong` for each fenced block of `path` that rustdoc would misread: one
+/// without a language (rustdoc compiles it as Rust: a parse error about shell output), and a
+/// Rust block of `#[test]`/`#[tokio::test]` functions without `test_harness` (rustdoc compiles
+/// it without `--test`, which drops test functions: it would pass without even being
+/// type-checked).
+fn block_problems(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).expect("a readable document");
-    let mut open: Option<&str> = None; // the fence of the block we are in
+    // The block we are in: its fence, its info string, its first line, and whether it holds a
+    // test attribute.
+    let mut open: Option<(&str, &str, usize, bool)> = None;
     let mut found = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        let line = line.trim_start();
-        let fence_len = line.len() - line.trim_start_matches(['`', '~']).len();
+        let trimmed = line.trim_start();
+        let fence_len = trimmed.len() - trimmed.trim_start_matches(['`', '~']).len();
         if fence_len < 3 {
+            if let Some((_, _, _, tests)) = &mut open {
+                let code = trimmed.trim_start_matches("# ");
+                *tests |= code.starts_with("#[test]") || code.starts_with("#[tokio::test");
+            }
             continue;
         }
-        let fence = &line[..fence_len];
+        let fence = &trimmed[..fence_len];
         match open {
-            None => {
-                if line[fence_len..].trim().is_empty() {
-                    found.push(format!("{}:{}", path.display(), index + 1));
+            None => open = Some((fence, trimmed[fence_len..].trim(), index + 1, false)),
+            Some((opening, info, first, tests)) if trimmed.trim_end() == opening => {
+                let at = format!("{}:{first}", path.display());
+                let attributes: Vec<&str> = info.split(',').map(str::trim).collect();
+                if info.is_empty() {
+                    found.push(format!(
+                        "{at}: no language, so rustdoc compiles it as Rust; tag it (```text, \
+                         ```sh, ```toml, …) or, if it is Rust, ```rust"
+                    ));
+                } else if attributes[0] == "rust"
+                    && tests
+                    && !attributes.contains(&"test_harness")
+                    && !attributes.contains(&"ignore")
+                {
+                    found.push(format!(
+                        "{at}: test functions in a block without test_harness are dropped \
+                         unchecked; make it ```rust,test_harness (they then run)"
+                    ));
                 }
-                open = Some(fence);
+                open = None;
             }
-            Some(opening) if line.trim_end() == opening => open = None,
             Some(_) => {}
         }
     }

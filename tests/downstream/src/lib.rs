@@ -11,7 +11,8 @@
 //! `sh`, `toml`, `console`). Mark `no_run` a block that needs a real server, `test_harness` a
 //! block of `#[tokio::test]` functions (it is compiled as a test crate and its tests run;
 //! without it they would not even be compiled), and `ignore` only a block that cannot be
-//! compiled here.
+//! compiled here. The build script fails, naming file and line, on a block without a language
+//! and on test functions without `test_harness`.
 
 #[cfg(doctest)]
 mod documents {
