@@ -8,19 +8,20 @@ use std::path::Path;
 fn main() {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let root = Path::new(&manifest).join("../..");
-    let root = root.canonicalize().expect("the repository root");
-    let docs = root.join("docs");
-    println!("cargo::rerun-if-changed={}", docs.display());
-    println!(
-        "cargo::rerun-if-changed={}",
-        root.join("README.md").display()
-    );
+    // Relative to this package, so that another checkout sharing the target directory (whose
+    // build of this crate has the same hash) is looked at in its own folder. (Its list of
+    // documents can still be the other checkout's until a document changes here: `touch
+    // tests/downstream/build.rs` then. The documents' text is always this checkout's.)
+    println!("cargo::rerun-if-changed=../../docs");
+    println!("cargo::rerun-if-changed=../../README.md");
 
-    let mut documents = vec![root.join("README.md")];
-    let mut names: Vec<_> = std::fs::read_dir(&docs)
+    let mut documents = vec!["README.md".to_owned()];
+    let mut names: Vec<_> = std::fs::read_dir(root.join("docs"))
         .expect("the docs folder")
-        .map(|entry| entry.expect("a docs entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .map(|entry| entry.expect("a docs entry").file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("docs/{name}"))
         .collect();
     names.sort();
     documents.extend(names);
@@ -28,7 +29,7 @@ fn main() {
     // Blocks rustdoc would get wrong without a word: say so plainly, naming file and line.
     let problems: Vec<String> = documents
         .iter()
-        .flat_map(|path| block_problems(path))
+        .flat_map(|document| block_problems(&root, document))
         .collect();
     assert!(
         problems.is_empty(),
@@ -37,8 +38,11 @@ fn main() {
     );
 
     let mut out = String::new();
-    for path in documents {
-        let stem = path.file_stem().expect("a file name").to_string_lossy();
+    for document in documents {
+        let stem = Path::new(&document)
+            .file_stem()
+            .expect("a file name")
+            .to_string_lossy();
         // docs/mock-server.md -> MockServer; README.md -> Readme
         let item: String = stem
             .split(|c: char| !c.is_ascii_alphanumeric())
@@ -50,10 +54,11 @@ fn main() {
                 std::iter::once(first).chain(chars).collect::<String>()
             })
             .collect();
+        // The text is read from this checkout when the doctests are compiled.
         writeln!(
             out,
-            "#[doc = include_str!({:?})]\npub struct {item};\n",
-            path.display().to_string()
+            "#[doc = include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../../{document}\"))]\n\
+             pub struct {item};\n"
         )
         .expect("writing to a String");
     }
@@ -62,13 +67,13 @@ fn main() {
     std::fs::write(target, out).expect("writing documents.rs");
 }
 
-/// `path:line: what is wrong` for each fenced block of `path` that rustdoc would misread: one
+/// `document:line: what is wrong` for each fenced block of `document` that rustdoc would misread: one
 /// without a language (rustdoc compiles it as Rust: a parse error about shell output), and a
 /// Rust block of `#[test]`/`#[tokio::test]` functions without `test_harness` (rustdoc compiles
 /// it without `--test`, which drops test functions: it would pass without even being
 /// type-checked).
-fn block_problems(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).expect("a readable document");
+fn block_problems(root: &Path, document: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(root.join(document)).expect("a readable document");
     // The block we are in: its fence, its info string, its first line, and whether it holds a
     // test attribute.
     let mut open: Option<(&str, &str, usize, bool)> = None;
@@ -87,7 +92,7 @@ fn block_problems(path: &Path) -> Vec<String> {
         match open {
             None => open = Some((fence, trimmed[fence_len..].trim(), index + 1, false)),
             Some((opening, info, first, tests)) if trimmed.trim_end() == opening => {
-                let at = format!("{}:{first}", path.display());
+                let at = format!("{document}:{first}");
                 let attributes: Vec<&str> = info.split(',').map(str::trim).collect();
                 if info.is_empty() {
                     found.push(format!(

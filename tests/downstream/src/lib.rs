@@ -5,7 +5,7 @@
 //! here.
 //!
 //! Run it with `just docs-downstream`. A failure names the document and the block's first line
-//! in it: `/…/docs/client.md - Client (line 40) ... FAILED`.
+//! in it: `/…/tests/downstream/../../docs/client.md - Client (line 60) ... FAILED`.
 //!
 //! A fenced block with no language, or `rust`, is Rust to rustdoc: tag the others (`text`,
 //! `sh`, `toml`, `console`). Mark `no_run` a block that needs a real server, `test_harness` a
