@@ -40,9 +40,16 @@ features:
     cargo clippy -p tableau-mock-server -- -D warnings
     for f in toml control-client cli; do cargo clippy -p tableau-mock-server --features "$f" -- -D warnings; done
 
+# Every Rust block of README.md and docs/*.md compiled and run from a crate outside the
+# workspace, and its tests. tests/downstream depends on tableau-auth by path, as a user's crate
+# does; it shares the workspace's target directory, where most of its dependencies are built.
+docs-downstream:
+    cargo fmt --manifest-path tests/downstream/Cargo.toml -- --check
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-{{justfile_directory()}}/target}" cargo test --manifest-path tests/downstream/Cargo.toml
+
 # Exactly what CI runs. Its `test` step also runs the short load mix (50 connections, 3 s) and
 # a few thousand fuzz cases per parser; `just soak` runs the long ones.
-ci: lint doc deny features test && official-clients
+ci: lint doc deny features test docs-downstream && official-clients
     cargo run --release -p tableau-conformance -- --junit target/conformance-junit.xml
 
 # Tableau's own clients (tableauserverclient 0.42 and tabcmd 2.0.21, from PyPI) against the mock binary.

@@ -29,8 +29,8 @@
 //!   every task that waited for one sign-in gets its error.
 //!
 //! The credential providers are re-exported behind features (all on by default), and so is
-//! every core type a user needs ([`ProviderChain`], [`StaticEnv`], the time seams, …): all of
-//! it is under `tableau_auth::`.
+//! every core type a user needs ([`ProviderChain`], [`StaticEnv`], the time seams, …), and the
+//! [`reqwest`] crate the client is built on: all of it is under `tableau_auth::`.
 //!
 //! ```
 //! use std::sync::Arc;
@@ -136,6 +136,12 @@ pub use middleware::SessionMiddleware;
 /// `middleware`): build your stack with this one, so the versions always match.
 #[cfg(feature = "middleware")]
 pub use reqwest_middleware;
+
+/// The `reqwest` crate the [`Client`] is built on: [`Client::http`], the requests
+/// [`SessionManager::send`] takes and the answers it returns, and the certificates
+/// [`ClientBuilder::add_root_certificate`] takes are its types. Use this one
+/// (`tableau_auth::reqwest::Certificate`), so the versions always match.
+pub use reqwest;
 
 // Everything a user of this crate needs from the core crate, under one path.
 pub use secrecy::{self, ExposeSecret, SecretString};
