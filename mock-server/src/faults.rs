@@ -21,7 +21,7 @@ use crate::version::ApiVersion;
 /// let fault = Fault::new("/auth/signin").method("POST").status(503).retry_after("2").times(2);
 /// assert_eq!(fault.times, Some(2));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Fault {
     /// Matches requests whose path ends with this suffix (`""` matches every path).

@@ -66,6 +66,7 @@ mod seed;
 mod server;
 mod sessions;
 mod state;
+mod stubs;
 mod types;
 mod version;
 
@@ -74,10 +75,14 @@ pub use api::BODY_READ_TIMEOUT;
 pub use control_client::{ControlClient, ControlClientError};
 pub use faults::Fault;
 pub use flavor::Flavor;
-pub use handle::{MockServer, MockServerBuilder};
+pub use handle::{MockServer, MockServerBuilder, StubGuard};
 pub use seed::{Seed, SeedError, SeedSite, SeedToken, SeedUser};
 pub use server::HEADER_READ_TIMEOUT;
 pub use state::AppState;
+pub use stubs::{
+    Expectation, Stub, StubAuth, StubCall, StubCreated, StubDetails, StubId, StubInfo, StubRequest,
+    StubResponse,
+};
 pub use types::{
     ClockInfo, ConnectedApp, ConnectedAppInfo, DefaultCredentials, PatInfo, RecordedRequest,
     SessionInfo, SiteInfo, UserInfo,

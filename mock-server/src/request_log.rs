@@ -147,6 +147,15 @@ impl RequestLog {
         }
     }
 
+    /// A log keeping `capacity` entries that allocates nothing until the first one (a stub's
+    /// own log: most stubs answer a few requests).
+    pub fn unallocated(capacity: usize) -> Self {
+        Self {
+            capacity,
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
     /// Whether the log records anything.
     pub fn enabled(&self) -> bool {
         self.capacity > 0

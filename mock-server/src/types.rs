@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// A site, as the control API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SiteInfo {
     /// Site LUID.
@@ -20,7 +20,7 @@ pub struct SiteInfo {
 }
 
 /// A user, as the control API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
     /// User LUID (on this site).
@@ -34,7 +34,7 @@ pub struct UserInfo {
 }
 
 /// A newly created personal access token: the only place its secret is shown.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PatInfo {
     /// Token name.
@@ -43,6 +43,7 @@ pub struct PatInfo {
     pub secret: String,
     /// End of its maximum lifetime (whole seconds on the control API).
     #[serde(with = "crate::clock::rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
 }
 
@@ -57,7 +58,7 @@ impl std::fmt::Debug for PatInfo {
 }
 
 /// A connected app (direct trust) secret to register.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectedApp {
     /// Site content URL.
@@ -90,7 +91,7 @@ impl std::fmt::Debug for ConnectedApp {
 }
 
 /// A registered connected app, as the control API answers it: everything but the secret value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectedAppInfo {
     /// Site content URL.
@@ -115,11 +116,12 @@ impl From<&ConnectedApp> for ConnectedAppInfo {
 }
 
 /// The mock's virtual clock, as the control API answers it (`GET /_mock/clock`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClockInfo {
     /// The virtual time (whole seconds on the control API).
     #[serde(with = "crate::clock::rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub now: OffsetDateTime,
     /// How far the clock has been advanced, in whole seconds.
     pub offset_seconds: i64,
@@ -155,7 +157,7 @@ impl std::fmt::Debug for DefaultCredentials {
 /// A live session, as `GET /_mock/sessions` lists it: never its token. Its `id` is what
 /// `DELETE sessions/{id}` takes (a real server shows session ids only in its repository
 /// database, never in `sessions/current`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     /// Session id (lower-case hyphenated UUID).
@@ -168,14 +170,16 @@ pub struct SessionInfo {
     pub credential: String,
     /// When it was created (virtual clock; whole seconds on the control API).
     #[serde(with = "crate::clock::rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// When it was last used (virtual clock; whole seconds on the control API).
     #[serde(with = "crate::clock::rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub last_used_at: OffsetDateTime,
 }
 
 /// One entry of the request log (`GET /_mock/requests`), secrets redacted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordedRequest {
     /// HTTP method.
     pub method: String,

@@ -43,7 +43,7 @@ impl Scope {
 
 /// Whether the granted scope `scope` covers `needed`: the same number of `:`-separated
 /// segments, each equal or `*` (`tableau:users:*`, `tableau:*:*`).
-fn grants(scope: &str, needed: &str) -> bool {
+pub(crate) fn grants(scope: &str, needed: &str) -> bool {
     let mut have = scope.split(':');
     let mut want = needed.split(':');
     loop {

@@ -42,16 +42,40 @@ pub(crate) const REQUESTS: &str = "/requests";
 pub(crate) const RESET: &str = "/reset";
 /// `GET`: the live [`SessionInfo`](crate::SessionInfo)s, oldest first, never a token.
 pub(crate) const SESSIONS: &str = "/sessions";
+/// `POST` [`Stub`](crate::Stub): [`StubCreated`](crate::StubCreated); `GET`: the
+/// [`StubInfo`](crate::StubInfo)s, oldest first.
+pub(crate) const STUBS: &str = "/stubs";
+/// `GET`: [`StubDetails`](crate::StubDetails); `DELETE`: 204.
+pub(crate) const STUB: &str = "/stubs/{id}";
+/// `GET`: the OpenAPI 3.1 document of the control API.
+pub(crate) const OPENAPI: &str = "/openapi.json";
+
+/// The path of one stub ([`STUB`] with its id).
+#[cfg(feature = "control-client")]
+pub(crate) fn stub_path(id: &str) -> String {
+    // Ids are `stub-N`; anything else is escaped so it stays one segment.
+    let escaped: String = id
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{STUBS}/{escaped}")
+}
 
 /// The answer of [`HEALTH`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Health {
     /// Always `ok`.
     pub status: String,
 }
 
 /// The body of [`SITES`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewSite {
     /// URL name (`""` is the Default site).
@@ -65,7 +89,7 @@ pub(crate) struct NewSite {
 }
 
 /// The body of [`USERS`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewUser {
     /// Site content URL.
@@ -81,7 +105,7 @@ pub(crate) struct NewUser {
 }
 
 /// The body of [`TOKENS`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewToken {
     /// Site content URL.
@@ -96,7 +120,7 @@ pub(crate) struct NewToken {
 }
 
 /// The body of [`TOKENS_REVOKE`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenRef {
     /// Site content URL.
@@ -108,7 +132,7 @@ pub(crate) struct TokenRef {
 }
 
 /// The body of [`CLOCK_ADVANCE`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClockAdvance {
     /// Seconds to add to the clock's offset (not negative).
@@ -116,7 +140,7 @@ pub(crate) struct ClockAdvance {
 }
 
 /// The body of every refusal: `{"error": "message"}` with a 4xx status.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct ErrorBody {
     /// What is wrong.
     pub error: String,
