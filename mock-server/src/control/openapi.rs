@@ -66,11 +66,50 @@ impl Modify for ControlToken {
 /// The document as JSON (built once).
 pub(super) fn document() -> String {
     static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-        ControlApi::openapi()
-            .to_json()
-            .unwrap_or_else(|error| format!(r#"{{"error":"{error}"}}"#))
+        let mut document = serde_json::to_value(ControlApi::openapi()).unwrap_or_default();
+        open_listed_stubs(&mut document);
+        document.to_string()
     });
     DOCUMENT.clone()
+}
+
+/// A stub as registered refuses unknown fields (`additionalProperties: false`), but the listed
+/// forms (`StubInfo`, `StubDetails`) add `id`, `calls` and `requests` beside its fields: they
+/// refer to `StubFields`, the same schema without that restriction.
+fn open_listed_stubs(document: &mut serde_json::Value) {
+    let Some(schemas) = document
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(mut fields) = schemas.get("Stub").cloned() else {
+        return;
+    };
+    if let Some(object) = fields.as_object_mut() {
+        object.remove("additionalProperties");
+    }
+    schemas.insert("StubFields".to_owned(), fields);
+    fn redirect(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map.iter_mut() {
+                    if key == "$ref" && inner == "#/components/schemas/Stub" {
+                        *inner = serde_json::Value::from("#/components/schemas/StubFields");
+                    } else {
+                        redirect(inner);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(redirect),
+            _ => {}
+        }
+    }
+    for listed in ["StubInfo", "StubDetails"] {
+        if let Some(schema) = schemas.get_mut(listed) {
+            redirect(schema);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +194,9 @@ mod tests {
         }
         let stub = &schemas["Stub"]["properties"];
         assert!(stub.get("expect").is_none(), "Rust-only field");
+        assert_eq!(schemas["Stub"]["additionalProperties"], false);
+        assert!(schemas["StubFields"].get("additionalProperties").is_none());
+        assert!(!schemas["StubInfo"].to_string().contains("schemas/Stub\""));
         assert_eq!(
             doc["paths"]["/_mock/stubs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
                 ["$ref"],

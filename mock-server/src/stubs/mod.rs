@@ -86,6 +86,7 @@ pub struct Stub {
     /// How many times the stub answers before it is exhausted (and no longer matches);
     /// `None`: every time.
     #[serde(default)]
+    #[schema(minimum = 1)]
     pub times: Option<u32>,
     /// The highest priority among the matching stubs wins (then the newest). Default 0.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -106,6 +107,7 @@ pub struct StubRequest {
     pub method: Option<String>,
     /// The path after `/api/{version}/`, e.g. `/sites/{siteId}/workbooks/{workbookId}/refresh`:
     /// `{name}` matches one segment; `{siteId}` must be the session's site.
+    #[schema(min_length = 1)]
     pub path: String,
     /// Query parameters that must be present with these values (others may be too).
     #[serde(
@@ -135,6 +137,7 @@ pub struct StubRequest {
 pub struct StubResponse {
     /// Status (100–599); default 200.
     #[serde(default = "ok", deserialize_with = "null_as_ok")]
+    #[schema(minimum = 100, maximum = 599)]
     pub status: u16,
     /// `Content-Type`; by default `application/xml;charset=utf-8` for a body starting with
     /// `<`, `application/json` for one starting with `{` or `[`, `text/plain;charset=utf-8`
@@ -154,6 +157,7 @@ pub struct StubResponse {
     pub body: String,
     /// Delay before answering, in milliseconds (at most 600,000).
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(maximum = 600_000)]
     pub delay_ms: u64,
 }
 
