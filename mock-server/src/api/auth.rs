@@ -10,7 +10,8 @@ use crate::directory::{Directory, Site, User};
 use crate::error::ApiError;
 use crate::format::Format;
 use crate::render::{CredentialsAnswer, d_hh_mm};
-use crate::request::{CredentialFamily, SignInRequest, parse_sign_in, parse_switch_site};
+use crate::request::{CredentialFamily, SignInRequest, parse_sign_in_logged, parse_switch_site};
+use crate::request_log::LoggedBody;
 use crate::sessions::{Family, Session};
 use crate::version::ApiVersion;
 
@@ -25,10 +26,15 @@ pub(super) fn sign_in(
     body: &[u8],
     body_format: Format,
 ) -> Result<Response, ApiError> {
-    let request = parse_sign_in(body, body_format).map_err(|e| ApiError::bad_request(e.0))?;
+    let (request, logged) = parse_sign_in_logged(body, body_format, ctx.state.inner.log.enabled());
+    let request = request.map_err(|e| ApiError::bad_request(e.0))?;
     let answer = authenticate(ctx, &request)?;
     let version = ctx.state.config().api_version;
-    Ok(ctx.ok(StatusCode::OK, answer.render(ctx.format, version)))
+    let mut response = ctx.ok(StatusCode::OK, answer.render(ctx.format, version));
+    if let Some(logged) = logged {
+        response.extensions_mut().insert(LoggedBody(logged));
+    }
+    Ok(response)
 }
 
 struct Authenticated {

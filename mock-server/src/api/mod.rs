@@ -65,6 +65,7 @@ use http::request::Parts;
 use crate::error::ApiError;
 use crate::flavor::Flavor;
 use crate::format::Format;
+use crate::request_log::LoggedBody;
 use crate::server::ConnectionKiller;
 use crate::sessions::Session;
 use crate::state::AppState;
@@ -142,9 +143,11 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let normalized = routes::normalize(path);
-    let log = |status: Option<u16>| {
+    let log = |status: Option<u16>, parsed: Option<LoggedBody>| {
         if state.inner.log.enabled() {
             let logged_body = match &body {
+                // The handler parsed the body already and left it redacted.
+                _ if parsed.is_some() => parsed.map(|LoggedBody(text)| text),
                 Buffered::Bytes(bytes) => crate::request_log::redact_body(&parts.headers, bytes),
                 Buffered::TooLarge(n) => Some(format!("[unparsed body, {n} bytes]")),
                 Buffered::Failed | Buffered::TimedOut => {
@@ -166,7 +169,7 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             http::header::CONNECTION,
             http::HeaderValue::from_static("close"),
         );
-        log(Some(response.status().as_u16()));
+        log(Some(response.status().as_u16()), None);
         return response;
     }
     if let Some(fault) = state.inner.faults.take(method, &normalized) {
@@ -175,12 +178,12 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms)).await;
         }
         if fault.drop_connection {
-            log(None);
+            log(None, None);
             return drop_connection(&parts).await;
         }
         if fault.synthesizes_answer() {
             let response = fault.response(format, version);
-            log(Some(response.status().as_u16()));
+            log(Some(response.status().as_u16()), None);
             return response;
         }
     }
@@ -196,7 +199,9 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             error.answered(format, version).into_response()
         }
     };
-    log(Some(response.status().as_u16()));
+    let mut response = response;
+    let parsed = response.extensions_mut().remove::<LoggedBody>();
+    log(Some(response.status().as_u16()), parsed);
     response
 }
 

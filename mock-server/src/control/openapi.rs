@@ -195,6 +195,10 @@ mod tests {
         let stub = &schemas["Stub"]["properties"];
         assert!(stub.get("expect").is_none(), "Rust-only field");
         assert_eq!(schemas["Stub"]["additionalProperties"], false);
+        // u32 counters: the full range, not int32's.
+        let times = &schemas["Stub"]["properties"]["times"];
+        assert_eq!(times["maximum"], 4_294_967_295.0, "{times}");
+        assert_eq!(times["minimum"], 1.0, "{times}");
         assert!(schemas["StubFields"].get("additionalProperties").is_none());
         assert!(!schemas["StubInfo"].to_string().contains("schemas/Stub\""));
         assert_eq!(

@@ -85,6 +85,7 @@ pub(crate) struct NewSite {
     /// Default lifetime of the site's PATs in days (1–365); the flavour's when absent (365
     /// on Server, 180 on Cloud).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     pub pat_lifetime_days: Option<u32>,
 }
 
@@ -116,6 +117,7 @@ pub(crate) struct NewToken {
     pub name: String,
     /// Maximum lifetime in days; the site's PAT lifetime when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     pub expires_in_days: Option<u32>,
 }
 

@@ -86,7 +86,7 @@ pub struct Stub {
     /// How many times the stub answers before it is exhausted (and no longer matches);
     /// `None`: every time.
     #[serde(default)]
-    #[schema(minimum = 1)]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 4_294_967_295.0)]
     pub times: Option<u32>,
     /// The highest priority among the matching stubs wins (then the newest). Default 0.
     #[serde(default, deserialize_with = "null_as_default")]
