@@ -20,6 +20,8 @@ pub struct BareConfig {
     pub post_bytes: usize,
     /// Content type of both answers.
     pub content_type: String,
+    /// Size of the answer to any other GET (the stubbed-GET row), when given.
+    pub other_get_bytes: Option<usize>,
 }
 
 /// A body of exactly `size` bytes that looks like an XML document.
@@ -37,7 +39,9 @@ pub fn router(config: &BareConfig) -> Router {
     let post_body = fixed_body(config.post_bytes);
     let get_type = config.content_type.clone();
     let post_type = config.content_type.clone();
-    Router::new()
+    let other = config.other_get_bytes.map(fixed_body);
+    let other_type = config.content_type.clone();
+    let router = Router::new()
         .route(
             "/api/3.27/sessions/current",
             get(move || {
@@ -54,7 +58,16 @@ pub fn router(config: &BareConfig) -> Router {
                 let content_type = post_type.clone();
                 async move { ([(CONTENT_TYPE, content_type)], body) }
             }),
-        )
+        );
+    match other {
+        // Any other GET (a stubbed path): the same fixed answer.
+        Some(body) => router.fallback(get(move || {
+            let body = body.clone();
+            let content_type = other_type.clone();
+            async move { ([(CONTENT_TYPE, content_type)], body) }
+        })),
+        None => router,
+    }
 }
 
 /// Runs the bare server until the process is killed. Prints

@@ -12,6 +12,7 @@ mod mock;
 mod process;
 mod report;
 mod store;
+mod stubs;
 mod wrk;
 
 use std::io::Write as _;
@@ -100,6 +101,22 @@ enum Commands {
         /// Content type of both answers.
         #[arg(long, default_value = "application/xml;charset=utf-8")]
         content_type: String,
+        /// Size of the answer to any other GET (the stubbed-GET row).
+        #[arg(long)]
+        other_get_bytes: Option<usize>,
+    },
+    /// Serve wiremock-rs with the stub set of the stubs row until killed (used by the
+    /// benchmark itself).
+    WiremockServer {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: SocketAddr,
+        /// The site LUID in the stubbed paths.
+        #[arg(long)]
+        site: String,
+        /// How many mocks (the wanted one is registered last).
+        #[arg(long, default_value_t = stubs::STUBS)]
+        stubs: usize,
     },
 }
 
@@ -111,12 +128,17 @@ fn main() -> ExitCode {
             get_bytes,
             post_bytes,
             content_type,
+            other_get_bytes,
         }) => bare::serve(bare::BareConfig {
             bind,
             get_bytes,
             post_bytes,
             content_type,
+            other_get_bytes,
         }),
+        Some(Commands::WiremockServer { bind, site, stubs }) => {
+            stubs::serve_wiremock(bind, &site, stubs)
+        }
         None => run(&args),
     };
     match result {
@@ -168,6 +190,11 @@ fn run(args: &Args) -> Result<(), String> {
         let throughput = mock::throughput(&bench, &runtime, &scratch).and_then(|mut found| {
             eprintln!("mock sign-in with a full session table…");
             found.extend(mock::at_cap(&bench, &scratch)?);
+            eprintln!(
+                "stubs: {} registered, against bare axum and wiremock-rs…",
+                stubs::STUBS
+            );
+            found.extend(stubs::rows(&bench, &runtime, &scratch)?);
             Ok(found)
         });
         let _ = std::fs::remove_dir_all(&scratch);
