@@ -52,10 +52,12 @@ docs-downstream:
 ci: lint doc deny features test docs-downstream && official-clients
     cargo run --release -p tableau-conformance -- --junit target/conformance-junit.xml
 
-# Tableau's own clients (tableauserverclient 0.42 and tabcmd 2.0.21, from PyPI) against the mock binary.
+# Tableau's own clients (tableauserverclient 0.42 and tabcmd 2.0.21, from PyPI) against the mock binary;
+# then the Python stubs example (pytest) and schemathesis against /_mock/openapi.json.
 official-clients:
     cargo build --release -p tableau-mock-server --features cli
     bash mock-server/official-clients/run.sh "${CARGO_TARGET_DIR:-target}"
+    bash mock-server/official-clients/stubs.sh "${CARGO_TARGET_DIR:-target}"
 
 # The session store rows only: token() with a warm file and Redis store, 20 processes at once.
 bench-store:

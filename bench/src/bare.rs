@@ -21,6 +21,8 @@ pub struct BareConfig {
     pub post_bytes: usize,
     /// Content type of both answers.
     pub content_type: String,
+    /// Size of the answer to any other GET (the stubbed-GET row), when given.
+    pub other_get_bytes: Option<usize>,
 }
 
 /// A body of exactly `size` bytes that looks like an XML document.
@@ -40,7 +42,8 @@ pub fn router(config: &BareConfig) -> Router {
     let post_body = fixed_body(config.post_bytes);
     let get_type = config.content_type.clone();
     let post_type = config.content_type.clone();
-    Router::new()
+    let other = config.other_get_bytes.map(fixed_body);
+    let router = Router::new()
         .route(
             "/api/3.27/sessions/current",
             get(move || {
@@ -57,13 +60,15 @@ pub fn router(config: &BareConfig) -> Router {
                 let content_type = post_type.clone();
                 async move { ([(CONTENT_TYPE, content_type)], body) }
             }),
-        )
-        // Any other path (the read side's `GET sites/{luid}/workbooks?…`): the GET body.
-        .fallback(move || {
-            let body = any_body.clone();
-            let content_type = any_type.clone();
-            async move { ([(CONTENT_TYPE, content_type)], body) }
-        })
+        );
+    // Any other GET (the read side's listing, a stubbed path): the other body when given,
+    // else the GET body.
+    let body = other.unwrap_or(any_body);
+    router.fallback(get(move || {
+        let body = body.clone();
+        let content_type = any_type.clone();
+        async move { ([(CONTENT_TYPE, content_type)], body) }
+    }))
 }
 
 /// Runs the bare server until the process is killed. Prints

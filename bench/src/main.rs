@@ -13,6 +13,7 @@ mod process;
 mod read;
 mod report;
 mod store;
+mod stubs;
 mod wrk;
 
 use std::io::Write as _;
@@ -104,6 +105,22 @@ enum Commands {
         /// Content type of both answers.
         #[arg(long, default_value = "application/xml;charset=utf-8")]
         content_type: String,
+        /// Size of the answer to any other GET (the stubbed-GET row).
+        #[arg(long)]
+        other_get_bytes: Option<usize>,
+    },
+    /// Serve wiremock-rs with the stub set of the stubs row until killed (used by the
+    /// benchmark itself).
+    WiremockServer {
+        /// Listen address.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: SocketAddr,
+        /// The site LUID in the stubbed paths.
+        #[arg(long)]
+        site: String,
+        /// How many mocks (the wanted one is registered last).
+        #[arg(long, default_value_t = stubs::STUBS)]
+        stubs: usize,
     },
 }
 
@@ -115,12 +132,17 @@ fn main() -> ExitCode {
             get_bytes,
             post_bytes,
             content_type,
+            other_get_bytes,
         }) => bare::serve(bare::BareConfig {
             bind,
             get_bytes,
             post_bytes,
             content_type,
+            other_get_bytes,
         }),
+        Some(Commands::WiremockServer { bind, site, stubs }) => {
+            stubs::serve_wiremock(bind, &site, stubs)
+        }
         None => run(&args),
     };
     match result {
@@ -174,12 +196,17 @@ fn run(args: &Args) -> Result<(), String> {
             let mut found = Vec::new();
             if !only_read {
                 found.extend(mock::throughput(&bench, &runtime, &scratch)?);
-                eprintln!("mock sign-in with a full session table…");
+                eprintln!("mock sign-in with a full session tableâ¦");
                 found.extend(mock::at_cap(&bench, &scratch)?);
+                eprintln!(
+                    "stubs: {} registered, against bare axum and wiremock-rsâ¦",
+                    stubs::STUBS
+                );
+                found.extend(stubs::rows(&bench, &runtime, &scratch)?);
             }
-            eprintln!("mock read side: listing 100 workbooks…");
+            eprintln!("mock read side: listing 100 workbooksâ¦");
             found.extend(read::listing(&bench, &runtime, &scratch)?);
-            eprintln!("mock read side: 100,000 seeded workbooks…");
+            eprintln!("mock read side: 100,000 seeded workbooksâ¦");
             found.extend(read::memory(&bench, &runtime, &scratch)?);
             Ok::<_, String>(found)
         })();

@@ -12,10 +12,10 @@ use crate::process::{Server, resident_bytes};
 use crate::report::{Row, Verdict, seconds};
 use crate::wrk::{self, Load, WrkResult, lua_string};
 
-const MOCK_PREFIX: &str = "tableau-mock-server listening on ";
-const BARE_PREFIX: &str = "bare server listening on ";
+pub(crate) const MOCK_PREFIX: &str = "tableau-mock-server listening on ";
+pub(crate) const BARE_PREFIX: &str = "bare server listening on ";
 /// The lines the mock prints after its URL (a header and five credentials).
-const MOCK_EXTRA_LINES: usize = 6;
+pub(crate) const MOCK_EXTRA_LINES: usize = 6;
 const SIGN_IN_PATH: &str = "/api/3.27/auth/signin";
 const CURRENT_PATH: &str = "/api/3.27/sessions/current";
 
@@ -47,7 +47,7 @@ fn attr(value: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn password_body(user: &str, password: &str) -> String {
+pub(crate) fn password_body(user: &str, password: &str) -> String {
     format!(
         r#"<tsRequest><credentials name="{}" password="{}"><site contentUrl=""/></credentials></tsRequest>"#,
         attr(user),
@@ -64,20 +64,20 @@ fn pat_body(name: &str, secret: &str) -> String {
 }
 
 /// The token in a sign-in answer (`credentials/@token`), without a full XML parser.
-fn token_of(answer: &str) -> Option<String> {
+pub(crate) fn token_of(answer: &str) -> Option<String> {
     let start = answer.find("token=\"")? + "token=\"".len();
     let end = answer[start..].find('"')? + start;
     Some(answer[start..end].replace("&amp;", "&"))
 }
 
 /// One answer's status, size and content type.
-struct Answer {
-    status: u16,
-    content_type: String,
-    body: String,
+pub(crate) struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
 }
 
-async fn call(request: reqwest::RequestBuilder) -> Result<Answer, String> {
+pub(crate) async fn call(request: reqwest::RequestBuilder) -> Result<Answer, String> {
     let response = request
         .send()
         .await
@@ -100,7 +100,11 @@ async fn call(request: reqwest::RequestBuilder) -> Result<Answer, String> {
     })
 }
 
-async fn sign_in(http: &reqwest::Client, url: &str, body: &str) -> Result<Answer, String> {
+pub(crate) async fn sign_in(
+    http: &reqwest::Client,
+    url: &str,
+    body: &str,
+) -> Result<Answer, String> {
     let answer = call(
         http.post(format!("{url}{SIGN_IN_PATH}"))
             .header("Content-Type", "application/xml")
@@ -116,7 +120,7 @@ async fn sign_in(http: &reqwest::Client, url: &str, body: &str) -> Result<Answer
     Ok(answer)
 }
 
-fn write_script(dir: &Path, name: &str, lua: &str) -> Result<PathBuf, String> {
+pub(crate) fn write_script(dir: &Path, name: &str, lua: &str) -> Result<PathBuf, String> {
     let path = dir.join(name);
     std::fs::write(&path, lua).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
@@ -134,7 +138,7 @@ fn post_xml_script(dir: &Path, name: &str, body: &str) -> Result<PathBuf, String
     )
 }
 
-fn describe(result: &WrkResult) -> String {
+pub(crate) fn describe(result: &WrkResult) -> String {
     let mut text = format!(
         "{:.0} req/s, p99 {}",
         result.requests_per_sec,
@@ -149,7 +153,7 @@ fn describe(result: &WrkResult) -> String {
     text
 }
 
-fn clean(result: &WrkResult) -> bool {
+pub(crate) fn clean(result: &WrkResult) -> bool {
     result.non_2xx == 0 && result.socket_errors == 0 && result.requests > 0
 }
 
@@ -442,7 +446,7 @@ where
 }
 
 /// `--bind 127.0.0.1:0` and the experiment flags.
-fn mock_args(bench: &MockBench) -> Vec<&str> {
+pub(crate) fn mock_args(bench: &MockBench) -> Vec<&str> {
     let mut args = vec!["--bind", "127.0.0.1:0"];
     args.extend(bench.mock_args.iter().map(String::as_str));
     args

@@ -83,19 +83,46 @@ pub fn rfc3339(at: OffsetDateTime) -> String {
 }
 
 /// [`rfc3339`], appended to `out` (only digits, `-`, `T`, `:` and `Z`: nothing to escape).
+/// Written digit by digit: this runs for every `GET sessions/current` and sign-in answer, and
+/// `core::fmt` cost about six times as much (docs/performance.md).
 pub fn push_rfc3339(out: &mut String, at: OffsetDateTime) {
-    use std::fmt::Write as _;
     let at = at.to_offset(time::UtcOffset::UTC);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    );
+    let year = at.year();
+    if !(0..=9999).contains(&year) {
+        use std::fmt::Write as _;
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            year,
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        );
+        return;
+    }
+    let year = year.unsigned_abs();
+    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
+    let two = |out: &mut String, n: u8| {
+        out.push(digit(u32::from(n) / 10));
+        out.push(digit(u32::from(n)));
+    };
+    out.push(digit(year / 1000));
+    out.push(digit(year / 100));
+    out.push(digit(year / 10));
+    out.push(digit(year));
+    out.push('-');
+    two(out, u8::from(at.month()));
+    out.push('-');
+    two(out, at.day());
+    out.push('T');
+    two(out, at.hour());
+    out.push(':');
+    two(out, at.minute());
+    out.push(':');
+    two(out, at.second());
+    out.push('Z');
 }
 
 /// Serde for times on the control API: written as [`rfc3339`] (UTC, whole seconds), read as
@@ -132,6 +159,22 @@ mod tests {
         assert_eq!(clock.now(), start + time::Duration::seconds(90));
         assert_eq!(clock.offset_seconds(), 90);
         assert_eq!(rfc3339(clock.now()), "2026-11-28T10:01:30Z");
+        for (at, text) in [
+            (
+                time::macros::datetime!(0005-01-02 03:04:05 UTC),
+                "0005-01-02T03:04:05Z",
+            ),
+            (
+                time::macros::datetime!(9999-12-31 23:59:59 UTC),
+                "9999-12-31T23:59:59Z",
+            ),
+            (
+                time::macros::datetime!(2026-11-28 10:00:00 +02:00),
+                "2026-11-28T08:00:00Z",
+            ),
+        ] {
+            assert_eq!(rfc3339(at), text);
+        }
         clock.reset();
         assert_eq!(clock.now(), start);
     }

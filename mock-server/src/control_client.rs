@@ -11,6 +11,7 @@ use crate::control::wire::{
     NewSite, NewToken, NewUser, NewWorkbook, TokenRef,
 };
 use crate::faults::Fault;
+use crate::stubs::{Stub, StubCreated, StubDetails, StubId, StubInfo};
 use crate::types::{
     ClockInfo, ConnectedApp, ConnectedAppInfo, DataSourceInfo, PatInfo, ProjectInfo,
     RecordedRequest, SessionInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo, WorkbookInfo,
@@ -478,9 +479,41 @@ impl ControlClient {
         self.call(Method::GET, wire::SESSIONS, None::<&()>).await
     }
 
-    /// `POST /_mock/reset`: back to the seed data, clock offset 0, no faults, empty request log.
+    /// `POST /_mock/reset`: back to the seed data, clock offset 0, no faults, no stubs, empty
+    /// request log.
     pub async fn reset(&self) -> Result<(), ControlClientError> {
         self.call_without_answer(Method::POST, wire::RESET, None::<&()>)
             .await
+    }
+
+    /// `POST /_mock/stubs`: registers a stub (400 with the reason when it is invalid, e.g. a
+    /// path of the auth surface); its id. [`Stub::expect`] is not sent: check
+    /// [`ControlClient::stub`]'s `calls` instead.
+    pub async fn create_stub(&self, stub: &Stub) -> Result<StubId, ControlClientError> {
+        let created: StubCreated = self.call(Method::POST, wire::STUBS, Some(stub)).await?;
+        Ok(created.id)
+    }
+
+    /// `GET /_mock/stubs`: the stubs, oldest first, with their call counts.
+    pub async fn stubs(&self) -> Result<Vec<StubInfo>, ControlClientError> {
+        self.call(Method::GET, wire::STUBS, None::<&()>).await
+    }
+
+    /// `GET /_mock/stubs/{id}`: one stub, its call count and the requests it answered
+    /// (redacted); 404 when unknown.
+    pub async fn stub(&self, id: &str) -> Result<StubDetails, ControlClientError> {
+        self.call(Method::GET, &wire::stub_path(id), None::<&()>)
+            .await
+    }
+
+    /// `DELETE /_mock/stubs/{id}`: removes a stub; 404 when unknown.
+    pub async fn delete_stub(&self, id: &str) -> Result<(), ControlClientError> {
+        self.call_without_answer(Method::DELETE, &wire::stub_path(id), None::<&()>)
+            .await
+    }
+
+    /// `GET /_mock/openapi.json`: the OpenAPI 3.1 document of the control API.
+    pub async fn openapi(&self) -> Result<serde_json::Value, ControlClientError> {
+        self.call(Method::GET, wire::OPENAPI, None::<&()>).await
     }
 }

@@ -21,7 +21,7 @@ use crate::version::ApiVersion;
 /// let fault = Fault::new("/auth/signin").method("POST").status(503).retry_after("2").times(2);
 /// assert_eq!(fault.times, Some(2));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Fault {
     /// Matches requests whose path ends with this suffix (`""` matches every path).
@@ -47,6 +47,7 @@ pub struct Fault {
     pub content_type: Option<String>,
     /// Cuts the body after this many bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     pub truncate_body_at: Option<usize>,
     /// `Retry-After` value: seconds or an HTTP date (JSON accepts a number or a string).
     #[serde(
@@ -63,6 +64,7 @@ pub struct Fault {
     pub drop_connection: bool,
     /// How many matching requests get the fault; `None` means every one until reset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 4_294_967_295.0)]
     pub times: Option<u32>,
 }
 
@@ -203,6 +205,12 @@ impl Fault {
         }
         if self.times == Some(0) {
             return Err("times must be at least 1".into());
+        }
+        if self
+            .truncate_body_at
+            .is_some_and(|at| at > u32::MAX as usize)
+        {
+            return Err("truncateBodyAt must be at most 4294967295".into());
         }
         if self.delay_ms > 600_000 {
             return Err("delayMs must be at most 600000".into());

@@ -14,6 +14,7 @@ use crate::flavor::Flavor;
 use crate::seed::Seed;
 use crate::server::{DEFAULT_MAX_CONNECTIONS, serve};
 use crate::state::{AppState, Config};
+use crate::stubs::{Stub, StubCall, StubDetails, StubId, StubInfo};
 use crate::types::{
     ConnectedApp, DataSourceInfo, DefaultCredentials, PatInfo, ProjectInfo, RecordedRequest,
     SessionInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo, WorkbookInfo,
@@ -280,8 +281,64 @@ pub struct MockServer {
 }
 
 impl Drop for MockServer {
+    /// Shuts the server down, then checks the expectations of the stubs still mounted
+    /// ([`Stub::expect`]): an unmet one panics with the calls seen (not while the thread is
+    /// already panicking).
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(failure) = self.state.unmet_expectations(None) {
+            panic!("{failure}");
+        }
+    }
+}
+
+/// A stub mounted with [`MockServer::mount_as_scoped`]: dropping the guard removes the stub
+/// and checks its expectation ([`Stub::expect`]), panicking with the calls seen when it is
+/// not met (not while the thread is already panicking).
+#[must_use = "dropping the guard removes the stub at once"]
+#[derive(Debug)]
+pub struct StubGuard {
+    state: AppState,
+    id: StubId,
+}
+
+impl StubGuard {
+    /// The stub's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// How many requests the stub answered so far.
+    pub async fn calls(&self) -> u64 {
+        self.state.stub(&self.id).map(|d| d.calls).unwrap_or(0)
+    }
+
+    /// The requests the stub answered (the most recent 1,000), oldest first, redacted.
+    pub async fn received_requests(&self) -> Vec<StubCall> {
+        self.state
+            .stub(&self.id)
+            .map(|d| d.requests)
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for StubGuard {
+    fn drop(&mut self) {
+        let Some(entry) = self.state.inner.stubs.remove(&self.id) else {
+            return;
+        };
+        if std::thread::panicking() {
+            return;
+        }
+        if let Some(failure) = self
+            .state
+            .describe_unmet(entry.unmet_expectation().into_iter())
+        {
+            panic!("{failure}");
+        }
     }
 }
 
@@ -587,8 +644,56 @@ impl MockServer {
         self.state.sessions()
     }
 
-    /// Back to the seed data, clock offset 0, no faults, empty request log.
+    /// Back to the seed data, clock offset 0, no faults, no stubs (their expectations are
+    /// dropped unchecked), empty request log.
     pub async fn reset(&self) {
         self.state.reset();
+    }
+
+    /// Registers a stub (`POST /_mock/stubs`); its id. With [`Stub::expect`], the expectation
+    /// is checked when the server is dropped.
+    ///
+    /// # Panics
+    /// When the stub is invalid (the message says why).
+    pub async fn mount(&self, stub: Stub) -> StubId {
+        must("mount", self.state.add_stub(stub)).id
+    }
+
+    /// Registers a stub until the returned guard is dropped; dropping the guard also checks
+    /// its expectation ([`Stub::expect`]).
+    ///
+    /// # Panics
+    /// When the stub is invalid (the message says why).
+    pub async fn mount_as_scoped(&self, stub: Stub) -> StubGuard {
+        let id = must("mount_as_scoped", self.state.add_stub(stub)).id;
+        StubGuard {
+            state: self.state.clone(),
+            id,
+        }
+    }
+
+    /// The registered stubs, oldest first, with their call counts (`GET /_mock/stubs`).
+    pub async fn stubs(&self) -> Vec<StubInfo> {
+        self.state.stubs()
+    }
+
+    /// One stub with the requests it answered (`GET /_mock/stubs/{id}`); `None` when unknown.
+    pub async fn stub(&self, id: &str) -> Option<StubDetails> {
+        self.state.stub(id).ok()
+    }
+
+    /// Removes a stub without checking its expectation; `false` when unknown.
+    pub async fn remove_stub(&self, id: &str) -> bool {
+        self.state.remove_stub(id).is_ok()
+    }
+
+    /// Checks the expectations of every mounted stub now, as dropping the server would.
+    ///
+    /// # Panics
+    /// When one is not met, listing the calls seen.
+    pub async fn verify(&self) {
+        if let Some(failure) = self.state.unmet_expectations(None) {
+            panic!("{failure}");
+        }
     }
 }

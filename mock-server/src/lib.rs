@@ -69,6 +69,7 @@ mod seed;
 mod server;
 mod sessions;
 mod state;
+mod stubs;
 mod types;
 mod uat;
 mod version;
@@ -78,12 +79,16 @@ pub use api::BODY_READ_TIMEOUT;
 pub use control_client::{ControlClient, ControlClientError};
 pub use faults::Fault;
 pub use flavor::Flavor;
-pub use handle::{MockServer, MockServerBuilder};
+pub use handle::{MockServer, MockServerBuilder, StubGuard};
 pub use seed::{
     Seed, SeedDataSource, SeedError, SeedProject, SeedSite, SeedToken, SeedUser, SeedWorkbook,
 };
 pub use server::HEADER_READ_TIMEOUT;
 pub use state::AppState;
+pub use stubs::{
+    Expectation, Stub, StubAuth, StubCall, StubCreated, StubDetails, StubId, StubInfo, StubRequest,
+    StubResponse,
+};
 pub use types::{
     ClockInfo, ConnectedApp, ConnectedAppInfo, DataSourceInfo, DefaultCredentials, PatInfo,
     ProjectInfo, RecordedRequest, SessionInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo,

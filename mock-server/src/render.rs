@@ -83,14 +83,36 @@ pub const XML_ANSWER_CAPACITY: usize = 1024;
 /// Appends the opening of the `tsResponse` envelope of a success answer; close it with
 /// [`XML_ENVELOPE_CLOSE`].
 pub fn push_xml_envelope_open(out: &mut String, version: ApiVersion) {
-    use std::fmt::Write as _;
-    let _ = write!(
-        out,
-        "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\" \
-         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
-         xsi:schemaLocation=\"{NAMESPACE} https://help.tableau.com/samples/en-us/rest_api/ts-api_{}_{}.xsd\">",
-        version.major, version.minor
+    // Pushed piece by piece rather than through `write!`: this opens every XML answer.
+    out.push_str("<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"");
+    out.push_str(NAMESPACE);
+    out.push_str(
+        "\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\"",
     );
+    out.push_str(NAMESPACE);
+    out.push_str(" https://help.tableau.com/samples/en-us/rest_api/ts-api_");
+    push_u32(out, version.major);
+    out.push('_');
+    push_u32(out, version.minor);
+    out.push_str(".xsd\">");
+}
+
+/// Appends `n` in decimal.
+fn push_u32(out: &mut String, n: u32) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 /// The end of the `tsResponse` envelope.
@@ -204,6 +226,28 @@ pub fn d_hh_mm(duration: time::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_envelope_is_what_format_wrote() {
+        for version in [
+            ApiVersion::new(3, 27),
+            ApiVersion::new(2, 4),
+            ApiVersion::new(0, 0),
+            ApiVersion::new(4_000_000_000, 10),
+        ] {
+            let mut out = String::new();
+            push_xml_envelope_open(&mut out, version);
+            assert_eq!(
+                out,
+                format!(
+                    "<?xml version='1.0' encoding='UTF-8'?><tsResponse xmlns=\"{NAMESPACE}\" \
+                     xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" \
+                     xsi:schemaLocation=\"{NAMESPACE} https://help.tableau.com/samples/en-us/rest_api/ts-api_{}_{}.xsd\">",
+                    version.major, version.minor
+                )
+            );
+        }
+    }
 
     #[test]
     fn escapes_and_formats() {

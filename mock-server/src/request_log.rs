@@ -151,6 +151,15 @@ impl RequestLog {
         }
     }
 
+    /// A log keeping `capacity` entries that allocates nothing until the first one (a stub's
+    /// own log: most stubs answer a few requests).
+    pub fn unallocated(capacity: usize) -> Self {
+        Self {
+            capacity,
+            entries: Mutex::new(VecDeque::new()),
+        }
+    }
+
     /// Whether the log records anything.
     pub fn enabled(&self) -> bool {
         self.capacity > 0
@@ -280,6 +289,18 @@ fn redact_json(body: &[u8]) -> Option<String> {
 fn redact_xml(body: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?;
     let doc = roxmltree::Document::parse(text).ok()?;
+    Some(redact_document(&doc))
+}
+
+/// A request body already parsed by its handler, as the log keeps it: attached to the answer
+/// ([`redact_document`]), so the log need not parse the body again.
+#[derive(Debug, Clone)]
+pub(crate) struct LoggedBody(pub String);
+
+/// The text of a parsed XML document with the values of the secret attributes redacted, cut at
+/// [`BODY_CUT`].
+pub(crate) fn redact_document(doc: &roxmltree::Document<'_>) -> String {
+    let text = doc.input_text();
     let mut ranges: Vec<std::ops::Range<usize>> = doc
         .descendants()
         .flat_map(|node| node.attributes())
@@ -291,11 +312,11 @@ fn redact_xml(body: &[u8]) -> Option<String> {
     for range in ranges {
         // Ranges come from the parser; refuse to log anything if one looks wrong.
         if range.start > range.end || out.get(range.clone()).is_none() {
-            return Some(format!("[redacted body, {} bytes]", body.len()));
+            return format!("[redacted body, {} bytes]", text.len());
         }
         out.replace_range(range, REDACTED);
     }
-    Some(out)
+    cut(out)
 }
 
 #[cfg(test)]

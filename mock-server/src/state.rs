@@ -14,6 +14,7 @@ use crate::ids::IdGenerator;
 use crate::request_log::RequestLog;
 use crate::seed::{Seed, SeedError};
 use crate::sessions::SessionStore;
+use crate::stubs::store::StubStore;
 use crate::types::DefaultCredentials;
 use crate::version::ApiVersion;
 
@@ -90,6 +91,8 @@ pub(crate) struct Inner {
     pub jtis: Mutex<HashMap<String, i64>>,
     pub faults: FaultStore,
     pub log: RequestLog,
+    /// The registered stubs.
+    pub stubs: StubStore,
     initial: Directory,
     pub defaults: DefaultCredentials,
 }
@@ -111,6 +114,7 @@ impl AppState {
                 ids,
                 jtis: Mutex::new(HashMap::new()),
                 faults: FaultStore::default(),
+                stubs: StubStore::default(),
                 config,
             }),
         })
@@ -159,7 +163,8 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Back to the seed data: no sessions, clock offset 0, no faults, empty request log.
+    /// Back to the seed data: no sessions, clock offset 0, no faults, no stubs, empty request
+    /// log.
     pub(crate) fn reset(&self) {
         let mut dir = self.write_directory();
         *dir = self.inner.initial.clone();
@@ -172,6 +177,7 @@ impl AppState {
             .clear();
         self.inner.clock.reset();
         self.inner.faults.clear();
+        self.inner.stubs.clear();
         self.inner.log.clear();
     }
 

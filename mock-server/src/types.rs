@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// A site, as the control API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SiteInfo {
     /// Site LUID.
@@ -20,7 +20,7 @@ pub struct SiteInfo {
 }
 
 /// A user, as the control API returns it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserInfo {
     /// User LUID (on this site).
@@ -34,7 +34,7 @@ pub struct UserInfo {
 }
 
 /// A newly created personal access token: the only place its secret is shown.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PatInfo {
     /// Token name.
@@ -43,6 +43,7 @@ pub struct PatInfo {
     pub secret: String,
     /// End of its maximum lifetime (whole seconds on the control API).
     #[serde(with = "crate::clock::rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
 }
 
@@ -57,7 +58,7 @@ impl std::fmt::Debug for PatInfo {
 }
 
 /// A connected app (direct trust) secret to register.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConnectedApp {
     /// Site content URL.
@@ -90,7 +91,7 @@ impl std::fmt::Debug for ConnectedApp {
 }
 
 /// A registered connected app, as the control API answers it: everything but the secret value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectedAppInfo {
     /// Site content URL.
@@ -115,11 +116,12 @@ impl From<&ConnectedApp> for ConnectedAppInfo {
 }
 
 /// The mock's virtual clock, as the control API answers it (`GET /_mock/clock`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ClockInfo {
     /// The virtual time (whole seconds on the control API).
     #[serde(with = "crate::clock::rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub now: OffsetDateTime,
     /// How far the clock has been advanced, in whole seconds.
     pub offset_seconds: i64,
@@ -155,7 +157,7 @@ impl std::fmt::Debug for DefaultCredentials {
 /// A live session, as `GET /_mock/sessions` lists it: never its token. Its `id` is what
 /// `DELETE sessions/{id}` takes (a real server shows session ids only in its repository
 /// database, never in `sessions/current`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionInfo {
     /// Session id (lower-case hyphenated UUID).
@@ -168,14 +170,16 @@ pub struct SessionInfo {
     pub credential: String,
     /// When it was created (virtual clock; whole seconds on the control API).
     #[serde(with = "crate::clock::rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// When it was last used (virtual clock; whole seconds on the control API).
     #[serde(with = "crate::clock::rfc3339_seconds")]
+    #[schema(value_type = String, format = DateTime)]
     pub last_used_at: OffsetDateTime,
 }
 
 /// One entry of the request log (`GET /_mock/requests`), secrets redacted.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RecordedRequest {
     /// HTTP method.
     pub method: String,
@@ -203,7 +207,7 @@ pub struct RecordedRequest {
 /// The key is either a PEM public key with its key id (`publicKeyPem` + `keyId`) or a JWKS
 /// (`jwks`, whose RSA keys are told apart by their `kid`), never both. It holds public keys
 /// only: a JWKS with private members (`d`, `p`, `q`, …) is refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UatConfig {
     /// The configuration's name (unique).
@@ -221,6 +225,7 @@ pub struct UatConfig {
     /// A JWKS object (`{"keys": [{"kty": "RSA", "kid": …, "n": …, "e": …}]}`) instead of
     /// `key_id` and `public_key_pem`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub jwks: Option<serde_json::Value>,
     /// The claim that names the Tableau user (default `email`: matched against the users'
     /// e-mail addresses; any other claim against their names).
@@ -264,7 +269,7 @@ impl UatConfig {
 }
 
 /// A registered UAT configuration, as the control API answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UatConfigInfo {
     /// The configuration's name.
@@ -284,7 +289,7 @@ pub struct UatConfigInfo {
 }
 
 /// A project, as the control API answers `POST /_mock/projects`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProjectInfo {
     /// Project LUID.
@@ -296,7 +301,7 @@ pub struct ProjectInfo {
 }
 
 /// A view of a workbook, as the control API answers it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ViewInfo {
     /// View LUID.
@@ -306,7 +311,7 @@ pub struct ViewInfo {
 }
 
 /// A workbook, as the control API answers `POST /_mock/workbooks`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkbookInfo {
     /// Workbook LUID.
@@ -322,7 +327,7 @@ pub struct WorkbookInfo {
 }
 
 /// A data source, as the control API answers `POST /_mock/datasources`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DataSourceInfo {
     /// Data source LUID.

@@ -10,7 +10,8 @@ use crate::directory::{Directory, Site, User};
 use crate::error::ApiError;
 use crate::format::Format;
 use crate::render::{CredentialsAnswer, d_hh_mm};
-use crate::request::{CredentialFamily, SignInRequest, parse_sign_in, parse_switch_site};
+use crate::request::{CredentialFamily, SignInRequest, parse_sign_in_logged, parse_switch_site};
+use crate::request_log::LoggedBody;
 use crate::sessions::{Family, Session};
 use crate::version::ApiVersion;
 
@@ -25,10 +26,15 @@ pub(super) fn sign_in(
     body: &[u8],
     body_format: Format,
 ) -> Result<Response, ApiError> {
-    let request = parse_sign_in(body, body_format).map_err(|e| ApiError::bad_request(e.0))?;
+    let (request, logged) = parse_sign_in_logged(body, body_format, ctx.state.inner.log.enabled());
+    let request = request.map_err(|e| ApiError::bad_request(e.0))?;
     let answer = authenticate(ctx, &request)?;
     let version = ctx.state.config().api_version;
-    Ok(ctx.ok(StatusCode::OK, answer.render(ctx.format, version)))
+    let mut response = ctx.ok(StatusCode::OK, answer.render(ctx.format, version));
+    if let Some(logged) = logged {
+        response.extensions_mut().insert(LoggedBody(logged));
+    }
+    Ok(response)
 }
 
 struct Authenticated {
@@ -159,7 +165,9 @@ fn authenticate(ctx: &Ctx<'_>, request: &SignInRequest) -> Result<CredentialsAns
     }
     let session = new_session(ctx, &site, user_id, signer.family, pat_id, signer.scopes);
     drop(dir);
-    tracing::info!(site = %site.content_url, session = %session.id, "signed in");
+    // Debug, not info: one line per sign-in cost a PAT sign-in about a tenth of its throughput
+    // (docs/performance.md).
+    tracing::debug!(site = %site.content_url, session = %session.id, "signed in");
     Ok(CredentialsAnswer {
         token: session.token.to_string(),
         site_id: site.id,
@@ -218,7 +226,7 @@ fn new_session(
 /// `POST auth/signout`: 204, the token is dead afterwards.
 pub(super) fn sign_out(ctx: &Ctx<'_>, session: &Session) -> Response {
     ctx.state.inner.sessions.remove_token(&session.token);
-    tracing::info!(session = %session.id, "signed out");
+    tracing::debug!(session = %session.id, "signed out");
     no_content()
 }
 

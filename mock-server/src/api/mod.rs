@@ -7,13 +7,13 @@
 //! |---|---|---|
 //! | 1. buffer the body | [`read_body`] | 408000 when it does not arrive in time |
 //! | 2. faults | [`entry`] (`FaultStore::take`) | the injected answer |
-//! | 3. resolve the route | [`resolve`]: the auth surface ([`routes::Endpoint`]), then [`read::route`] | — |
+//! | 3. resolve the route | [`resolve`]: the auth surface ([`routes::Endpoint`]), then the stubs ([`resolve_stub`]), then [`read::route`] | — |
 //! | 4. version | [`check_version`] | 404001 for a URL version above the server's or not `digits.digits`; 404003 for an unknown path or an endpoint below its "since" version |
 //! | 5. method | [`check_method`] | 405000 (also the calls Tableau Cloud lacks) |
 //! | 6. authenticate | [`authenticate`] | 401000 without `X-Tableau-Auth`, 401002 for a dead token |
 //! | 7. site | [`check_site`] | for a `/sites/{luid}/...` path: 404000 for an unknown LUID, 403010 for another site than the session's |
 //! | 8. JWT scopes | [`check_scope`] | 401002 when a JWT session's `scp` lacks the route's scope |
-//! | 9. stubs | [`serve_stub`] | (issue 16: a registered stub answers here; a no-op for now) |
+//! | 9. stubs | [`serve_stub`] | a stub chosen at step 3 answers here (404003 in the rare case that its `times` ran out since) |
 //! | 10. content type | [`body_format`] | 406000 for a body media type the server does not read |
 //! | 11. size | [`body_bytes`] | 413000 over 64 KiB |
 //! | 12. handler | [`handle`] | the endpoint's own errors |
@@ -37,6 +37,14 @@
 //! `/sites/{luid}/...` path (step 7; `None` when the path names no site LUID, as
 //! `GET sites/{name}?key=name` does), the JWT scope (step 8) and the first API version that
 //! has the route (step 4). Read routes always need a session.
+//!
+//! # Stubs
+//!
+//! A stub (docs/mock-server.md, "Stubs") is a route too: step 3 asks the stub index
+//! ([`crate::stubs::store`]) for the best stub matching the method, path, query, headers, body
+//! and URL version, after the auth surface (which cannot be stubbed) and before the read side
+//! (which a stub may override). A stub route then goes through steps 4–8 like a built-in one —
+//! its `auth`, its `{siteId}` segment and its `scopes` — and answers at step 9.
 
 mod auth;
 mod lookups;
@@ -57,11 +65,15 @@ use http::request::Parts;
 use crate::error::ApiError;
 use crate::flavor::Flavor;
 use crate::format::Format;
+use crate::request_log::LoggedBody;
 use crate::server::ConnectionKiller;
 use crate::sessions::Session;
 use crate::state::AppState;
+use crate::stubs::store::{Incoming, StubDelay, StubEntry};
+use crate::stubs::template::Values;
 use crate::version::ApiVersion;
 use read::ReadEndpoint;
+pub(crate) use routes::MAX_SEGMENTS;
 use routes::{ApiPath, Endpoint};
 pub(crate) use scope::{Scope, grants};
 
@@ -131,9 +143,11 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
     let method = parts.method.as_str();
     let path = parts.uri.path();
     let normalized = routes::normalize(path);
-    let log_refused = |status: Option<u16>, refusal: Option<String>| {
+    let log_refused = |status: Option<u16>, parsed: Option<LoggedBody>, refusal: Option<String>| {
         if state.inner.log.enabled() {
             let logged_body = match &body {
+                // The handler parsed the body already and left it redacted.
+                _ if parsed.is_some() => parsed.map(|LoggedBody(text)| text),
                 Buffered::Bytes(bytes) => crate::request_log::redact_body(&parts.headers, bytes),
                 Buffered::TooLarge(n) => Some(format!("[unparsed body, {n} bytes]")),
                 Buffered::Failed | Buffered::TimedOut => {
@@ -150,7 +164,7 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             );
         }
     };
-    let log = |status: Option<u16>| log_refused(status, None);
+    let log = |status: Option<u16>, parsed: Option<LoggedBody>| log_refused(status, parsed, None);
     if matches!(body, Buffered::TimedOut) {
         tracing::debug!(%method, %path, "request body too slow; closing");
         let mut response = ApiError::for_status(StatusCode::REQUEST_TIMEOUT)
@@ -160,7 +174,7 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             http::header::CONNECTION,
             http::HeaderValue::from_static("close"),
         );
-        log(Some(response.status().as_u16()));
+        log(Some(response.status().as_u16()), None);
         return response;
     }
     if let Some(fault) = state.inner.faults.take(method, &normalized) {
@@ -169,24 +183,30 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
             tokio::time::sleep(std::time::Duration::from_millis(fault.delay_ms)).await;
         }
         if fault.drop_connection {
-            log(None);
+            log(None, None);
             return drop_connection(&parts).await;
         }
         if fault.synthesizes_answer() {
             let response = fault.response(format, version);
-            log(Some(response.status().as_u16()));
+            log(Some(response.status().as_u16()), None);
             return response;
         }
     }
-    let (response, refusal) = match dispatch(&state, &parts, &body, &normalized, format) {
-        Ok(response) => (response, None),
+    let (mut response, refusal) = match dispatch(&state, &parts, &body, &normalized, format) {
+        Ok(mut response) => {
+            if let Some(StubDelay(delay)) = response.extensions_mut().remove::<StubDelay>() {
+                tokio::time::sleep(delay).await;
+            }
+            (response, None)
+        }
         Err(mut error) => {
             let refusal = error.reason.take();
             tracing::debug!(code = %error.code, %method, %path, reason = ?refusal, "request refused");
             (error.answered(format, version).into_response(), refusal)
         }
     };
-    log_refused(Some(response.status().as_u16()), refusal);
+    let parsed = response.extensions_mut().remove::<LoggedBody>();
+    log_refused(Some(response.status().as_u16()), parsed, refusal);
     response
 }
 
@@ -224,6 +244,15 @@ pub(crate) enum Route {
     Auth(Endpoint),
     /// A read endpoint ([`read`]).
     Read(ReadRoute),
+    /// A registered stub.
+    Stub(StubRoute),
+}
+
+/// A stub chosen at step 3, and the `{siteId}` segment of the request's path.
+#[derive(Debug)]
+pub(crate) struct StubRoute {
+    entry: Arc<StubEntry>,
+    site_id: Option<String>,
 }
 
 /// A read route, as [`read::route`] answers it: what the pipeline checks, and what
@@ -246,6 +275,8 @@ impl Route {
         match self {
             Route::Auth(endpoint) => endpoint.since(),
             Route::Read(read) => read.since,
+            // A stub below its minVersion does not match at all.
+            Route::Stub(_) => ApiVersion::new(0, 0),
         }
     }
 
@@ -253,6 +284,7 @@ impl Route {
         match self {
             Route::Auth(endpoint) => endpoint.needs_auth(),
             Route::Read(_) => true,
+            Route::Stub(stub) => stub.entry.needs_auth(),
         }
     }
 
@@ -260,20 +292,24 @@ impl Route {
         match self {
             Route::Auth(endpoint) => endpoint.site_id(),
             Route::Read(read) => read.site_id.as_deref(),
+            Route::Stub(stub) => stub.site_id.as_deref(),
         }
     }
 
-    fn scope(&self) -> Scope {
+    /// Whether a session with `granted` (a JWT's `scp`; `None` for password and PAT sessions)
+    /// may make the call.
+    fn allows(&self, granted: Option<&[Box<str>]>) -> bool {
         match self {
-            Route::Auth(endpoint) => endpoint.scope(),
-            Route::Read(read) => read.scope,
+            Route::Auth(endpoint) => endpoint.scope().allows(granted),
+            Route::Read(read) => read.scope.allows(granted),
+            Route::Stub(stub) => stub.entry.allows(granted),
         }
     }
 
     fn takes_body(&self) -> bool {
         match self {
             Route::Auth(endpoint) => endpoint.takes_body(),
-            Route::Read(_) => false,
+            Route::Read(_) | Route::Stub(_) => false,
         }
     }
 }
@@ -296,7 +332,7 @@ fn dispatch(
     let api_path = ApiPath::parse(path);
     let resolved = api_path
         .as_ref()
-        .and_then(|api_path| resolve(&parts.method, api_path, config.flavor));
+        .and_then(|api_path| resolve(state, parts, body, api_path, config.flavor));
     let resolved = check_version(path, api_path.as_ref(), resolved, config.api_version)?;
     check_method(&parts.method, &resolved)?;
     let route = resolved.route;
@@ -309,8 +345,8 @@ fn dispatch(
         check_site(state, &route, session)?;
         check_scope(&route, session)?;
     }
-    if let Some(stubbed) = serve_stub(state, parts, session.as_deref()) {
-        return Ok(stubbed);
+    if let Route::Stub(stub) = &route {
+        return serve_stub(state, stub, parts, body, path, session.as_deref());
     }
     let body_format = body_format(parts, &route)?;
     let bytes = body_bytes(body)?;
@@ -318,11 +354,32 @@ fn dispatch(
     handle(&ctx, route, session, body_format, &bytes, parts.uri.query())
 }
 
-/// Step 3: the auth surface first, then the read side. A path the read side serves with GET
-/// only is resolved with `method_allowed: false` for other methods.
-fn resolve(method: &Method, api_path: &ApiPath<'_>, flavor: Flavor) -> Option<Resolved> {
+/// Step 3: the auth surface first, then the stubs, then the read side. A path the read side
+/// serves with GET only is resolved with `method_allowed: false` for other methods.
+fn resolve(
+    state: &AppState,
+    parts: &Parts,
+    body: &Buffered,
+    api_path: &ApiPath<'_>,
+    flavor: Flavor,
+) -> Option<Resolved> {
+    let method = &parts.method;
     let segments = api_path.segments()?;
-    if let Some(endpoint) = Endpoint::resolve(segments, flavor) {
+    let endpoint = Endpoint::resolve(segments, flavor);
+    // The user look-up and Cloud's `GET sites` are reads, which a stub may override.
+    let overridable = matches!(
+        endpoint,
+        None | Some(Endpoint::UserLookup { .. } | Endpoint::CloudSitesQuery)
+    );
+    if overridable {
+        if let Some(stub) = resolve_stub(state, parts, body, api_path, segments) {
+            return Some(Resolved {
+                route: Route::Stub(stub),
+                method_allowed: true,
+            });
+        }
+    }
+    if let Some(endpoint) = endpoint {
         let method_allowed = endpoint.allows(method, flavor);
         return Some(Resolved {
             route: Route::Auth(endpoint),
@@ -342,6 +399,30 @@ fn resolve(method: &Method, api_path: &ApiPath<'_>, flavor: Flavor) -> Option<Re
         route: Route::Read(read),
         method_allowed: false,
     })
+}
+
+/// Step 3 for stubs: the best registered stub for the request (through the stub index).
+fn resolve_stub(
+    state: &AppState,
+    parts: &Parts,
+    body: &Buffered,
+    api_path: &ApiPath<'_>,
+    segments: &[&str],
+) -> Option<StubRoute> {
+    let incoming = Incoming {
+        method: &parts.method,
+        segments,
+        version: ApiVersion::parse(api_path.version),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body: match body {
+            Buffered::Bytes(bytes) => Some(bytes),
+            _ => None,
+        },
+    };
+    let entry = state.inner.stubs.find(&incoming)?;
+    let site_id = entry.site_id(segments).map(str::to_owned);
+    Some(StubRoute { entry, site_id })
 }
 
 fn unknown(path: &str) -> ApiError {
@@ -421,19 +502,54 @@ fn check_site(state: &AppState, route: &Route, session: &Session) -> Result<(), 
 /// Step 8: a JWT session may call only what its `scp` grants (401002 otherwise); password and
 /// PAT sessions are not limited.
 fn check_scope(route: &Route, session: &Session) -> Result<(), ApiError> {
-    if route.scope().allows(session.scopes.as_deref()) {
+    if route.allows(session.scopes.as_deref()) {
         Ok(())
     } else {
-        tracing::debug!(scope = ?route.scope(), "the JWT's scopes do not allow the call");
+        tracing::debug!(?route, "the JWT's scopes do not allow the call");
         Err(ApiError::invalid_token().because("the JWT's scopes (scp) do not allow the call"))
     }
 }
 
-/// Step 9: **stubs** (docs/protocol.md section 16). A registered stub that matches the request
-/// answers here, after authentication and before the built-in read endpoints. Issue 16 fills
-/// this in; until then no stub exists and this is a no-op.
-fn serve_stub(_state: &AppState, _parts: &Parts, _session: Option<&Session>) -> Option<Response> {
-    None
+/// Step 9: **stubs** (docs/protocol.md section 16). The stub chosen at step 3 answers, after
+/// authentication and before the built-in read endpoints: it takes one of its `times`, counts
+/// and records the request, and fills in its body. When its `times` ran out between step 3
+/// and here (another request took the last one), the request is answered as one that matches
+/// nothing: 404003.
+fn serve_stub(
+    state: &AppState,
+    stub: &StubRoute,
+    parts: &Parts,
+    body: &Buffered,
+    path: &str,
+    session: Option<&Session>,
+) -> Result<Response, ApiError> {
+    let entry = &stub.entry;
+    if !entry.take() {
+        return Err(unknown(path));
+    }
+    let logged_body = match body {
+        Buffered::Bytes(bytes) => crate::request_log::redact_body(&parts.headers, bytes),
+        Buffered::TooLarge(n) => Some(format!("[unparsed body, {n} bytes]")),
+        Buffered::Failed | Buffered::TimedOut => Some("[unparsed body, 0 bytes]".to_owned()),
+    };
+    entry.record(&parts.method, parts.uri.path(), &parts.headers, logged_body);
+    let api_path = ApiPath::parse(path);
+    let segments = api_path
+        .as_ref()
+        .and_then(ApiPath::segments)
+        .unwrap_or_default();
+    let site_id = session
+        .map(|s| &*s.site_id)
+        .or(stub.site_id.as_deref())
+        .unwrap_or_default();
+    let user_id = session.map(|s| &*s.user_id).unwrap_or_default();
+    let uuid = || state.inner.ids.luid();
+    Ok(entry.respond(&Values {
+        site_id,
+        user_id,
+        segments,
+        uuid: &uuid,
+    }))
 }
 
 /// Step 10: the body's format, for the routes that read a body (sign-in, switch site);
@@ -474,6 +590,8 @@ fn handle(
             return read::serve(ctx, &session, &read, query);
         }
         Route::Auth(endpoint) => endpoint,
+        // Answered at step 9.
+        Route::Stub(_) => return Err(unknown("")),
     };
     match (endpoint, session, body_format) {
         (Endpoint::ServerInfo, _, _) => Ok(lookups::server_info(ctx)),

@@ -10,7 +10,7 @@ use crate::flavor::Flavor;
 use crate::version::ApiVersion;
 
 /// No route has more segments than this; a longer path is unknown.
-const MAX_SEGMENTS: usize = 8;
+pub(crate) const MAX_SEGMENTS: usize = 8;
 
 /// The path with every run of slashes counted as one: a real Tableau Cloud pod answered
 /// `POST //api/3.28/auth/signin` with 200 (docs/protocol.md section 1). Borrowed unless it had

@@ -9,6 +9,7 @@ use super::error::ControlError;
 use super::wire;
 use crate::faults::Fault;
 use crate::state::AppState;
+use crate::stubs::{Stub, StubCreated, StubDetails, StubInfo};
 use crate::types::{
     ConnectedApp, DataSourceInfo, PatInfo, ProjectInfo, RecordedRequest, SessionInfo, SiteInfo,
     UatConfig, UatConfigInfo, UserInfo, WorkbookInfo,
@@ -230,5 +231,83 @@ impl AppState {
                 last_used_at: at(session.last_used_nanos()),
             })
             .collect()
+    }
+
+    /// Registers a stub (`POST /_mock/stubs`); 400 with the reason when it is invalid.
+    pub(crate) fn add_stub(&self, stub: Stub) -> Result<StubCreated, ControlError> {
+        let entry = self
+            .inner
+            .stubs
+            .add(stub)
+            .map_err(ControlError::BadRequest)?;
+        Ok(StubCreated {
+            id: entry.id.clone(),
+        })
+    }
+
+    /// The registered stubs, oldest first, with their call counts (`GET /_mock/stubs`).
+    pub(crate) fn stubs(&self) -> Vec<StubInfo> {
+        self.inner.stubs.list().iter().map(|e| e.info()).collect()
+    }
+
+    /// One stub with the requests it answered (`GET /_mock/stubs/{id}`).
+    pub(crate) fn stub(&self, id: &str) -> Result<StubDetails, ControlError> {
+        self.inner
+            .stubs
+            .get(id)
+            .map(|entry| entry.details())
+            .ok_or_else(|| ControlError::NotFound(format!("no stub '{id}'")))
+    }
+
+    /// Removes a stub (`DELETE /_mock/stubs/{id}`); its expectation is not checked.
+    pub(crate) fn remove_stub(&self, id: &str) -> Result<(), ControlError> {
+        self.inner
+            .stubs
+            .remove(id)
+            .map(|_| ())
+            .ok_or_else(|| ControlError::NotFound(format!("no stub '{id}'")))
+    }
+
+    /// The unmet expectations of the stubs (all, or the one `only`), with the most recent
+    /// requests the server received; `None` when every expectation is met.
+    pub(crate) fn unmet_expectations(&self, only: Option<&str>) -> Option<String> {
+        let entries = match only {
+            Some(id) => self.inner.stubs.get(id).into_iter().collect(),
+            None => self.inner.stubs.list(),
+        };
+        self.describe_unmet(entries.iter().filter_map(|e| e.unmet_expectation()))
+    }
+
+    /// The failure message for `unmet` expectations (`None` when there is none).
+    pub(crate) fn describe_unmet(&self, unmet: impl Iterator<Item = String>) -> Option<String> {
+        let unmet: Vec<String> = unmet.collect();
+        if unmet.is_empty() {
+            return None;
+        }
+        let mut message = format!(
+            "mock server: {} stub expectation(s) not met:\n",
+            unmet.len()
+        );
+        for failure in &unmet {
+            message.push_str("- ");
+            message.push_str(failure);
+            message.push('\n');
+        }
+        let recent = self.requests();
+        if recent.is_empty() {
+            message.push_str("the server received no request (or its request log is off)");
+        } else {
+            message.push_str("the most recent requests the server received (oldest first):");
+            for request in recent.iter().rev().take(20).rev() {
+                let status = request
+                    .status
+                    .map_or_else(|| "dropped".to_owned(), |s| s.to_string());
+                message.push_str(&format!(
+                    "\n    {} {} -> {status}",
+                    request.method, request.path
+                ));
+            }
+        }
+        Some(message)
     }
 }

@@ -44,6 +44,30 @@ pub(crate) const REQUESTS: &str = "/requests";
 pub(crate) const RESET: &str = "/reset";
 /// `GET`: the live [`SessionInfo`](crate::SessionInfo)s, oldest first, never a token.
 pub(crate) const SESSIONS: &str = "/sessions";
+/// `POST` [`Stub`](crate::Stub): [`StubCreated`](crate::StubCreated); `GET`: the
+/// [`StubInfo`](crate::StubInfo)s, oldest first.
+pub(crate) const STUBS: &str = "/stubs";
+/// `GET`: [`StubDetails`](crate::StubDetails); `DELETE`: 204.
+pub(crate) const STUB: &str = "/stubs/{id}";
+/// `GET`: the OpenAPI 3.1 document of the control API.
+pub(crate) const OPENAPI: &str = "/openapi.json";
+
+/// The path of one stub ([`STUB`] with its id).
+#[cfg(feature = "control-client")]
+pub(crate) fn stub_path(id: &str) -> String {
+    // Ids are `stub-N`; anything else is escaped so it stays one segment.
+    let escaped: String = id
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{STUBS}/{escaped}")
+}
 
 /// `POST` [`NewProject`]: [`ProjectInfo`](crate::ProjectInfo).
 pub(crate) const PROJECTS: &str = "/projects";
@@ -53,14 +77,14 @@ pub(crate) const WORKBOOKS: &str = "/workbooks";
 pub(crate) const DATASOURCES: &str = "/datasources";
 
 /// The answer of [`HEALTH`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct Health {
     /// Always `ok`.
     pub status: String,
 }
 
 /// The body of [`SITES`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewSite {
     /// URL name (`""` is the Default site).
@@ -70,11 +94,12 @@ pub(crate) struct NewSite {
     /// Default lifetime of the site's PATs in days (1–365); the flavour's when absent (365
     /// on Server, 180 on Cloud).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     pub pat_lifetime_days: Option<u32>,
 }
 
 /// The body of [`USERS`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewUser {
     /// Site content URL.
@@ -90,7 +115,7 @@ pub(crate) struct NewUser {
 }
 
 /// The body of [`TOKENS`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewToken {
     /// Site content URL.
@@ -101,11 +126,12 @@ pub(crate) struct NewToken {
     pub name: String,
     /// Maximum lifetime in days; the site's PAT lifetime when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295.0)]
     pub expires_in_days: Option<u32>,
 }
 
 /// The body of [`TOKENS_REVOKE`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenRef {
     /// Site content URL.
@@ -117,7 +143,7 @@ pub(crate) struct TokenRef {
 }
 
 /// The body of [`PROJECTS`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewProject {
     /// Site content URL.
@@ -136,7 +162,7 @@ pub(crate) struct NewProject {
 }
 
 /// The body of [`WORKBOOKS`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewWorkbook {
     /// Site content URL.
@@ -156,7 +182,7 @@ pub(crate) struct NewWorkbook {
 }
 
 /// The body of [`DATASOURCES`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewDataSource {
     /// Site content URL.
@@ -173,7 +199,7 @@ pub(crate) struct NewDataSource {
 }
 
 /// The body of [`CLOCK_ADVANCE`].
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClockAdvance {
     /// Seconds to add to the clock's offset (not negative).
@@ -181,7 +207,7 @@ pub(crate) struct ClockAdvance {
 }
 
 /// The body of every refusal: `{"error": "message"}` with a 4xx status.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 pub(crate) struct ErrorBody {
     /// What is wrong.
     pub error: String,

@@ -154,6 +154,19 @@ pub(crate) fn parse_sign_in(body: &[u8], format: Format) -> Result<SignInRequest
     }
 }
 
+/// [`parse_sign_in`], and, for an XML body, the body as the request log keeps it (redacted,
+/// from the same parse) when `log` asks for it.
+pub(crate) fn parse_sign_in_logged(
+    body: &[u8],
+    format: Format,
+    log: bool,
+) -> (Result<SignInRequest, BodyError>, Option<String>) {
+    if !log || format != Format::Xml || body.iter().all(u8::is_ascii_whitespace) {
+        return (parse_sign_in(body, format), None);
+    }
+    xml::parse_sign_in_logged(body)
+}
+
 /// Parses a switch-site body in `format`.
 pub(crate) fn parse_switch_site(
     body: &[u8],

@@ -111,8 +111,25 @@ fn leaf_with(node: Node<'_, '_>, attribute: &str) -> Result<String, BodyError> {
 }
 
 pub(super) fn parse_sign_in(body: &[u8]) -> Result<SignInRequest, BodyError> {
-    let doc = parse_document(body)?;
-    let root = root(&doc)?;
+    sign_in_from(&parse_document(body)?)
+}
+
+/// [`parse_sign_in`], and the body as the request log keeps it (redacted, from the same parse,
+/// so the log does not parse it a second time); `None` when the body is not a document.
+pub(super) fn parse_sign_in_logged(
+    body: &[u8],
+) -> (Result<SignInRequest, BodyError>, Option<String>) {
+    match parse_document(body) {
+        Ok(doc) => {
+            let logged = crate::request_log::redact_document(&doc);
+            (sign_in_from(&doc), Some(logged))
+        }
+        Err(error) => (Err(error), None),
+    }
+}
+
+fn sign_in_from(doc: &Document<'_>) -> Result<SignInRequest, BodyError> {
+    let root = root(doc)?;
     let credentials = only_child(root, "credentials")?;
     let mut raw = RawCredentials::default();
     let allowed = [
