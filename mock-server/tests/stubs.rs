@@ -285,16 +285,18 @@ async fn query_headers_and_body_must_match() {
     let mock = builder().start().await;
     let token = admin(&mock).await;
     mock.mount(
-        Stub::post("/sites/{siteId}/datasources")
+        // Flows: a path the mock does not serve itself (POST to the read side's
+        // `datasources` would be 405000, a method the built-in route lacks).
+        Stub::post("/sites/{siteId}/flows")
             .query("overwrite", "true")
             .header("X-Custom", "1")
-            .body_contains("<datasource")
+            .body_contains("<flow")
             .respond_with(201, "<created/>")
             .response_header("Location", "/x")
             .delay(Duration::from_millis(1)),
     )
     .await;
-    let base = format!("/api/3.27/sites/{DEFAULT_SITE}/datasources");
+    let base = format!("/api/3.27/sites/{DEFAULT_SITE}/flows");
     let http = reqwest::Client::new();
     let post = |query: &str, header: Option<&str>, body: &str| {
         let mut request = http
@@ -306,16 +308,16 @@ async fn query_headers_and_body_must_match() {
         }
         request.send()
     };
-    let ok = post("?a=1&overwrite=true", Some("1"), "<tsRequest><datasource/>")
+    let ok = post("?a=1&overwrite=true", Some("1"), "<tsRequest><flow/>")
         .await
         .unwrap();
     assert_eq!(ok.status(), 201);
     assert_eq!(ok.headers()["location"], "/x");
     for (query, header, body) in [
-        ("?overwrite=false", Some("1"), "<datasource"),
-        ("", Some("1"), "<datasource"),
-        ("?overwrite=true", None, "<datasource"),
-        ("?overwrite=true", Some("2"), "<datasource"),
+        ("?overwrite=false", Some("1"), "<flow"),
+        ("", Some("1"), "<flow"),
+        ("?overwrite=true", None, "<flow"),
+        ("?overwrite=true", Some("2"), "<flow"),
         ("?overwrite=true", Some("1"), "<workbook"),
     ] {
         let refused = post(query, header, body).await.unwrap();
