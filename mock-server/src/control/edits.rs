@@ -7,7 +7,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::error::ControlError;
-use crate::content::{DataSource, Project, View, Workbook};
+use crate::content::{DataSource, Project, Rendered, View, Workbook};
 use crate::directory::{ConnectedAppRecord, Directory, Pat, Site, User, digest, is_valid_role};
 use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
@@ -507,6 +507,7 @@ pub(crate) fn add_workbook(
         views,
         created_at: now,
         updated_at: now,
+        rendered: Rendered::default(),
     });
     Ok(info)
 }
@@ -545,6 +546,7 @@ pub(crate) fn add_datasource(
             owner_id: placement.owner_id,
             created_at: now,
             updated_at: now,
+            rendered: Rendered::default(),
         });
     Ok(info)
 }
