@@ -380,6 +380,20 @@ async fn roles() {
     assert_eq!(names(&sites, "site"), ["Default", "Analytics", "Lonely"]);
     let other = get(&app, &admin, &format!("{V}/sites/analytics?key=contentUrl")).await;
     assert_eq!(other.status, 200, "{}", other.body);
+    // A name with a space and an ampersand, percent-encoded in the path as the Python client
+    // sends it.
+    let created = call(
+        &app,
+        "POST",
+        "/_mock/sites",
+        &[("content-type", "application/json")],
+        r#"{"contentUrl":"ops","name":"Ops & Co"}"#,
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let by_name = get(&app, &admin, &format!("{V}/sites/Ops%20%26%20Co?key=name")).await;
+    assert_eq!(by_name.status, 200, "{}", by_name.body);
+    assert_eq!(attr(&by_name.body, "contentUrl").as_deref(), Some("ops"));
 
     let viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
     let sites = get(&app, &viewer, &format!("{V}/sites")).await;

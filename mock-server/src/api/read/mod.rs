@@ -139,7 +139,8 @@ pub(crate) fn serve(
             out.sites(&page, &sites[page.range()])
         }
         ReadEndpoint::Site(segment) => {
-            let site = query_site(&dir, session, caller, segment, &query)?;
+            let segment = query::decode_segment(segment);
+            let site = query_site(&dir, session, caller, &segment, &query)?;
             out.site(site)
         }
         ReadEndpoint::Users => {

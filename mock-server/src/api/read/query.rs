@@ -43,15 +43,29 @@ pub(super) struct Query {
     pub key: Option<String>,
 }
 
+/// A path segment with its `%XX` escapes decoded (`+` stays a plus): Query site by name gets
+/// `sites/My%20Site?key=name` from the Python client.
+pub(super) fn decode_segment(raw: &str) -> String {
+    if raw.contains('%') {
+        decode_with(raw, false)
+    } else {
+        raw.to_owned()
+    }
+}
+
 /// `+` as a space and `%XX` as its byte (a malformed escape stays as written), then UTF-8
 /// (invalid sequences replaced).
 fn decode(raw: &str) -> String {
+    decode_with(raw, true)
+}
+
+fn decode_with(raw: &str, plus_is_space: bool) -> String {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
                 let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
                     .ok()
@@ -274,6 +288,7 @@ mod tests {
         assert_eq!(decode("a+b%3Ac%2"), "a b:c%2");
         assert_eq!(decode("%zz%41"), "%zzA");
         assert_eq!(decode("%C3%A9"), "é");
+        assert_eq!(decode_segment("Ops%20%26+Co"), "Ops &+Co");
         let query = Query::parse(Some("filter=name%3Aeq%3AMy+Book&pageSize=5&fields=_all_&x"));
         assert_eq!(query.filter.as_deref(), Some("name:eq:My Book"));
         assert_eq!(query.page_size.as_deref(), Some("5"));
