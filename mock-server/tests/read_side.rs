@@ -228,6 +228,56 @@ async fn filters_and_sorting() {
     )
     .await;
     assert_eq!(names(&datasources, "datasource"), ["Ledger"]);
+    // The other filter fields of content: project and owner names, the parent project.
+    for (path, element, expected) in [
+        (
+            "workbooks?filter=projectName:eq:Finance",
+            "workbook",
+            &["Budget"][..],
+        ),
+        (
+            "workbooks?filter=ownerName:eq:viewer",
+            "workbook",
+            &["Sales & Ops"][..],
+        ),
+        (
+            "workbooks?filter=ownerName:eq:admin,projectName:eq:Default",
+            "workbook",
+            &[][..],
+        ),
+        // As tableau-mcp sends it (tableau/tableau-mcp#206).
+        (
+            "datasources?filter=name:eq:Ledger,projectName:eq:Finance",
+            "datasource",
+            &["Ledger"][..],
+        ),
+        (
+            "views?filter=projectName:eq:Finance&sort=name:asc",
+            "view",
+            &["By Region", "Summary"][..],
+        ),
+        (
+            "projects?filter=parentProjectId:eq:00000000-0000-4000-8000-0000000000f2",
+            "project",
+            &["Quarterly"][..],
+        ),
+        (
+            "projects?filter=ownerName:eq:admin",
+            "project",
+            &["Default"][..],
+        ),
+    ] {
+        let answer = get(&app, &token, &site_path(path)).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        assert_eq!(names(&answer, element), expected, "{path}");
+    }
+    let refused = get(
+        &app,
+        &token,
+        &site_path("users?filter=projectName:eq:Finance"),
+    )
+    .await;
+    assert_tableau_error(&refused, "400065");
     // The JSON of an empty list is `{}`.
     let empty = get_json(&app, &token, &site_path("workbooks?filter=name:eq:none")).await;
     assert_eq!(empty.json()["workbooks"], serde_json::json!({}));

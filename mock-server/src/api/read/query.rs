@@ -20,6 +20,12 @@ pub(super) enum Field {
     Name,
     /// `siteRole` (users).
     SiteRole,
+    /// `projectName` (workbooks, views, data sources).
+    ProjectName,
+    /// `ownerName` (projects, workbooks, views, data sources).
+    OwnerName,
+    /// `parentProjectId` (projects).
+    ParentProjectId,
 }
 
 impl Field {
@@ -27,6 +33,9 @@ impl Field {
         match key {
             "name" => Some(Field::Name),
             "siteRole" => Some(Field::SiteRole),
+            "projectName" => Some(Field::ProjectName),
+            "ownerName" => Some(Field::OwnerName),
+            "parentProjectId" => Some(Field::ParentProjectId),
             _ => None,
         }
     }
@@ -119,6 +128,15 @@ impl Filters {
             .iter()
             .filter(|(f, _)| *f == field)
             .all(|(_, wanted)| wanted == value)
+    }
+
+    /// [`Filters::matches`] with the value looked up only when `field` is filtered on
+    /// (`None`: the item has no such value, and fails a filter on it).
+    pub fn matches_with<'v>(&self, field: Field, value: impl FnOnce() -> Option<&'v str>) -> bool {
+        if !self.eq.iter().any(|(f, _)| *f == field) {
+            return true;
+        }
+        value().is_some_and(|value| self.matches(field, value))
     }
 }
 
