@@ -69,7 +69,8 @@ bench-store:
 soak:
     cargo test --workspace --release -- --ignored --nocapture
 
-# The mock server's benchmarks: wrk against a bare axum handler, RSS of 100,000 sessions, start-up.
+# The mock server's benchmarks: wrk against a bare axum handler (sessions/current, sign-in, a
+# page of 100 workbooks), RSS of 100,000 sessions and of 100,000 seeded workbooks, start-up.
 bench-mock: _wrk
     cargo build --release -p tableau-mock-server -p tableau-bench --features tableau-mock-server/cli
     "${CARGO_TARGET_DIR:-target}/release/tableau-bench" --only mock

@@ -3,9 +3,35 @@
 //! so a reset restores it with the rest of the seed data.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use time::OffsetDateTime;
+
+/// An item's list entry as rendered the first time it is listed, per format (XML element,
+/// JSON object). What it shows never changes once the item exists (the mock renames nothing),
+/// so a page of 100 workbooks is 100 copies rather than 100 renderings.
+#[derive(Clone, Default)]
+pub struct Rendered {
+    /// The XML element.
+    pub xml: OnceLock<Box<str>>,
+    /// The JSON object.
+    pub json: OnceLock<Box<str>>,
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rendered")
+    }
+}
+
+/// A cache is not part of an item's value.
+impl PartialEq for Rendered {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Rendered {}
 
 /// A project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +84,8 @@ pub struct Workbook {
     pub created_at: OffsetDateTime,
     /// Last update time (virtual clock).
     pub updated_at: OffsetDateTime,
+    /// Its entry in Query workbooks for site, once rendered.
+    pub rendered: Rendered,
 }
 
 /// A published data source.
@@ -79,6 +107,8 @@ pub struct DataSource {
     pub created_at: OffsetDateTime,
     /// Last update time (virtual clock).
     pub updated_at: OffsetDateTime,
+    /// Its entry in Query data sources, once rendered.
+    pub rendered: Rendered,
 }
 
 /// The content of one site, each kind in creation order, with the indexes that keep adding

@@ -695,5 +695,35 @@ mod tests {
                 .is_err()
         );
         assert!(Seed::from_toml("bogus = 1").is_err());
+        // Content refers to sites, projects and owners that must exist.
+        let content = |extra: &str| {
+            Seed::from_toml(&format!(
+                "[[users]]\nsite=''\nname='ana'\n[[projects]]\nsite=''\nname='P'\n{extra}"
+            ))
+            .unwrap()
+            .materialise(
+                &IdGenerator::new(Some(1)),
+                OffsetDateTime::UNIX_EPOCH,
+                Flavor::Server,
+            )
+        };
+        let (dir, _) = content(
+            "[[workbooks]]\nsite=''\nproject='P'\nname='W'\nowner='ana'\nviews=['A','B']\n\
+             [[datasources]]\nsite=''\nproject='P'\nname='D'\nowner='ana'\n",
+        )
+        .unwrap();
+        let site = dir.site_by_content_url("").unwrap();
+        let content_of_site = dir.content(&site.id);
+        assert_eq!(content_of_site.workbooks[0].views.len(), 2);
+        assert_eq!(content_of_site.datasources[0].content_url, "D");
+        for bad in [
+            "[[workbooks]]\nsite=''\nproject='Nope'\nname='W'\nowner='ana'\n",
+            "[[workbooks]]\nsite=''\nproject='P'\nname='W'\nowner='nobody'\n",
+            "[[datasources]]\nsite='nowhere'\nproject='P'\nname='D'\nowner='ana'\n",
+            "[[projects]]\nsite=''\nname='p'\n",
+            "[[projects]]\nsite=''\nname='C'\nparent='Nope'\n",
+        ] {
+            assert!(content(bad).is_err(), "{bad}");
+        }
     }
 }

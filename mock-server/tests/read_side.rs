@@ -228,6 +228,56 @@ async fn filters_and_sorting() {
     )
     .await;
     assert_eq!(names(&datasources, "datasource"), ["Ledger"]);
+    // The other filter fields of content: project and owner names, the parent project.
+    for (path, element, expected) in [
+        (
+            "workbooks?filter=projectName:eq:Finance",
+            "workbook",
+            &["Budget"][..],
+        ),
+        (
+            "workbooks?filter=ownerName:eq:viewer",
+            "workbook",
+            &["Sales & Ops"][..],
+        ),
+        (
+            "workbooks?filter=ownerName:eq:admin,projectName:eq:Default",
+            "workbook",
+            &[][..],
+        ),
+        // As tableau-mcp sends it (tableau/tableau-mcp#206).
+        (
+            "datasources?filter=name:eq:Ledger,projectName:eq:Finance",
+            "datasource",
+            &["Ledger"][..],
+        ),
+        (
+            "views?filter=projectName:eq:Finance&sort=name:asc",
+            "view",
+            &["By Region", "Summary"][..],
+        ),
+        (
+            "projects?filter=parentProjectId:eq:00000000-0000-4000-8000-0000000000f2",
+            "project",
+            &["Quarterly"][..],
+        ),
+        (
+            "projects?filter=ownerName:eq:admin",
+            "project",
+            &["Default"][..],
+        ),
+    ] {
+        let answer = get(&app, &token, &site_path(path)).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.body);
+        assert_eq!(names(&answer, element), expected, "{path}");
+    }
+    let refused = get(
+        &app,
+        &token,
+        &site_path("users?filter=projectName:eq:Finance"),
+    )
+    .await;
+    assert_tableau_error(&refused, "400065");
     // The JSON of an empty list is `{}`.
     let empty = get_json(&app, &token, &site_path("workbooks?filter=name:eq:none")).await;
     assert_eq!(empty.json()["workbooks"], serde_json::json!({}));
@@ -380,6 +430,20 @@ async fn roles() {
     assert_eq!(names(&sites, "site"), ["Default", "Analytics", "Lonely"]);
     let other = get(&app, &admin, &format!("{V}/sites/analytics?key=contentUrl")).await;
     assert_eq!(other.status, 200, "{}", other.body);
+    // A name with a space and an ampersand, percent-encoded in the path as the Python client
+    // sends it.
+    let created = call(
+        &app,
+        "POST",
+        "/_mock/sites",
+        &[("content-type", "application/json")],
+        r#"{"contentUrl":"ops","name":"Ops & Co"}"#,
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let by_name = get(&app, &admin, &format!("{V}/sites/Ops%20%26%20Co?key=name")).await;
+    assert_eq!(by_name.status, 200, "{}", by_name.body);
+    assert_eq!(attr(&by_name.body, "contentUrl").as_deref(), Some("ops"));
 
     let viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
     let sites = get(&app, &viewer, &format!("{V}/sites")).await;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 use super::error::ControlError;
-use crate::content::{DataSource, Project, View, Workbook};
+use crate::content::{DataSource, Project, Rendered, View, Workbook};
 use crate::directory::{
     ConnectedAppRecord, Directory, Pat, SITE_ROLES, Site, UatRecord, User, digest, is_valid_role,
 };
@@ -556,6 +556,7 @@ pub(crate) fn add_workbook(
         views,
         created_at: now,
         updated_at: now,
+        rendered: Rendered::default(),
     });
     Ok(info)
 }
@@ -594,6 +595,7 @@ pub(crate) fn add_datasource(
             owner_id: placement.owner_id,
             created_at: now,
             updated_at: now,
+            rendered: Rendered::default(),
         });
     Ok(info)
 }

@@ -14,6 +14,7 @@ use axum::response::Response;
 use http::Method;
 
 use super::{Ctx, ReadRoute, Scope};
+use crate::content::SiteContent;
 use crate::directory::{Directory, Site, User};
 use crate::error::ApiError;
 use crate::sessions::Session;
@@ -139,7 +140,8 @@ pub(crate) fn serve(
             out.sites(&page, &sites[page.range()])
         }
         ReadEndpoint::Site(segment) => {
-            let site = query_site(&dir, session, caller, segment, &query)?;
+            let segment = query::decode_segment(segment);
+            let site = query_site(&dir, session, caller, &segment, &query)?;
             out.site(site)
         }
         ReadEndpoint::Users => {
@@ -166,29 +168,37 @@ pub(crate) fn serve(
                 &[Field::Name, Field::SiteRole],
                 |user, field| match field {
                     Field::SiteRole => &user.site_role,
-                    Field::Name => &user.name,
+                    _ => &user.name,
                 },
             )?;
             let page = query.page(users.len())?;
             out.users(&page, &users[page.range()])
         }
         ReadEndpoint::Projects => {
-            let filters = query.check_filter(&[Field::Name])?;
+            let filters =
+                query.check_filter(&[Field::Name, Field::ParentProjectId, Field::OwnerName])?;
             let mut projects: Vec<_> = content
                 .projects
                 .iter()
                 .filter(|p| filters.matches(Field::Name, &p.name))
+                .filter(|p| filters.matches_with(Field::ParentProjectId, || p.parent_id.as_deref()))
+                .filter(|p| {
+                    filters.matches_with(Field::OwnerName, || {
+                        owner_name(&dir, p.owner_id.as_deref()?)
+                    })
+                })
                 .collect();
             query.sort(&mut projects, &[Field::Name], |p, _| &p.name)?;
             let page = query.page(projects.len())?;
             out.projects(&page, &projects[page.range()])
         }
         ReadEndpoint::Workbooks => {
-            let filters = query.check_filter(&[Field::Name])?;
+            let filters = query.check_filter(CONTENT_FILTERS)?;
             let mut workbooks: Vec<_> = content
                 .workbooks
                 .iter()
                 .filter(|w| filters.matches(Field::Name, &w.name))
+                .filter(|w| placed(&filters, &dir, content, &w.project_id, &w.owner_id))
                 .collect();
             query.sort(&mut workbooks, &[Field::Name], |w, _| &w.name)?;
             let page = query.page(workbooks.len())?;
@@ -207,10 +217,11 @@ pub(crate) fn serve(
             out.workbook_views(workbook)
         }
         ReadEndpoint::Views => {
-            let filters = query.check_filter(&[Field::Name])?;
+            let filters = query.check_filter(CONTENT_FILTERS)?;
             let mut views: Vec<_> = content
                 .workbooks
                 .iter()
+                .filter(|w| placed(&filters, &dir, content, &w.project_id, &w.owner_id))
                 .flat_map(|w| w.views.iter().map(move |v| (w, v)))
                 .filter(|(_, v)| filters.matches(Field::Name, &v.name))
                 .collect();
@@ -219,11 +230,12 @@ pub(crate) fn serve(
             out.views(&page, &views[page.range()])
         }
         ReadEndpoint::DataSources => {
-            let filters = query.check_filter(&[Field::Name])?;
+            let filters = query.check_filter(CONTENT_FILTERS)?;
             let mut datasources: Vec<_> = content
                 .datasources
                 .iter()
                 .filter(|d| filters.matches(Field::Name, &d.name))
+                .filter(|d| placed(&filters, &dir, content, &d.project_id, &d.owner_id))
                 .collect();
             query.sort(&mut datasources, &[Field::Name], |d, _| &d.name)?;
             let page = query.page(datasources.len())?;
@@ -238,6 +250,28 @@ pub(crate) fn serve(
     };
     drop(dir);
     Ok(ctx.ok(StatusCode::OK, body))
+}
+
+/// The filter fields of workbooks, views and data sources.
+const CONTENT_FILTERS: &[Field] = &[Field::Name, Field::ProjectName, Field::OwnerName];
+
+/// The name of the user `id`.
+fn owner_name<'d>(dir: &'d Directory, id: &str) -> Option<&'d str> {
+    dir.users.get(id).map(|user| user.name.as_str())
+}
+
+/// Whether an item in project `project_id` owned by `owner_id` passes the `projectName` and
+/// `ownerName` filters.
+fn placed(
+    filters: &query::Filters,
+    dir: &Directory,
+    content: &SiteContent,
+    project_id: &str,
+    owner_id: &str,
+) -> bool {
+    filters.matches_with(Field::ProjectName, || {
+        content.project(project_id).map(|p| p.name.as_str())
+    }) && filters.matches_with(Field::OwnerName, || owner_name(dir, owner_id))
 }
 
 /// `GET sites/{segment}`: by LUID (no `key`, or `key=id`), by name (`key=name`) or by content

@@ -20,6 +20,12 @@ pub(super) enum Field {
     Name,
     /// `siteRole` (users).
     SiteRole,
+    /// `projectName` (workbooks, views, data sources).
+    ProjectName,
+    /// `ownerName` (projects, workbooks, views, data sources).
+    OwnerName,
+    /// `parentProjectId` (projects).
+    ParentProjectId,
 }
 
 impl Field {
@@ -27,6 +33,9 @@ impl Field {
         match key {
             "name" => Some(Field::Name),
             "siteRole" => Some(Field::SiteRole),
+            "projectName" => Some(Field::ProjectName),
+            "ownerName" => Some(Field::OwnerName),
+            "parentProjectId" => Some(Field::ParentProjectId),
             _ => None,
         }
     }
@@ -43,15 +52,29 @@ pub(super) struct Query {
     pub key: Option<String>,
 }
 
+/// A path segment with its `%XX` escapes decoded (`+` stays a plus): Query site by name gets
+/// `sites/My%20Site?key=name` from the Python client.
+pub(super) fn decode_segment(raw: &str) -> String {
+    if raw.contains('%') {
+        decode_with(raw, false)
+    } else {
+        raw.to_owned()
+    }
+}
+
 /// `+` as a space and `%XX` as its byte (a malformed escape stays as written), then UTF-8
 /// (invalid sequences replaced).
 fn decode(raw: &str) -> String {
+    decode_with(raw, true)
+}
+
+fn decode_with(raw: &str, plus_is_space: bool) -> String {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'+' => out.push(b' '),
+            b'+' if plus_is_space => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
                 let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
                     .ok()
@@ -105,6 +128,15 @@ impl Filters {
             .iter()
             .filter(|(f, _)| *f == field)
             .all(|(_, wanted)| wanted == value)
+    }
+
+    /// [`Filters::matches`] with the value looked up only when `field` is filtered on
+    /// (`None`: the item has no such value, and fails a filter on it).
+    pub fn matches_with<'v>(&self, field: Field, value: impl FnOnce() -> Option<&'v str>) -> bool {
+        if !self.eq.iter().any(|(f, _)| *f == field) {
+            return true;
+        }
+        value().is_some_and(|value| self.matches(field, value))
     }
 }
 
@@ -274,6 +306,7 @@ mod tests {
         assert_eq!(decode("a+b%3Ac%2"), "a b:c%2");
         assert_eq!(decode("%zz%41"), "%zzA");
         assert_eq!(decode("%C3%A9"), "é");
+        assert_eq!(decode_segment("Ops%20%26+Co"), "Ops &+Co");
         let query = Query::parse(Some("filter=name%3Aeq%3AMy+Book&pageSize=5&fields=_all_&x"));
         assert_eq!(query.filter.as_deref(), Some("name:eq:My Book"));
         assert_eq!(query.page_size.as_deref(), Some("5"));

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use super::query::Page;
 use crate::clock::rfc3339;
-use crate::content::{DataSource, Project, SiteContent, View, Workbook};
+use crate::content::{DataSource, Project, Rendered, SiteContent, View, Workbook};
 use crate::directory::{Directory, Site, User};
 use crate::format::Format;
 use crate::render::{XML_ENVELOPE_CLOSE, push_attribute, push_xml_envelope_open};
@@ -209,6 +209,75 @@ impl<'d> Renderer<'d> {
         out
     }
 
+    /// A paged list of items whose entries are cached ([`Rendered`]): each entry is rendered
+    /// the first time it is listed and copied afterwards.
+    fn list_cached<'i, T: 'i>(
+        &self,
+        page: &Page,
+        plural: &'static str,
+        singular: &'static str,
+        items: impl ExactSizeIterator<Item = &'i T>,
+        cache: impl Fn(&'i T) -> &'i Rendered,
+        element: impl Fn(&'i T) -> El<'i>,
+    ) -> String {
+        let mut out = String::with_capacity(1024 + items.len() * 512);
+        let pagination = El::new("pagination")
+            .attr("pageNumber", page.number.to_string())
+            .attr("pageSize", page.size.to_string())
+            .attr("totalAvailable", page.total.to_string());
+        let mut items = items.peekable();
+        match self.format {
+            Format::Xml => {
+                push_xml_envelope_open(&mut out, self.version);
+                pagination.xml(&mut out);
+                if items.peek().is_none() {
+                    out.push('<');
+                    out.push_str(plural);
+                    out.push_str("/>");
+                } else {
+                    out.push('<');
+                    out.push_str(plural);
+                    out.push('>');
+                    for item in items {
+                        out.push_str(cache(item).xml.get_or_init(|| {
+                            let mut xml = String::new();
+                            element(item).xml(&mut xml);
+                            xml.into_boxed_str()
+                        }));
+                    }
+                    out.push_str("</");
+                    out.push_str(plural);
+                    out.push('>');
+                }
+                out.push_str(XML_ENVELOPE_CLOSE);
+            }
+            Format::Json => {
+                out.push_str("{\"pagination\":");
+                pagination.json(&mut out);
+                out.push(',');
+                push_json_string(&mut out, plural);
+                out.push_str(":{");
+                if items.peek().is_some() {
+                    push_json_string(&mut out, singular);
+                    out.push_str(":[");
+                    for (i, item) in items.enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(cache(item).json.get_or_init(|| {
+                            let mut json = String::new();
+                            element(item).json(&mut json);
+                            json.into_boxed_str()
+                        }));
+                    }
+                    out.push(']');
+                }
+                out.push_str("}}");
+            }
+        }
+        out
+    }
+
     fn site_el<'a>(&self, site: &'a Site) -> El<'a> {
         El::new("site")
             .attr("id", &*site.id)
@@ -330,11 +399,14 @@ impl<'d> Renderer<'d> {
     }
 
     pub fn workbooks(&self, content: &SiteContent, page: &Page, workbooks: &[&Workbook]) -> String {
-        let items = workbooks
-            .iter()
-            .map(|workbook| self.workbook_el(content, workbook, false))
-            .collect();
-        self.list(Some(page), "workbooks", items)
+        self.list_cached(
+            page,
+            "workbooks",
+            "workbook",
+            workbooks.iter().copied(),
+            |workbook| &workbook.rendered,
+            |workbook| self.workbook_el(content, workbook, false),
+        )
     }
 
     pub fn workbook(&self, content: &SiteContent, workbook: &Workbook) -> String {
@@ -389,11 +461,14 @@ impl<'d> Renderer<'d> {
         page: &Page,
         datasources: &[&DataSource],
     ) -> String {
-        let items = datasources
-            .iter()
-            .map(|datasource| self.datasource_el(content, datasource))
-            .collect();
-        self.list(Some(page), "datasources", items)
+        self.list_cached(
+            page,
+            "datasources",
+            "datasource",
+            datasources.iter().copied(),
+            |datasource| &datasource.rendered,
+            |datasource| self.datasource_el(content, datasource),
+        )
     }
 
     pub fn datasource(&self, content: &SiteContent, datasource: &DataSource) -> String {
