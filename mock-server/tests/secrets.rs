@@ -81,6 +81,15 @@ fn tracing_output_holds_no_secret() {
 /// ones still go through the log's redaction.
 #[tokio::test]
 async fn logged_sign_in_bodies_are_redacted_whoever_parses_them() {
+    // A TRACE subscriber here too: tracing caches each call site's interest when it is first
+    // hit, and a call site first hit by this test with no subscriber could be cached as
+    // "never" while `tracing_output_holds_no_secret` runs beside it.
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(std::io::sink)
+            .finish(),
+    );
     let state = state();
     let app = app(&state);
     let pat = pat_xml("admin-pat", PAT_SECRET, "");
