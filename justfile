@@ -48,9 +48,15 @@ docs-downstream:
     CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-{{justfile_directory()}}/target}" cargo test --manifest-path tests/downstream/Cargo.toml
 
 # Exactly what CI runs. Its `test` step also runs the short load mix (50 connections, 3 s) and
-# a few thousand fuzz cases per parser; `just soak` runs the long ones.
-ci: lint doc deny features test docs-downstream && official-clients
-    cargo run --release -p tableau-conformance -- --junit target/conformance-junit.xml
+# a few thousand fuzz cases per parser; `just soak` runs the long ones. The conformance suite
+# and the official clients then run on the debug binaries that `cargo test --workspace` built
+# (`--no-run` only makes sure they are there), not on a release build of their own: two
+# release builds of the dependency tree (the mock's `cli` features rebuild tokio and all above
+# it) cost more than the rest of CI on the 2-core machine (docs/performance.md, "CI").
+# The README's main job stays `cargo run --release -p tableau-conformance` (`just conformance`).
+ci: lint doc deny features test docs-downstream && _official-clients-debug
+    cargo test --workspace --no-run --quiet
+    "${CARGO_TARGET_DIR:-target}/debug/tableau-conformance" --junit "${CARGO_TARGET_DIR:-target}/conformance-junit.xml"
 
 # Tableau's own clients (tableauserverclient 0.42 and tabcmd 2.0.21, from PyPI) against the mock binary;
 # then the Python stubs example (pytest) and schemathesis against /_mock/openapi.json.
@@ -58,6 +64,12 @@ official-clients:
     cargo build --release -p tableau-mock-server --features cli
     bash mock-server/official-clients/run.sh "${CARGO_TARGET_DIR:-target}"
     bash mock-server/official-clients/stubs.sh "${CARGO_TARGET_DIR:-target}"
+
+# Tableau's own clients against the debug mock binary that `cargo test --workspace` built (CI).
+_official-clients-debug:
+    cargo test --workspace --no-run --quiet
+    bash mock-server/official-clients/run.sh "${CARGO_TARGET_DIR:-target}" debug
+    bash mock-server/official-clients/stubs.sh "${CARGO_TARGET_DIR:-target}" debug
 
 # The session store rows only: token() with a warm file and Redis store, 20 processes at once.
 bench-store:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs Tableau's own clients into virtual environments under the cargo target folder and runs
-# check.py with them against the release mock server binary, started as Tableau Server and as
-# Tableau Cloud behind a front door (--flavor cloud --front-door). `just official-clients` calls it.
+# check.py with them against the mock server binary, started as Tableau Server and as Tableau Cloud
+# behind a front door (--flavor cloud --front-door). `just official-clients` calls it with the
+# release binary; `just ci` with the debug one that `cargo test --workspace` built (second
+# argument `debug`: the folder under the target folder).
 #
 # The versions are pinned: tableauserverclient 0.42 (the Python client the spec was checked
 # against; it has JWTAuth(jwt, isUat=True), added in 0.39) with PyJWT and cryptography to mint a
@@ -15,9 +17,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$(cd "${1:-target}" && pwd)"
-mock="$target/release/tableau-mock-server"
+profile="${2:-release}"
+mock="$target/$profile/tableau-mock-server"
 venvs="$target/official-clients"
-[ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server --features cli" >&2; exit 2; }
+[ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server --features cli (or cargo test --workspace for the debug one)" >&2; exit 2; }
 
 install() { # venv, requirement...
     local venv="$venvs/$1"

@@ -9,14 +9,17 @@
 #     left out: the document gives the JSON shapes, not every rule (a site role must exist, a
 #     stub path must not be the auth surface, a name must be new), and such requests get 4xx.
 # Both install into virtual environments under the cargo target folder. When PyPI cannot be
-# reached the run says so and is skipped (exit 0) — except in CI (CI=true), where a failed
-# install fails the run. A failing test or check fails the run (exit 1).
+# reached the run says so and is skipped (exit 0) — except in CI (CI set to anything but empty,
+# 0 or false, as run.sh reads it), where a failed install fails the run (exit 3). A failing test
+# or check fails the run (exit 1). The second argument is the cargo profile of the binary
+# (release by default; `just ci` passes debug).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 target="$(cd "${1:-target}" && pwd)"
-mock="$target/release/tableau-mock-server"
+profile="${2:-release}"
+mock="$target/$profile/tableau-mock-server"
 venvs="$target/official-clients"
-[ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server --features cli" >&2; exit 2; }
+[ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server --features cli (or cargo test --workspace for the debug one)" >&2; exit 2; }
 
 install() { # venv, requirements...
     local venv="$venvs/$1"; shift
@@ -30,10 +33,13 @@ install() { # venv, requirements...
 }
 
 if ! install stubs-py "tableauserverclient==0.42" "pytest==9.2.0" || ! install schemathesis "schemathesis==4.32.5"; then
-    if [ "${CI:-}" = "true" ]; then
-        echo "stubs: the Python packages could not be installed from PyPI (see above)" >&2
-        exit 1
-    fi
+    case "${CI:-}" in
+        "" | 0 | false | FALSE | False | no) ;;
+        *)
+            echo "stubs: FAILED: the Python packages could not be installed from PyPI (see above), and CI=$CI: in CI this check may not be skipped" >&2
+            exit 3
+            ;;
+    esac
     echo "stubs: skipped, the Python packages could not be installed from PyPI (see above)"
     exit 0
 fi
