@@ -533,7 +533,12 @@ fn serve_stub(
         Buffered::Failed | Buffered::TimedOut => Some("[unparsed body, 0 bytes]".to_owned()),
     };
     entry.record(&parts.method, parts.uri.path(), &parts.headers, logged_body);
-    let api_path = ApiPath::parse(path);
+    // The path is split again only for a body that quotes its segments ({{path.NAME}}).
+    let api_path = if entry.uses_path() {
+        ApiPath::parse(path)
+    } else {
+        None
+    };
     let segments = api_path
         .as_ref()
         .and_then(ApiPath::segments)

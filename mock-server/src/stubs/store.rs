@@ -212,6 +212,11 @@ impl StubEntry {
         (self.stub.priority, self.sequence) > (other.stub.priority, other.sequence)
     }
 
+    /// Whether the answer quotes a segment of the request's path.
+    pub fn uses_path(&self) -> bool {
+        self.body.uses_path()
+    }
+
     /// Whether the stub needs a session.
     pub fn needs_auth(&self) -> bool {
         self.stub.auth == StubAuth::Session
@@ -395,9 +400,37 @@ fn query_has(query: Option<&str>, name: &str, value: &str) -> bool {
     })
 }
 
+/// FNV-1a: the trie's keys are short path segments, for which SipHash (std's default, built
+/// against hash flooding) was a third of the lookup under callgrind; the stubs are the test's
+/// own, not an attacker's.
+#[derive(Debug, Clone, Copy, Default)]
+struct Fnv;
+
+/// The state of [`Fnv`].
+#[derive(Debug)]
+struct FnvHasher(u64);
+
+impl std::hash::BuildHasher for Fnv {
+    type Hasher = FnvHasher;
+    fn build_hasher(&self) -> FnvHasher {
+        FnvHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for FnvHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Node {
-    literal: HashMap<Box<str>, Node>,
+    literal: HashMap<Box<str>, Node, Fnv>,
     wildcard: Option<Box<Node>>,
     by_method: HashMap<Method, Vec<Arc<StubEntry>>>,
     any_method: Vec<Arc<StubEntry>>,

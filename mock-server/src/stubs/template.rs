@@ -208,6 +208,11 @@ impl BodyTemplate {
         Ok(Self { parts, text_len })
     }
 
+    /// Whether the body quotes a path segment (`{{path.NAME}}`).
+    pub fn uses_path(&self) -> bool {
+        self.parts.iter().any(|part| matches!(part, Part::Path(_)))
+    }
+
     /// The body as it is, when it has no placeholder.
     pub fn as_static(&self) -> Option<&str> {
         match self.parts.as_slice() {
