@@ -14,8 +14,8 @@ use crate::directory::{
 use crate::flavor::Flavor;
 use crate::ids::IdGenerator;
 use crate::types::{
-    ConnectedApp, DataSourceInfo, PatInfo, ProjectInfo, SiteInfo, UatConfig, UatConfigInfo, UserInfo,
-    ViewInfo, WorkbookInfo,
+    ConnectedApp, DataSourceInfo, PatInfo, ProjectInfo, SiteInfo, UatConfig, UatConfigInfo,
+    UserInfo, ViewInfo, WorkbookInfo,
 };
 
 fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlError> {
