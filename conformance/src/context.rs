@@ -9,7 +9,7 @@ use tableau_auth::{Client, ClientBuilder};
 use tableau_auth_core::{ApiVersion, AuthProvider, TimeSource};
 use tableau_mock_server::{ControlClient, Flavor, MockServer, Seed};
 
-use crate::outcome::{Context, Failure};
+use crate::outcome::{Failure, ResultExt};
 use crate::registry::Requirement;
 
 /// Why an offline check is skipped against `--server`: it would pass whatever the server does,

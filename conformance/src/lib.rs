@@ -28,7 +28,7 @@ pub mod validate;
 pub use context::{
     CheckContext, DEFAULT_CHECK_TIMEOUT, MockClock, OFFLINE_AGAINST_A_SERVER, Target, flavor_of_url,
 };
-pub use outcome::{CheckResult, Context, Failure, Outcome, ensure, fail};
+pub use outcome::{CheckResult, Failure, Outcome, ResultExt, ensure, fail};
 pub use registry::{Applies, Check, CheckFuture, PROVIDERS, Requirement, all_checks, select};
 pub use report::{CheckReport, Report};
 pub use runner::run_checks;

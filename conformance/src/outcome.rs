@@ -31,7 +31,7 @@ impl Outcome {
     }
 }
 
-/// A check's failure, built with [`fail`] or [`Context::context`].
+/// A check's failure, built with [`fail`] or [`ResultExt::context`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure(pub String);
 
@@ -59,18 +59,18 @@ pub fn ensure(condition: bool, message: impl FnOnce() -> String) -> Result<(), F
 }
 
 /// Adds what was being done to an error, turning it into a [`Failure`].
-pub trait Context<T> {
+pub trait ResultExt<T> {
     /// Wraps the error as `"{what}: {error}"`.
     fn context(self, what: &str) -> Result<T, Failure>;
 }
 
-impl<T, E: Display> Context<T> for Result<T, E> {
+impl<T, E: Display> ResultExt<T> for Result<T, E> {
     fn context(self, what: &str) -> Result<T, Failure> {
         self.map_err(|e| Failure(format!("{what}: {e}")))
     }
 }
 
-impl<T> Context<T> for Option<T> {
+impl<T> ResultExt<T> for Option<T> {
     fn context(self, what: &str) -> Result<T, Failure> {
         self.ok_or_else(|| Failure(format!("{what}: missing")))
     }

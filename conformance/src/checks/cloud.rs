@@ -9,7 +9,7 @@ use tableau_auth::{Client, ExposeSecret, PasswordProvider, Session};
 use super::providers::{pat_provider, user_fixture};
 use super::support::expect_code;
 use crate::context::{CheckContext, Target};
-use crate::outcome::{CheckResult, Context, Failure, ensure, fail};
+use crate::outcome::{CheckResult, Failure, ResultExt, ensure, fail};
 use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {

@@ -12,7 +12,7 @@ use tableau_auth_core::AuthProvider;
 use super::providers::{pat_provider, user_fixture};
 use super::support::{app_on_site, code_of, expect_code};
 use crate::context::{CheckContext, Target};
-use crate::outcome::{CheckResult, Context, Failure, ensure, fail};
+use crate::outcome::{CheckResult, Failure, ResultExt, ensure, fail};
 use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {

@@ -10,7 +10,7 @@ use tableau_auth_core::{AuthProvider, ProviderChain, StaticEnv, WireFormat};
 
 use super::support::{app_on_site, full_session};
 use crate::context::{CheckContext, Target};
-use crate::outcome::{CheckResult, Context, Failure};
+use crate::outcome::{CheckResult, Failure, ResultExt};
 use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {

@@ -10,7 +10,7 @@ use tableau_mock_server::Fault;
 use super::providers::{connected_app, pat_provider, user_fixture};
 use super::support::{app_on_site, expect_code};
 use crate::context::CheckContext;
-use crate::outcome::{CheckResult, Context, Failure, ensure};
+use crate::outcome::{CheckResult, Failure, ResultExt, ensure};
 use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {

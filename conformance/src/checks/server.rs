@@ -7,7 +7,7 @@ use tableau_auth_core::{ApiVersion, WireFormat};
 
 use super::support::{expect_code, expect_sign_ins, full_session};
 use crate::context::CheckContext;
-use crate::outcome::{CheckResult, Context, ensure};
+use crate::outcome::{CheckResult, ResultExt, ensure};
 use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {

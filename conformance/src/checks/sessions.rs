@@ -11,7 +11,7 @@ use tableau_mock_server::Flavor;
 use super::providers::{UserFixture, any_provider, pat_provider, user_fixture};
 use super::support::{expect_code, expect_sign_ins, use_session};
 use crate::context::{CheckContext, Target};
-use crate::outcome::{CheckResult, Context, Failure, ensure};
+use crate::outcome::{CheckResult, Failure, ResultExt, ensure};
 use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {

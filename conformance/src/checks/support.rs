@@ -6,7 +6,7 @@ use tableau_auth_core::{AuthProvider, Feature, WireFormat};
 use tableau_mock_server::ConnectedApp;
 
 use crate::context::Target;
-use crate::outcome::{CheckResult, Context, Failure, ensure, fail};
+use crate::outcome::{CheckResult, Failure, ResultExt, ensure, fail};
 use crate::validate::{ValidatedSignIn, validate_json, validate_xml};
 
 /// The Tableau error code a client error carries, if any.

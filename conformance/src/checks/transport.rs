@@ -5,7 +5,7 @@ use tableau_mock_server::Fault;
 
 use super::providers::any_provider;
 use crate::context::CheckContext;
-use crate::outcome::{CheckResult, Context, Failure, ensure};
+use crate::outcome::{CheckResult, Failure, ResultExt, ensure};
 use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {

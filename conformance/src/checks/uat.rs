@@ -18,7 +18,7 @@ use tableau_mock_server::{Fault, UatConfig};
 use super::rejections::{Fixed, server_info_body};
 use super::support::{expect_code, full_session};
 use crate::context::{CheckContext, Target};
-use crate::outcome::{CheckResult, Context, Failure, ensure};
+use crate::outcome::{CheckResult, Failure, ResultExt, ensure};
 use crate::{Check, check};
 
 pub(crate) fn checks() -> Vec<Check> {

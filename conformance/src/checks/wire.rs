@@ -4,7 +4,7 @@
 use tableau_auth_core::{Credentials, SignInRequest, WireFormat};
 
 use crate::context::CheckContext;
-use crate::outcome::{CheckResult, Context, ensure};
+use crate::outcome::{CheckResult, ResultExt, ensure};
 use crate::validate::{validate_json, validate_xml};
 use crate::{Check, check};
 
