@@ -74,14 +74,17 @@ pub struct Stub {
     pub request: StubRequest,
     /// The answer.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub response: StubResponse,
     /// `session` (default): a live session is required; `none`: no authentication.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub auth: StubAuth,
     /// JWT scopes: a session signed in with a JWT (connected app, unified access token) needs
     /// one of them in its `scp`, else 401002. Empty: no scope needed. Password and PAT
     /// sessions are not limited by scopes.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub scopes: Vec<String>,
     /// How many times the stub answers before it is exhausted (and no longer matches);
     /// `None`: every time.
@@ -90,6 +93,7 @@ pub struct Stub {
     pub times: Option<u32>,
     /// The highest priority among the matching stubs wins (then the newest). Default 0.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub priority: i32,
     /// How many calls the stub must have answered when its guard or the server is dropped
     /// (Rust API only; not part of the JSON).
@@ -115,6 +119,7 @@ pub struct StubRequest {
         deserialize_with = "null_as_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schema(nullable)]
     pub query: BTreeMap<String, String>,
     /// Headers that must be present with these values (names case-insensitive).
     #[serde(
@@ -122,6 +127,7 @@ pub struct StubRequest {
         deserialize_with = "null_as_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schema(nullable)]
     pub headers: BTreeMap<String, String>,
     /// A text the body must contain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,6 +143,7 @@ pub struct StubRequest {
 pub struct StubResponse {
     /// Status (100–599); default 200.
     #[serde(default = "ok", deserialize_with = "null_as_ok")]
+    #[schema(nullable)]
     #[schema(minimum = 100, maximum = 599)]
     pub status: u16,
     /// `Content-Type`; by default `application/xml;charset=utf-8` for a body starting with
@@ -150,13 +157,16 @@ pub struct StubResponse {
         deserialize_with = "null_as_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schema(nullable)]
     pub headers: BTreeMap<String, String>,
     /// The body, with `{{siteId}}`, `{{userId}}` (the session's), `{{uuid}}` (a fresh LUID)
     /// and `{{path.NAME}}` (the segment `{NAME}` of the path) replaced.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub body: String,
     /// Delay before answering, in milliseconds (at most 600,000).
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     #[schema(maximum = 600_000)]
     pub delay_ms: u64,
 }
