@@ -71,9 +71,10 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Stub {
     /// What the request must look like.
+    #[serde(deserialize_with = "object")]
     pub request: StubRequest,
     /// The answer.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "object_or_null")]
     #[schema(nullable)]
     pub response: StubResponse,
     /// `session` (default): a live session is required; `none`: no authentication.
@@ -206,6 +207,35 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A JSON object only (serde's derive would also read a struct from an array of its fields).
+fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    if !value.is_object() {
+        return Err(serde::de::Error::custom("expected an object"));
+    }
+    serde_json::from_value(value).map_err(serde::de::Error::custom)
+}
+
+/// [`object`], or `null` for "not given".
+fn object_or_null<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned + Default,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    if !value.is_object() {
+        return Err(serde::de::Error::custom("expected an object or null"));
+    }
+    serde_json::from_value(value).map_err(serde::de::Error::custom)
 }
 
 fn null_as_ok<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
@@ -530,6 +560,15 @@ mod tests {
         assert_eq!(none.auth, StubAuth::Anonymous);
         assert!(serde_json::from_str::<Stub>(r#"{"request":{"path":"/x"},"bogus":1}"#).is_err());
         assert!(serde_json::from_str::<Stub>(r#"{"request":{}}"#).is_err());
+        for not_objects in [
+            r#"{"request":["/x"]}"#,
+            r#"{"request":{"path":"/x"},"response":[null,null]}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<Stub>(not_objects).is_err(),
+                "{not_objects}"
+            );
+        }
     }
 
     #[test]
