@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A stub: a request pattern and the answer it gets (the JSON body of `POST /_mock/stubs`,
-/// contracts section 2). Built in the style of wiremock-rs:
+/// documented in `docs/mock-server.md`, "Stubs"). Built in the style of wiremock-rs:
 ///
 /// ```
 /// use tableau_mock_server::{MockServer, Stub};
