@@ -38,6 +38,7 @@ pub struct Fault {
         deserialize_with = "null_as_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schema(nullable)]
     pub headers: BTreeMap<String, String>,
     /// Response body; by default a Tableau error body for statuses ≥ 400, else empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,9 +59,11 @@ pub struct Fault {
     pub retry_after: Option<String>,
     /// Delay before answering, in milliseconds.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub delay_ms: u64,
     /// Close the connection without answering.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub drop_connection: bool,
     /// How many matching requests get the fault; `None` means every one until reset.
     #[serde(default, skip_serializing_if = "Option::is_none")]

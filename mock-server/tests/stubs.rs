@@ -729,3 +729,26 @@ async fn the_control_client_covers_the_stub_calls_and_the_openapi_document() {
         "reset clears the stubs"
     );
 }
+
+#[tokio::test]
+async fn control_bodies_must_be_objects() {
+    let mock = builder().start().await;
+    let http = reqwest::Client::new();
+    for (path, body) in [
+        ("/_mock/sites", r#"["finance","Finance"]"#),
+        ("/_mock/stubs", r#"[{"path":"/x"}]"#),
+        (
+            "/_mock/stubs",
+            r#"{"request":{"path":"/x"},"response":[null,null]}"#,
+        ),
+    ] {
+        let answer = http
+            .post(format!("{}{path}", mock.uri()))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{path} {body}");
+    }
+    assert!(mock.stubs().await.is_empty());
+}

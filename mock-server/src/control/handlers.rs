@@ -37,7 +37,16 @@ async fn read_json<T: DeserializeOwned>(body: Body) -> Result<T, ControlError> {
     let bytes = axum::body::to_bytes(body, CONTROL_BODY_LIMIT)
         .await
         .map_err(|_| ControlError::TooLarge(format!("body over {CONTROL_BODY_LIMIT} bytes")))?;
-    serde_json::from_slice(&bytes)
+    // Through a `Value` first: serde's derive would also read a struct from an array of its
+    // fields (`["finance","Finance"]`), which no call documents.
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| ControlError::BadRequest(format!("invalid JSON body: {e}")))?;
+    if !value.is_object() {
+        return Err(ControlError::BadRequest(
+            "invalid JSON body: expected an object".into(),
+        ));
+    }
+    serde_json::from_value(value)
         .map_err(|e| ControlError::BadRequest(format!("invalid JSON body: {e}")))
 }
 

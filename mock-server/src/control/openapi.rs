@@ -203,6 +203,9 @@ mod tests {
         let times = &schemas["Stub"]["properties"]["times"];
         assert_eq!(times["maximum"], 4_294_967_295.0, "{times}");
         assert_eq!(times["minimum"], 1.0, "{times}");
+        // `null` means "not given" for these fields, as the contract's examples send it.
+        let scopes = schemas["Stub"]["properties"]["scopes"].to_string();
+        assert!(scopes.contains("null"), "{scopes}");
         assert!(schemas["StubFields"].get("additionalProperties").is_none());
         assert!(!schemas["StubInfo"].to_string().contains("schemas/Stub\""));
         assert_eq!(

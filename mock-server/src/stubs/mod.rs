@@ -71,17 +71,21 @@ use serde::{Deserialize, Deserializer, Serialize};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Stub {
     /// What the request must look like.
+    #[serde(deserialize_with = "object")]
     pub request: StubRequest,
     /// The answer.
-    #[serde(default, deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "object_or_null")]
+    #[schema(nullable)]
     pub response: StubResponse,
     /// `session` (default): a live session is required; `none`: no authentication.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub auth: StubAuth,
     /// JWT scopes: a session signed in with a JWT (connected app, unified access token) needs
     /// one of them in its `scp`, else 401002. Empty: no scope needed. Password and PAT
     /// sessions are not limited by scopes.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub scopes: Vec<String>,
     /// How many times the stub answers before it is exhausted (and no longer matches);
     /// `None`: every time.
@@ -90,6 +94,7 @@ pub struct Stub {
     pub times: Option<u32>,
     /// The highest priority among the matching stubs wins (then the newest). Default 0.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub priority: i32,
     /// How many calls the stub must have answered when its guard or the server is dropped
     /// (Rust API only; not part of the JSON).
@@ -115,6 +120,7 @@ pub struct StubRequest {
         deserialize_with = "null_as_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schema(nullable)]
     pub query: BTreeMap<String, String>,
     /// Headers that must be present with these values (names case-insensitive).
     #[serde(
@@ -122,6 +128,7 @@ pub struct StubRequest {
         deserialize_with = "null_as_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schema(nullable)]
     pub headers: BTreeMap<String, String>,
     /// A text the body must contain.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,6 +144,7 @@ pub struct StubRequest {
 pub struct StubResponse {
     /// Status (100–599); default 200.
     #[serde(default = "ok", deserialize_with = "null_as_ok")]
+    #[schema(nullable)]
     #[schema(minimum = 100, maximum = 599)]
     pub status: u16,
     /// `Content-Type`; by default `application/xml;charset=utf-8` for a body starting with
@@ -150,13 +158,16 @@ pub struct StubResponse {
         deserialize_with = "null_as_default",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
+    #[schema(nullable)]
     pub headers: BTreeMap<String, String>,
     /// The body, with `{{siteId}}`, `{{userId}}` (the session's), `{{uuid}}` (a fresh LUID)
     /// and `{{path.NAME}}` (the segment `{NAME}` of the path) replaced.
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     pub body: String,
     /// Delay before answering, in milliseconds (at most 600,000).
     #[serde(default, deserialize_with = "null_as_default")]
+    #[schema(nullable)]
     #[schema(maximum = 600_000)]
     pub delay_ms: u64,
 }
@@ -196,6 +207,35 @@ where
     T: Deserialize<'de> + Default,
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A JSON object only (serde's derive would also read a struct from an array of its fields).
+fn object<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    if !value.is_object() {
+        return Err(serde::de::Error::custom("expected an object"));
+    }
+    serde_json::from_value(value).map_err(serde::de::Error::custom)
+}
+
+/// [`object`], or `null` for "not given".
+fn object_or_null<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned + Default,
+{
+    let value = serde_json::Value::deserialize(d)?;
+    if value.is_null() {
+        return Ok(T::default());
+    }
+    if !value.is_object() {
+        return Err(serde::de::Error::custom("expected an object or null"));
+    }
+    serde_json::from_value(value).map_err(serde::de::Error::custom)
 }
 
 fn null_as_ok<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
@@ -520,6 +560,15 @@ mod tests {
         assert_eq!(none.auth, StubAuth::Anonymous);
         assert!(serde_json::from_str::<Stub>(r#"{"request":{"path":"/x"},"bogus":1}"#).is_err());
         assert!(serde_json::from_str::<Stub>(r#"{"request":{}}"#).is_err());
+        for not_objects in [
+            r#"{"request":["/x"]}"#,
+            r#"{"request":{"path":"/x"},"response":[null,null]}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<Stub>(not_objects).is_err(),
+                "{not_objects}"
+            );
+        }
     }
 
     #[test]
