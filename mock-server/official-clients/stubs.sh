@@ -15,34 +15,12 @@
 # (release by default; `just ci` passes debug).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-target="$(cd "${1:-target}" && pwd)"
-profile="${2:-release}"
-mock="$target/$profile/tableau-mock-server"
-venvs="$target/official-clients"
-[ -x "$mock" ] || { echo "no mock server binary at $mock: run cargo build --release -p tableau-mock-server --features cli (or cargo test --workspace for the debug one)" >&2; exit 2; }
+# shellcheck source=common.sh
+source "$here/common.sh"
 
-install() { # venv, requirements...
-    local venv="$venvs/$1"; shift
-    local stamp="$venv/.installed-$(echo "$*" | tr ' =/' '_-_')"
-    if [ ! -f "$stamp" ]; then
-        rm -rf "$venv"
-        python3 -m venv "$venv" || return 1
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" || return 1
-        touch "$stamp"
-    fi
-}
-
-if ! install stubs-py "tableauserverclient==0.42" "pytest==9.2.0" || ! install schemathesis "schemathesis==4.32.5"; then
-    case "${CI:-}" in
-        "" | 0 | false | FALSE | False | no) ;;
-        *)
-            echo "stubs: FAILED: the Python packages could not be installed from PyPI (see above), and CI=$CI: in CI this check may not be skipped" >&2
-            exit 3
-            ;;
-    esac
-    echo "stubs: skipped, the Python packages could not be installed from PyPI (see above)"
-    exit 0
-fi
+install stubs-py "tableauserverclient==0.42" "pytest==9.2.0" \
+    && install schemathesis "schemathesis==4.32.5" \
+    || not_installed stubs
 
 echo "stubs: pytest mock-server/examples/python"
 TABLEAU_MOCK_BIN="$mock" "$venvs/stubs-py/bin/python" -m pytest -q -p no:cacheprovider "$here/../examples/python"
