@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use rsa::RsaPublicKey;
 use rsa::pkcs1::{DecodeRsaPublicKey, EncodeRsaPublicKey};
 use rsa::pkcs8::DecodePublicKey;
@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::api::grants;
 use crate::directory::{Directory, Site, UatRecord};
-use crate::jwt::{LEEWAY_SECONDS, MAX_LIFETIME_SECONDS};
+use crate::jwt::{self, LEEWAY_SECONDS, Shared, Verified};
 use crate::types::UatConfig;
 
 /// The claim that carries the tenant id.
@@ -78,13 +78,19 @@ pub(crate) enum UatRejection {
     UnknownUser,
 }
 
-/// What a valid UAT signs in as.
-#[derive(Debug)]
-pub(crate) struct Verified {
-    /// The user's LUID.
-    pub user_id: Arc<str>,
-    /// The JWT's `scp`.
-    pub scopes: Box<[Box<str>]>,
+impl From<Shared> for UatRejection {
+    fn from(shared: Shared) -> Self {
+        match shared {
+            Shared::Malformed => Self::Malformed,
+            Shared::Algorithm => Self::Algorithm,
+            Shared::UnknownKid => Self::UnknownKid,
+            Shared::ExpMissing => Self::ExpMissing,
+            Shared::Expired => Self::Expired,
+            Shared::TooLong => Self::TooLong,
+            Shared::JtiMissing => Self::JtiMissing,
+            Shared::Replayed => Self::Replayed,
+        }
+    }
 }
 
 /// Verifies `jwt` for a sign-in to `site` at `now` (Unix seconds).
@@ -95,14 +101,7 @@ pub(crate) fn verify(
     now: i64,
     seen: &Mutex<HashMap<String, i64>>,
 ) -> Result<Verified, UatRejection> {
-    if jwt.len() > 16 * 1024 {
-        return Err(UatRejection::Malformed);
-    }
-    let header = jsonwebtoken::decode_header(jwt).map_err(|_| UatRejection::Malformed)?;
-    if header.alg != Algorithm::RS256 {
-        return Err(UatRejection::Algorithm);
-    }
-    let kid = header.kid.ok_or(UatRejection::UnknownKid)?;
+    let kid = jwt::header_kid(jwt, Algorithm::RS256)?;
     let candidates: Vec<(&UatRecord, &DecodingKey)> = dir
         .uats
         .iter()
@@ -117,11 +116,7 @@ pub(crate) fn verify(
     if candidates.is_empty() {
         return Err(UatRejection::UnknownKid);
     }
-    let mut validation = Validation::new(Algorithm::RS256);
-    validation.validate_exp = false;
-    validation.validate_nbf = false;
-    validation.validate_aud = false;
-    validation.required_spec_claims.clear();
+    let validation = jwt::signature_only(Algorithm::RS256);
     // The configuration whose key verifies the signature, and whose issuer is the JWT's (two
     // configurations may hold the same key under the same key id).
     let mut outcome = Err(UatRejection::Disabled);
@@ -146,27 +141,14 @@ pub(crate) fn verify(
     if claims.get(TENANT_ID_CLAIM).and_then(Value::as_str) != Some(config.tenant_id.as_str()) {
         return Err(UatRejection::Tenant);
     }
-    let exp = claims
-        .get("exp")
-        .and_then(Value::as_i64)
-        .ok_or(UatRejection::ExpMissing)?;
-    if exp.saturating_add(LEEWAY_SECONDS) <= now {
-        return Err(UatRejection::Expired);
-    }
-    if exp > now.saturating_add(MAX_LIFETIME_SECONDS + LEEWAY_SECONDS) {
-        return Err(UatRejection::TooLong);
-    }
+    let exp = jwt::checked_exp(&claims, now)?;
     if let Some(nbf) = claims.get("nbf") {
         let nbf = nbf.as_i64().ok_or(UatRejection::NotYetValid)?;
         if nbf > now.saturating_add(LEEWAY_SECONDS) {
             return Err(UatRejection::NotYetValid);
         }
     }
-    let jti = claims
-        .get("jti")
-        .and_then(Value::as_str)
-        .filter(|jti| !jti.is_empty())
-        .ok_or(UatRejection::JtiMissing)?;
+    let jti = jwt::jti(&claims)?;
     let scopes: Box<[Box<str>]> = match claims.get("scp") {
         Some(Value::Array(items)) if !items.is_empty() => items
             .iter()
@@ -190,14 +172,7 @@ pub(crate) fn verify(
     let user = dir
         .user_for_uat(&site.id, &config.username_claim, username)
         .ok_or(UatRejection::UnknownUser)?;
-    let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
-    if seen.len() > 10_000 {
-        seen.retain(|_, exp| exp.saturating_add(LEEWAY_SECONDS) > now);
-    }
-    if seen.contains_key(jti) {
-        return Err(UatRejection::Replayed);
-    }
-    seen.insert(jti.to_owned(), exp);
+    jwt::record_jti(seen, jti, exp, now)?;
     Ok(Verified {
         user_id: Arc::clone(&user.id),
         scopes,
