@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::mock::MockBench;
+use crate::mock::{MockBench, clean, describe};
 use crate::process::{Server, resident_bytes};
 use crate::report::{Row, Verdict, seconds};
-use crate::wrk::{self, WrkResult, lua_string};
+use crate::wrk::{self, lua_string};
 
 const MOCK_PREFIX: &str = "tableau-mock-server listening on ";
 const BARE_PREFIX: &str = "bare server listening on ";
@@ -111,25 +111,6 @@ async fn list(
         ));
     }
     Ok((body, content_type))
-}
-
-fn describe(result: &WrkResult) -> String {
-    let mut text = format!(
-        "{:.0} req/s, p99 {}",
-        result.requests_per_sec,
-        seconds(result.p99_seconds)
-    );
-    if result.non_2xx > 0 || result.socket_errors > 0 {
-        text.push_str(&format!(
-            " ({} non-2xx, {} socket errors of {})",
-            result.non_2xx, result.socket_errors, result.requests
-        ));
-    }
-    text
-}
-
-fn clean(result: &WrkResult) -> bool {
-    result.non_2xx == 0 && result.socket_errors == 0 && result.requests > 0
 }
 
 /// `GET sites/{luid}/workbooks` of 100 workbooks (one page, XML) on the mock, against the bare
