@@ -4,12 +4,12 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tableau_auth::{ConnectedAppProvider, PasswordProvider};
-use tableau_auth_core::{Credentials, ManualTimeSource, WireFormat};
+use tableau_auth_core::{AuthProvider, Credentials, ManualTimeSource, WireFormat};
 use tableau_mock_server::Fault;
 
 use super::providers::{connected_app, pat_provider, user_fixture};
 use super::support::{app_on_site, expect_code};
-use crate::context::CheckContext;
+use crate::context::{CheckContext, Target};
 use crate::outcome::{CheckResult, Failure, ResultExt, ensure};
 use crate::{Check, check};
 
@@ -200,6 +200,25 @@ pub(crate) fn server_info_body(version: &str) -> String {
 
 async fn version_gate(cx: &CheckContext, version: &str, jwt: bool) -> CheckResult {
     let target = cx.target().await?;
+    let user = user_fixture(&target, "pw", "Creator").await?;
+    if jwt {
+        let provider = connected_app(&target, &user.name, "gate-secret").await?;
+        refused_below(&target, version, &provider).await
+    } else {
+        let (_, _, provider) = pat_provider(&target, None).await?;
+        refused_below(&target, version, &provider).await
+    }
+}
+
+/// A version gate of the client: with the server answering `serverinfo` once as `version`,
+/// signing in with `provider` must fail with `UnsupportedByServer` naming that version, and
+/// no sign-in request may reach the server. The gate is the negotiation's: a client pinned to
+/// a version that has the feature trusts the pin and never asks the server.
+pub(crate) async fn refused_below(
+    target: &Target,
+    version: &str,
+    provider: &dyn AuthProvider,
+) -> CheckResult {
     let control = target.control()?;
     control
         .inject_fault(
@@ -212,18 +231,7 @@ async fn version_gate(cx: &CheckContext, version: &str, jwt: bool) -> CheckResul
         )
         .await
         .context("mock control API")?;
-    let user = user_fixture(&target, "pw", "Creator").await?;
-    // The gate is the negotiation's: a client pinned to a version that has the feature
-    // trusts the pin and never asks the server.
-    let client = target.negotiating_client()?;
-    let result = if jwt {
-        let provider = connected_app(&target, &user.name, "gate-secret").await?;
-        client.sign_in(&provider).await
-    } else {
-        let (_, _, provider) = pat_provider(&target, None).await?;
-        client.sign_in(&provider).await
-    };
-    let message = match result {
+    let message = match target.negotiating_client()?.sign_in(provider).await {
         Ok(_) => return Err(Failure("the sign-in went ahead on an old server".into())),
         Err(err @ tableau_auth::Error::UnsupportedByServer { .. }) => err.to_string(),
         Err(other) => {

@@ -13,9 +13,9 @@ use rsa::RsaPrivateKey;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use tableau_auth::{PrivateKey, UnifiedAccessTokenProvider};
 use tableau_auth_core::{AuthProvider, ManualTimeSource, TimeSource, WireFormat};
-use tableau_mock_server::{Fault, UatConfig};
+use tableau_mock_server::UatConfig;
 
-use super::rejections::{Fixed, server_info_body};
+use super::rejections::{Fixed, refused_below};
 use super::support::{expect_code, full_session};
 use crate::context::{CheckContext, Target};
 use crate::outcome::{CheckResult, Failure, ResultExt, ensure};
@@ -402,41 +402,7 @@ async fn server_refuses(cx: &CheckContext) -> CheckResult {
 
 async fn version_gate(cx: &CheckContext) -> CheckResult {
     let target = cx.target().await?;
-    let control = target.control()?;
-    control
-        .inject_fault(
-            Fault::new("/serverinfo")
-                .method("GET")
-                .status(200)
-                .content_type("application/xml")
-                .body(server_info_body("3.26"))
-                .times(1),
-        )
-        .await
-        .context("mock control API")?;
     let fixture = fixture(&target, None).await?;
     let provider = provider(&target, &fixture, |b| b).await?;
-    let message = match target.negotiating_client()?.sign_in(&provider).await {
-        Ok(_) => return Err(Failure("the sign-in went ahead on a 3.26 server".into())),
-        Err(err @ tableau_auth::Error::UnsupportedByServer { .. }) => err.to_string(),
-        Err(other) => {
-            return Err(Failure(format!(
-                "expected UnsupportedByServer, got: {other}"
-            )));
-        }
-    };
-    ensure(message.contains("3.26"), || {
-        format!("the error does not name the server version: {message}")
-    })?;
-    let sign_ins = control
-        .requests()
-        .await
-        .context("mock control API")?
-        .iter()
-        .filter(|r| r.path.to_ascii_lowercase().ends_with("/auth/signin"))
-        .count();
-    ensure(sign_ins == 0, || {
-        format!("{sign_ins} sign-in request(s) were sent")
-    })?;
-    Ok(format!("refused before sending: {message}"))
+    refused_below(&target, "3.26", &provider).await
 }
