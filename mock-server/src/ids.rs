@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 
 const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const URL_SAFE: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -50,26 +50,52 @@ impl IdGenerator {
         uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
 
-    fn chars(&self, alphabet: &[u8], len: usize) -> String {
+    /// Appends `len` characters drawn uniformly from `alphabet` (at most 64 symbols), taken
+    /// from one `fill_bytes` of the generator rather than one `random_range` per character:
+    /// a byte is used when it is below the largest multiple of the alphabet's size (so every
+    /// symbol stays equally likely) and reduced modulo the size.
+    fn push_chars(rng: &mut StdRng, out: &mut String, alphabet: &[u8], len: usize) {
+        debug_assert!(!alphabet.is_empty() && alphabet.len() <= 64);
+        let size = alphabet.len();
+        let limit = 256 - 256 % size;
+        let mut buf = [0u8; 64];
+        let mut wanted = len;
+        while wanted > 0 {
+            rng.fill_bytes(&mut buf);
+            for &byte in &buf {
+                if usize::from(byte) < limit {
+                    out.push(char::from(alphabet[usize::from(byte) % size]));
+                    wanted -= 1;
+                    if wanted == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `<first>SEP<second>TAIL` with `first` 22 URL-safe and `second` 32 alphanumeric
+    /// characters: the shape of session tokens and PAT secrets.
+    fn two_part(&self, separator: &str, tail: &[&str]) -> String {
+        let tail_len: usize = tail.iter().map(|part| part.len()).sum();
+        let mut out = String::with_capacity(22 + separator.len() + 32 + tail_len);
         self.with_rng(|rng| {
-            (0..len)
-                .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-                .collect()
-        })
+            Self::push_chars(rng, &mut out, URL_SAFE, 22);
+            out.push_str(separator);
+            Self::push_chars(rng, &mut out, ALPHANUMERIC, 32);
+        });
+        tail.iter().for_each(|part| out.push_str(part));
+        out
     }
 
     /// A three-part session token `<22>|<32>|<site LUID>` (docs/protocol.md section 4).
     pub fn session_token(&self, site_luid: &str) -> String {
-        let first = self.chars(URL_SAFE, 22);
-        let second = self.chars(ALPHANUMERIC, 32);
-        format!("{first}|{second}|{site_luid}")
+        self.two_part("|", &["|", site_luid])
     }
 
     /// A PAT secret in Tableau's shape (`<22>==:<32>`).
     pub fn pat_secret(&self) -> String {
-        let first = self.chars(URL_SAFE, 22);
-        let second = self.chars(ALPHANUMERIC, 32);
-        format!("{first}==:{second}")
+        self.two_part("==:", &[])
     }
 }
 
@@ -89,5 +115,32 @@ mod tests {
         assert_eq!(parts[0].len(), 22);
         assert_eq!(parts[1].len(), 32);
         assert!(uuid::Uuid::parse_str(&a.luid()).is_ok());
+    }
+
+    #[test]
+    fn tokens_and_secrets_use_every_symbol_about_equally() {
+        let ids = IdGenerator::new(Some(11));
+        let mut first = std::collections::HashMap::<char, usize>::new();
+        let mut second = std::collections::HashMap::<char, usize>::new();
+        for _ in 0..2000 {
+            let secret = ids.pat_secret();
+            let (a, b) = secret.split_once("==:").unwrap();
+            assert_eq!((a.len(), b.len()), (22, 32), "{secret}");
+            a.chars().for_each(|c| *first.entry(c).or_default() += 1);
+            b.chars().for_each(|c| *second.entry(c).or_default() += 1);
+        }
+        // Every symbol is drawn, none far from its expected share (seeded: no flakiness).
+        for (counts, alphabet, per_token) in [(&first, URL_SAFE, 22), (&second, ALPHANUMERIC, 32)] {
+            let expected = 2000 * per_token / alphabet.len();
+            assert_eq!(counts.len(), alphabet.len());
+            for &symbol in alphabet {
+                let n = counts[&char::from(symbol)];
+                assert!(
+                    n * 4 > expected * 3 && n * 4 < expected * 5,
+                    "{}: {n} vs {expected}",
+                    char::from(symbol)
+                );
+            }
+        }
     }
 }
