@@ -47,6 +47,7 @@
 
 #![warn(missing_docs)]
 
+mod answer_cache;
 mod api;
 mod clock;
 mod content;

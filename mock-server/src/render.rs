@@ -15,8 +15,8 @@ use crate::version::ApiVersion;
 pub(crate) const NAMESPACE: &str = "http://tableau.com/api";
 
 /// Builds a response with the format's content type.
-pub fn respond(status: StatusCode, format: Format, body: String) -> Response {
-    let mut response = Response::new(Body::from(body));
+pub fn respond(status: StatusCode, format: Format, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
     *response.status_mut() = status;
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
@@ -99,7 +99,12 @@ pub fn push_xml_envelope_open(out: &mut String, version: ApiVersion) {
 
 /// Appends `n` in decimal.
 fn push_u32(out: &mut String, n: u32) {
-    let mut digits = [0u8; 10];
+    push_u64(out, u64::from(n));
+}
+
+/// Appends `n` in decimal (digits pushed directly: `write!` costs several times more).
+fn push_u64(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n;
     loop {
@@ -214,13 +219,15 @@ impl CredentialsAnswer {
 
 /// `D:HH:MM` (days unpadded) of a non-negative duration, in whole minutes.
 pub fn d_hh_mm(duration: time::Duration) -> String {
-    let minutes = duration.whole_minutes().max(0);
-    format!(
-        "{}:{:02}:{:02}",
-        minutes / (24 * 60),
-        (minutes / 60) % 24,
-        minutes % 60
-    )
+    let minutes = duration.whole_minutes().max(0).unsigned_abs();
+    let mut out = String::with_capacity(12);
+    push_u64(&mut out, minutes / (24 * 60));
+    for part in [(minutes / 60) % 24, minutes % 60] {
+        out.push(':');
+        out.push(char::from(b'0' + (part / 10) as u8));
+        out.push(char::from(b'0' + (part % 10) as u8));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -267,5 +274,15 @@ mod tests {
             "364:23:59"
         );
         assert_eq!(d_hh_mm(time::Duration::seconds(59)), "0:00:00");
+        assert_eq!(d_hh_mm(time::Duration::minutes(-5)), "0:00:00");
+        for minutes in (0..3000).chain([1_000_000_000, i64::MAX / 60]) {
+            let expected = format!(
+                "{}:{:02}:{:02}",
+                minutes / 1440,
+                (minutes / 60) % 24,
+                minutes % 60
+            );
+            assert_eq!(d_hh_mm(time::Duration::minutes(minutes)), expected);
+        }
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::answer_cache::AnswerCache;
 use crate::clock::Clock;
 use crate::directory::Directory;
 use crate::faults::FaultStore;
@@ -86,6 +87,8 @@ pub(crate) struct Inner {
     pub clock: Clock,
     pub ids: IdGenerator,
     directory: RwLock<Directory>,
+    /// Rendered `sessions/current` answers; emptied by every [`AppState::write_directory`].
+    pub current_answers: AnswerCache,
     pub sessions: SessionStore,
     /// JWT ids seen, with their `exp`.
     pub jtis: Mutex<HashMap<String, i64>>,
@@ -108,6 +111,7 @@ impl AppState {
                 sessions: SessionStore::new(config.session_idle, config.max_sessions),
                 log: RequestLog::new(config.request_log),
                 directory: RwLock::new(initial.clone()),
+                current_answers: AnswerCache::default(),
                 initial,
                 defaults,
                 clock,
@@ -156,11 +160,16 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The directory, for writing. Empties the cache of rendered answers, which are read and
+    /// filled only under the read lock, so none outlives the data it was rendered from.
     pub(crate) fn write_directory(&self) -> RwLockWriteGuard<'_, Directory> {
-        self.inner
+        let guard = self
+            .inner
             .directory
             .write()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(|p| p.into_inner());
+        self.inner.current_answers.clear();
+        guard
     }
 
     /// Back to the seed data: no sessions, clock offset 0, no faults, no stubs, empty request

@@ -1359,6 +1359,53 @@ async fn the_current_session_has_no_id() {
     }
 }
 
+/// `sessions/current` answers are rendered once and kept, but never outlive the data they show:
+/// a later sign-in of the same user moves `lastLogin`, and the next call shows it, in each
+/// format; two users' sessions never see each other's answer.
+#[tokio::test]
+async fn the_current_session_follows_directory_changes() {
+    let state = state();
+    let app = app(&state);
+    let current = |token: String, json: bool| {
+        let app = app.clone();
+        async move {
+            let mut headers = vec![("x-tableau-auth", token.as_str())];
+            if json {
+                headers.push(("accept", "application/json"));
+            }
+            let answer = call(&app, "GET", "/api/3.27/sessions/current", &headers, "").await;
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            answer.body
+        }
+    };
+    let first = sign_in_password(&app, "admin", "admin", "").await;
+    let xml_before = current(first.clone(), false).await;
+    let json_before = current(first.clone(), true).await;
+    assert_eq!(current(first.clone(), false).await, xml_before);
+    assert!(json_before.starts_with('{'), "{json_before}");
+    let viewer = sign_in_password(&app, "viewer", "viewer-pw", "").await;
+    let viewer_xml = current(viewer, false).await;
+    assert!(viewer_xml.contains("name=\"viewer\""), "{viewer_xml}");
+    assert_eq!(current(first.clone(), false).await, xml_before);
+
+    let advanced = call(
+        &app,
+        "POST",
+        "/_mock/clock/advance",
+        &[("content-type", "application/json")],
+        r#"{"seconds": 3600}"#,
+    )
+    .await;
+    assert_eq!(advanced.status, 200, "{}", advanced.body);
+    sign_in_admin(&app).await;
+    let xml_after = current(first.clone(), false).await;
+    let json_after = current(first, true).await;
+    let last_login = |body: &str| attr(body, "lastLogin").unwrap();
+    assert_ne!(last_login(&xml_after), last_login(&xml_before));
+    assert_ne!(json_after, json_before);
+    assert!(json_after.contains(&last_login(&xml_after)), "{json_after}");
+}
+
 /// `GET /_mock/sessions` lists the live sessions with their ids (never a token); an id is what
 /// `DELETE sessions/{id}` takes.
 #[tokio::test]

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
@@ -130,11 +131,16 @@ fn push_user_xml(out: &mut String, user: &User, full: bool) {
 }
 
 /// `GET sessions/current`: the session's site and user, and no session id (a real server shows
-/// none; `GET /_mock/sessions` lists the ids). The hottest authenticated call: the site and
-/// user are borrowed under the directory's read lock and written straight into one pre-sized
-/// buffer.
+/// none; `GET /_mock/sessions` lists the ids). The hottest authenticated call: the answer is
+/// rendered once per user, site and format into one pre-sized buffer, under the directory's read
+/// lock, and kept until the directory next changes (`AnswerCache`).
 pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Response, ApiError> {
     let dir = ctx.state.read_directory();
+    let cache = &ctx.state.inner.current_answers;
+    if let Some(body) = cache.get(&session.user_id, &session.site_id, ctx.format) {
+        drop(dir);
+        return Ok(ctx.ok(StatusCode::OK, body));
+    }
     let site = dir.site_by_id(&session.site_id);
     let user = dir.users.get(&*session.user_id);
     let (Some(site), Some(user)) = (site, user) else {
@@ -170,6 +176,8 @@ pub(super) fn current_session(ctx: &Ctx<'_>, session: &Session) -> Result<Respon
             },
         }),
     };
+    let body = Bytes::from(body);
+    cache.insert(&session.user_id, &session.site_id, ctx.format, body.clone());
     drop(dir);
     Ok(ctx.ok(StatusCode::OK, body))
 }

@@ -629,7 +629,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    pub(crate) fn ok(&self, status: StatusCode, body: String) -> Response {
+    pub(crate) fn ok(&self, status: StatusCode, body: impl Into<Body>) -> Response {
         crate::render::respond(status, self.format, body)
     }
 }
