@@ -7,7 +7,7 @@
 //! the cache whenever it hands out the directory for writing, and a lookup or an insert happens
 //! only under the directory's read lock, so a cached answer never shows data that has changed.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::body::Bytes;

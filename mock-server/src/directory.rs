@@ -1,6 +1,6 @@
 //! Sites, users, personal access tokens and connected apps (docs/protocol.md section 11).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
