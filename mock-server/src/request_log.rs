@@ -35,10 +35,10 @@ const SECRET_HEADERS: &[&str] = &[
     "cookie",
 ];
 
+/// Whether `name`, lower-case (as `http` keeps every header name), is a secret header.
 fn is_secret_header(name: &str) -> bool {
-    SECRET_HEADERS
-        .iter()
-        .any(|secret| secret.eq_ignore_ascii_case(name))
+    debug_assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
+    SECRET_HEADERS.contains(&name)
 }
 
 /// One stored request, secrets already redacted.
@@ -84,8 +84,14 @@ impl Entry {
             if is_secret_header(name) {
                 text.push_str(REDACTED);
             } else {
-                let value = String::from_utf8_lossy(value.as_bytes());
-                text.push_str(prefix(&value, HEADER_VALUE_CUT));
+                match value.to_str() {
+                    // Visible ASCII (nearly every value): no copy to decode it.
+                    Ok(value) => text.push_str(prefix(value, HEADER_VALUE_CUT)),
+                    Err(_) => {
+                        let value = String::from_utf8_lossy(value.as_bytes());
+                        text.push_str(prefix(&value, HEADER_VALUE_CUT));
+                    }
+                }
             }
             text.push('\n');
         }

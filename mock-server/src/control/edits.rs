@@ -29,7 +29,7 @@ fn check_text(what: &str, value: &str, allow_empty: bool) -> Result<(), ControlE
             "{what} is longer than 1024 bytes"
         )));
     }
-    if !value.chars().all(crate::request::is_xml_char) {
+    if !crate::request::all_xml_chars(value) {
         return Err(ControlError::BadRequest(format!(
             "{what} contains a character XML 1.0 cannot carry"
         )));

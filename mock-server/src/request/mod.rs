@@ -186,14 +186,45 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
+/// Whether every character of `text` is one XML 1.0 can carry. Printable ASCII, TAB, LF and CR
+/// are checked byte by byte; only text with other bytes is decoded.
+pub(crate) fn all_xml_chars(text: &str) -> bool {
+    text.bytes()
+        .all(|b| matches!(b, 0x20..=0x7f | b'\t' | b'\n' | b'\r'))
+        || text.chars().all(is_xml_char)
+}
+
 /// Refuses values with characters XML 1.0 cannot carry (XML bodies only: JSON carries any
 /// Unicode scalar value).
 pub(crate) fn check_chars(what: &str, value: &str) -> Result<(), BodyError> {
-    if value.chars().all(is_xml_char) {
+    if all_xml_chars(value) {
         Ok(())
     } else {
         Err(BodyError::new(format!(
             "{what} contains a character XML 1.0 cannot carry"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_ascii_fast_path_knows_the_control_characters() {
+        assert!(all_xml_chars("a\tb\nc\rd ~\u{7f}"));
+        assert!(!all_xml_chars("a\u{1}b"));
+        assert!(!all_xml_chars("a\u{0}"));
+        assert!(all_xml_chars("caf\u{e9} \u{10000}"));
+        assert!(!all_xml_chars("caf\u{e9}\u{FFFE}"));
+        assert!(!all_xml_chars("\u{e9}\u{1f}"));
+    }
+
+    proptest! {
+        #[test]
+        fn all_xml_chars_is_the_character_check(text in any::<String>()) {
+            prop_assert_eq!(all_xml_chars(&text), text.chars().all(is_xml_char));
+        }
     }
 }

@@ -11,7 +11,7 @@ fn parse_document(body: &[u8]) -> Result<Document<'_>, BodyError> {
     let text = std::str::from_utf8(body)
         .map_err(|_| BodyError::new("the request body is not valid UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if !text.chars().all(super::is_xml_char) {
+    if !super::all_xml_chars(text) {
         return Err(BodyError::new(
             "the request body contains a character XML 1.0 cannot carry",
         ));
@@ -78,8 +78,12 @@ fn only_child<'a, 'input>(
     }
 }
 
-/// Reads the attributes of `node`: each must be one of `allowed` (no namespace), once.
-fn attributes(node: Node<'_, '_>, allowed: &[&str]) -> Result<Vec<(String, String)>, BodyError> {
+/// Reads the attributes of `node`: each must be one of `allowed` (no namespace), once. The
+/// names and values are borrowed from the document.
+fn attributes<'a>(
+    node: Node<'a, '_>,
+    allowed: &[&str],
+) -> Result<Vec<(&'a str, &'a str)>, BodyError> {
     let mut out = Vec::new();
     for attribute in node.attributes() {
         let name = attribute.name();
@@ -90,7 +94,7 @@ fn attributes(node: Node<'_, '_>, allowed: &[&str]) -> Result<Vec<(String, Strin
             )));
         }
         check_chars(name, attribute.value())?;
-        out.push((name.to_owned(), attribute.value().to_owned()));
+        out.push((name, attribute.value()));
     }
     Ok(out)
 }
@@ -106,7 +110,7 @@ fn leaf_with(node: Node<'_, '_>, attribute: &str) -> Result<String, BodyError> {
     attrs
         .into_iter()
         .next()
-        .map(|(_, value)| value)
+        .map(|(_, value)| value.to_owned())
         .ok_or_else(|| BodyError::new(format!("<{}> needs {attribute}", node.tag_name().name())))
 }
 
@@ -141,14 +145,14 @@ fn sign_in_from(doc: &Document<'_>) -> Result<SignInRequest, BodyError> {
         "isUat",
     ];
     for (name, value) in attributes(credentials, &allowed)? {
-        match name.as_str() {
-            "name" => raw.name = Some(value),
-            "password" => raw.password = Some(value),
-            "personalAccessTokenName" => raw.pat_name = Some(value),
-            "personalAccessTokenSecret" => raw.pat_secret = Some(value),
-            "jwt" => raw.jwt = Some(value),
+        match name {
+            "name" => raw.name = Some(value.to_owned()),
+            "password" => raw.password = Some(value.to_owned()),
+            "personalAccessTokenName" => raw.pat_name = Some(value.to_owned()),
+            "personalAccessTokenSecret" => raw.pat_secret = Some(value.to_owned()),
+            "jwt" => raw.jwt = Some(value.to_owned()),
             _ => {
-                raw.is_uat = Some(match value.as_str() {
+                raw.is_uat = Some(match value {
                     "true" => true,
                     "false" => false,
                     _ => return Err(BodyError::new("isUat must be \"true\" or \"false\"")),
