@@ -31,6 +31,20 @@ impl Clock {
         base.checked_add(offset).unwrap_or(base)
     }
 
+    /// [`now`](Self::now) as Unix nanoseconds (saturating), without the calendar arithmetic
+    /// of an `OffsetDateTime`: what every request's session check reads.
+    pub fn now_nanos(&self) -> i64 {
+        let offset = self.offset_nanos.load(Ordering::Relaxed);
+        let base = match self.fixed_start {
+            Some(start) => i64::try_from(start.unix_timestamp_nanos()).unwrap_or(i64::MAX),
+            None => match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+                Ok(since) => i64::try_from(since.as_nanos()).unwrap_or(i64::MAX),
+                Err(before) => i64::try_from(before.duration().as_nanos()).map_or(i64::MIN, |n| -n),
+            },
+        };
+        base.saturating_add(offset)
+    }
+
     /// Moves the clock forward (saturating).
     pub fn advance(&self, by: Duration) {
         let nanos = i64::try_from(by.as_nanos()).unwrap_or(i64::MAX);
@@ -177,6 +191,28 @@ mod tests {
         }
         clock.reset();
         assert_eq!(clock.now(), start);
+    }
+
+    #[test]
+    fn now_nanos_is_now_in_nanoseconds() {
+        let start = time::macros::datetime!(2026-11-28 10:00:00.5 UTC);
+        let fixed = Clock::new(Some(start));
+        fixed.advance(Duration::from_millis(1500));
+        assert_eq!(
+            i128::from(fixed.now_nanos()),
+            fixed.now().unix_timestamp_nanos()
+        );
+        let real = Clock::new(None);
+        real.advance(Duration::from_secs(3600));
+        let before = real.now().unix_timestamp_nanos();
+        let nanos = i128::from(real.now_nanos());
+        let after = real.now().unix_timestamp_nanos();
+        assert!(
+            before <= nanos && nanos <= after,
+            "{before} {nanos} {after}"
+        );
+        real.advance(Duration::from_secs(u64::MAX));
+        assert_eq!(real.now_nanos(), i64::MAX);
     }
 
     #[test]

@@ -150,7 +150,7 @@ impl AppState {
     }
 
     pub(crate) fn now_nanos(&self) -> i64 {
-        i64::try_from(self.now().unix_timestamp_nanos()).unwrap_or(i64::MAX)
+        self.inner.clock.now_nanos()
     }
 
     pub(crate) fn read_directory(&self) -> RwLockReadGuard<'_, Directory> {
