@@ -65,10 +65,20 @@ impl Entry {
         body: Option<String>,
     ) -> Self {
         let path = prefix(path, PATH_CUT);
+        // The exact size of the text for the usual visible-ASCII values, so the final
+        // `shrink_to_fit` has nothing to give back.
         let size = path.len()
             + headers
                 .iter()
-                .map(|(name, value)| name.as_str().len() + value.len().min(HEADER_VALUE_CUT) + 2)
+                .map(|(name, value)| {
+                    let name = name.as_str();
+                    let value = if is_secret_header(name) {
+                        REDACTED.len()
+                    } else {
+                        value.len().min(HEADER_VALUE_CUT)
+                    };
+                    name.len().min(HEADER_VALUE_CUT) + value + 2
+                })
                 .sum::<usize>();
         let mut text = String::with_capacity(size.min(HEADERS_CUT + HEADER_VALUE_CUT + 64));
         text.push_str(path);
