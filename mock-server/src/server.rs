@@ -18,12 +18,23 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on concurrent connections (further ones wait in the listen backlog).
 pub(crate) const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 
-/// Put in each request's extensions by the serve loop: lets fault injection close the
-/// connection without answering.
+/// Lets fault injection close the connection a request arrived on without answering. The
+/// serve loop sets it for each connection's task (HTTP/1 polls a request's handler inside its
+/// connection's task), rather than putting a copy in every request's extensions.
 #[derive(Clone, Debug)]
 pub(crate) struct ConnectionKiller(Arc<Notify>);
 
+tokio::task_local! {
+    static CONNECTION: ConnectionKiller;
+}
+
 impl ConnectionKiller {
+    /// The killer of the connection being served; `None` outside the serve loop (a router
+    /// called through `oneshot`).
+    pub(crate) fn current() -> Option<ConnectionKiller> {
+        CONNECTION.try_with(ConnectionKiller::clone).ok()
+    }
+
     /// Closes the connection this request arrived on.
     pub(crate) fn kill(&self) {
         self.0.notify_one();
@@ -96,29 +107,31 @@ async fn connection(
     let killer = ConnectionKiller(Arc::new(Notify::new()));
     let notify = Arc::clone(&killer.0);
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        let mut request = request.map(Body::new);
-        request.extensions_mut().insert(killer.clone());
-        app.clone().oneshot(request)
+        app.clone().oneshot(request.map(Body::new))
     });
     let conn = builder.serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    let mut shutting_down = *shutdown.borrow();
-    if shutting_down {
-        conn.as_mut().graceful_shutdown();
-    }
-    loop {
-        tokio::select! {
-            result = conn.as_mut() => {
-                if let Err(error) = result {
-                    tracing::debug!(%error, "connection ended with an error");
-                }
-                break;
-            }
-            () = notify.notified() => break,
-            _ = shutdown.changed(), if !shutting_down => {
-                shutting_down = true;
+    CONNECTION
+        .scope(killer, async move {
+            tokio::pin!(conn);
+            let mut shutting_down = *shutdown.borrow();
+            if shutting_down {
                 conn.as_mut().graceful_shutdown();
             }
-        }
-    }
+            loop {
+                tokio::select! {
+                    result = conn.as_mut() => {
+                        if let Err(error) = result {
+                            tracing::debug!(%error, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    () = notify.notified() => break,
+                    _ = shutdown.changed(), if !shutting_down => {
+                        shutting_down = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+        })
+        .await;
 }

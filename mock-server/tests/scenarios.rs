@@ -306,6 +306,28 @@ async fn faults_answer_instead_of_the_handler_and_change_no_state() {
         200,
         "the dropped sign-in changed no state"
     );
+
+    // On the wire: the connection closes with not one byte of an answer (no status line).
+    mock.inject_fault(Fault::new("/sessions/current").drop_connection().times(1))
+        .await;
+    let address = mock.uri().trim_start_matches("http://").to_owned();
+    let raw = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .write_all(b"GET /api/3.27/sessions/current HTTP/1.1\r\nHost: x\r\n\r\n")
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        answer
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&raw),
+        "",
+        "the dropped connection answered"
+    );
     let log = mock.requests().await;
     let statuses: Vec<Option<u16>> = log
         .iter()

@@ -184,7 +184,7 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
         }
         if fault.drop_connection {
             log(None, None);
-            return drop_connection(&parts).await;
+            return drop_connection().await;
         }
         if fault.synthesizes_answer() {
             let response = fault.response(format, version);
@@ -210,8 +210,8 @@ pub(crate) async fn entry(State(state): State<AppState>, request: Request) -> Re
     response
 }
 
-async fn drop_connection(parts: &Parts) -> Response {
-    match parts.extensions.get::<ConnectionKiller>() {
+async fn drop_connection() -> Response {
+    match ConnectionKiller::current() {
         Some(killer) => {
             killer.kill();
             std::future::pending::<Response>().await
