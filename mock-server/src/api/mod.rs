@@ -463,14 +463,17 @@ fn check_method(method: &Method, resolved: &Resolved) -> Result<(), ApiError> {
 /// Step 6: the validated session of `X-Tableau-Auth`: 401000 when missing, 401002 when
 /// invalid. A valid token's idle time slides.
 fn authenticate(state: &AppState, parts: &Parts) -> Result<Arc<Session>, ApiError> {
+    const X_TABLEAU_AUTH: http::HeaderName = http::HeaderName::from_static("x-tableau-auth");
     let header = parts
         .headers
-        .get("x-tableau-auth")
+        .get(X_TABLEAU_AUTH)
         .ok_or_else(ApiError::missing_credentials)?;
     if header.is_empty() {
         return Err(ApiError::missing_credentials());
     }
-    let token = header.to_str().map_err(|_| ApiError::invalid_token())?;
+    // A value that is not UTF-8 names no session (tokens are ASCII): 401002, like any
+    // unknown token.
+    let token = std::str::from_utf8(header.as_bytes()).map_err(|_| ApiError::invalid_token())?;
     state
         .inner
         .sessions

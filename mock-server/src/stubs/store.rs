@@ -4,7 +4,7 @@
 //! (branching only where a literal and a `{name}` both fit), so the cost of finding a stub does
 //! not grow with the number of stubs registered for other paths.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -430,7 +430,7 @@ impl std::hash::Hasher for FnvHasher {
 
 #[derive(Debug, Default)]
 struct Node {
-    literal: HashMap<Box<str>, Node, Fnv>,
+    literal: std::collections::HashMap<Box<str>, Node, Fnv>,
     wildcard: Option<Box<Node>>,
     by_method: HashMap<Method, Vec<Arc<StubEntry>>>,
     any_method: Vec<Arc<StubEntry>>,
