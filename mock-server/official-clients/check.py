@@ -517,7 +517,7 @@ def cloud_tabcmd_pat(cloud, tabcmd):
     """tabcmd logs in with a PAT through the front door (its client re-POSTs on the 301), then
     logs out."""
     with tempfile.TemporaryDirectory() as home:
-        args = ["-s", cloud.front_door, "-t", cloud.site, "--token-name", cloud.pat_name, "--token-value", cloud.pat_secret]
+        args = ["-s", cloud.front_door, "-t", cloud.site, "--token-name", cloud.pat_name, "--token-value=" + cloud.pat_secret]
         output = run_tabcmd(tabcmd, home, "login", *args)
         assert "Succeeded" in output, output
         output = run_tabcmd(tabcmd, home, "logout")
@@ -588,7 +588,7 @@ def tabcmd_password(mock, tabcmd):
 
 def tabcmd_pat(mock, tabcmd):
     """tabcmd login with a personal access token."""
-    tabcmd_flow(mock, tabcmd, ["--token-name", mock.pat_name, "--token-value", mock.pat_secret])
+    tabcmd_flow(mock, tabcmd, ["--token-name", mock.pat_name, "--token-value=" + mock.pat_secret])
 
 
 def tabcmd_site_and_case(mock, tabcmd):
@@ -625,7 +625,7 @@ def main():
                 lambda m: tabcmd_read(
                     m,
                     args.tabcmd,
-                    ["-s", m.url, "--token-name", m.pat_name, "--token-value", m.pat_secret],
+                    ["-s", m.url, "--token-name", m.pat_name, "--token-value=" + m.pat_secret],
                     ["Default", "analytics"],
                 ),
             ),
@@ -648,7 +648,7 @@ def main():
                 lambda m: tabcmd_read(
                     m,
                     args.tabcmd,
-                    ["-s", m.front_door, "-t", m.site, "--token-name", m.pat_name, "--token-value", m.pat_secret],
+                    ["-s", m.front_door, "-t", m.site, "--token-name", m.pat_name, "--token-value=" + m.pat_secret],
                     None,
                 ),
             ),
