@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
+use crate::render::push_two_digits;
+
 /// The mock's clock.
 #[derive(Debug)]
 pub struct Clock {
@@ -116,26 +118,20 @@ pub fn push_rfc3339(out: &mut String, at: OffsetDateTime) {
         );
         return;
     }
+    // 0..=9999, so both halves are below 100.
     let year = year.unsigned_abs();
-    let digit = |n: u32| char::from(b'0' + (n % 10) as u8);
-    let two = |out: &mut String, n: u8| {
-        out.push(digit(u32::from(n) / 10));
-        out.push(digit(u32::from(n)));
-    };
-    out.push(digit(year / 1000));
-    out.push(digit(year / 100));
-    out.push(digit(year / 10));
-    out.push(digit(year));
+    push_two_digits(out, (year / 100) as u8);
+    push_two_digits(out, (year % 100) as u8);
     out.push('-');
-    two(out, u8::from(at.month()));
+    push_two_digits(out, u8::from(at.month()));
     out.push('-');
-    two(out, at.day());
+    push_two_digits(out, at.day());
     out.push('T');
-    two(out, at.hour());
+    push_two_digits(out, at.hour());
     out.push(':');
-    two(out, at.minute());
+    push_two_digits(out, at.minute());
     out.push(':');
-    two(out, at.second());
+    push_two_digits(out, at.second());
     out.push('Z');
 }
 

@@ -120,6 +120,13 @@ fn push_u64(out: &mut String, n: u64) {
     }
 }
 
+/// Appends `n` (below 100) as two digits, zero-padded.
+pub(crate) fn push_two_digits(out: &mut String, n: u8) {
+    debug_assert!(n < 100, "{n}");
+    out.push(char::from(b'0' + n / 10));
+    out.push(char::from(b'0' + n % 10));
+}
+
 /// The end of the `tsResponse` envelope.
 pub const XML_ENVELOPE_CLOSE: &str = "</tsResponse>";
 
@@ -224,8 +231,8 @@ pub fn d_hh_mm(duration: time::Duration) -> String {
     push_u64(&mut out, minutes / (24 * 60));
     for part in [(minutes / 60) % 24, minutes % 60] {
         out.push(':');
-        out.push(char::from(b'0' + (part / 10) as u8));
-        out.push(char::from(b'0' + (part % 10) as u8));
+        // Hours and minutes: below 60, so the cast keeps the value.
+        push_two_digits(&mut out, part as u8);
     }
     out
 }
